@@ -1,0 +1,245 @@
+-- The ssot command line for everything but `serve` and `token` (those are C, src/cli/):
+-- argument parsing, `ssot run` (the pipeline, with progress and summary), `ssot phases`,
+-- help and version. Every failure ends as a message on stderr and an exit status (ssot.h).
+local core = require "ssot.core"
+local errors = require "ssot.errors"
+
+local M = {}
+
+local USAGE = [[
+Usage: ssot <command> [options]
+
+Commands:
+  run [config.lua]      generate the SDK, docs and SQL from the models
+  phases [config.lua]   list the pipeline phases in order, which would run and why
+  serve [config.lua]    start the HTTP/WebSocket runtime (ssot serve --help)
+  token --sub ID        mint a development JWT (ssot token --help)
+  help [command]        show help for a command
+  version               print the version
+
+The config defaults to ./config.lua. Exit statuses: 0 ok, 1 failure, 2 usage error,
+3 config error, 4 phase error, 5 --check found stale files.
+Docs: docs/getting-started.md
+]]
+
+local RUN_USAGE = [[
+Usage: ssot run [config.lua] [options]
+
+Runs the generation pipeline: loads and validates the config, runs every phase that applies,
+writes the changed files under the output directory and removes files a previous run wrote
+that this run did not.
+
+Options:
+  -o, --output DIR   write under DIR instead of the config's `output`
+  --lib DIR          search DIR/lua and DIR/templates before the built-ins (repeatable;
+                     also SSOT_PATH=DIR:DIR and the config's `lib`)
+  --dry-run          list what would change; write nothing
+  --check            exit 5 listing stale, missing and extra files (for CI); write nothing
+  --diff             print a unified diff of what would change; write nothing
+  -w, --watch        rerun when the config, its phase files or templates change
+  -q, --quiet        print only errors
+  -v, --verbose      print every file and, on errors, the Lua traceback
+  -h, --help         show this help
+]]
+
+local PHASES_USAGE = [[
+Usage: ssot phases [config.lua] [--lib DIR]
+
+Prints the pipeline phases in the order they run, whether each would run, and why not.
+]]
+
+local function usage_error(message, usage)
+  core.write("stderr", "ssot: " .. message .. "\n")
+  if usage then core.write("stderr", "Run 'ssot help" .. (usage ~= "" and " " .. usage or "") .. "' for usage.\n") end
+  return errors.status.usage
+end
+
+-- Parses argv for run/phases. Returns options or nil, message.
+local function parse_options(argv, first, allowed)
+  local opts = { lib_dirs = {}, mode = "write" }
+  local i = first
+  local function value(flag)
+    i = i + 1
+    if argv[i] == nil then return nil, flag .. " needs a value" end
+    return argv[i]
+  end
+  while i <= #argv do
+    local a = argv[i]
+    local flag, inline = a:match("^(%-%-[%w-]+)=(.*)$")
+    if flag then a = flag end
+    local function take(name)
+      if inline then return inline end
+      return value(name)
+    end
+    if not allowed[a] and a:sub(1, 1) == "-" then
+      return nil, "unknown option '" .. a .. "'"
+    end
+    if a == "--lib" then
+      local v, err = take(a); if not v then return nil, err end
+      opts.lib_dirs[#opts.lib_dirs + 1] = v
+    elseif a == "-o" or a == "--output" then
+      local v, err = take(a); if not v then return nil, err end
+      opts.output = v
+    elseif a == "--dry-run" or a == "--check" or a == "--diff" then
+      if opts.mode ~= "write" then
+        return nil, "--dry-run, --check and --diff cannot be combined"
+      end
+      opts.mode = a:sub(3)
+    elseif a == "-w" or a == "--watch" then opts.watch = true
+    elseif a == "-q" or a == "--quiet" then opts.quiet = true
+    elseif a == "-v" or a == "--verbose" then opts.verbose = true
+    elseif a == "-h" or a == "--help" then opts.help = true
+    elseif opts.config == nil then opts.config = a
+    else
+      return nil, "unexpected argument '" .. a .. "' (the config is already '" .. opts.config .. "')"
+    end
+    i = i + 1
+  end
+  if opts.quiet and opts.verbose then return nil, "--quiet and --verbose cannot be combined" end
+  if opts.watch and opts.mode ~= "write" then return nil, "--watch only applies to writing runs" end
+  opts.config = opts.config or "config.lua"
+  return opts
+end
+
+-- Prints an error object the way users read it: the message (every config error on its own
+-- line), the traceback only when verbose.
+local function report_error(err, opts)
+  if err.errors and #err.errors > 0 then
+    for _, e in ipairs(err.errors) do core.write("stderr", core.color("red", "error: ", "stderr") .. e .. "\n") end
+    if #err.errors > 1 then
+      core.write("stderr", string.format("%d errors in %s\n", #err.errors, err.file or "the config"))
+    end
+  else
+    core.write("stderr", core.color("red", "error: ", "stderr") .. tostring(err.message) .. "\n")
+  end
+  if opts and opts.verbose and err.traceback and err.traceback ~= "" then
+    core.write("stderr", err.traceback .. "\n")
+  end
+  return err.status or errors.status.failure
+end
+
+local function load_ir(opts)
+  core.set_lib_dirs(opts.base_lib_dirs)
+  local ok, ir = errors.call("config", function()
+    return require("ssot.config").load(opts.config, { output = opts.output })
+  end)
+  if not ok then return nil, ir end
+  local dirs = {}
+  for _, d in ipairs(opts.base_lib_dirs) do dirs[#dirs + 1] = d end
+  for _, d in ipairs(ir.lib or {}) do dirs[#dirs + 1] = d end
+  core.set_lib_dirs(dirs)
+  return ir
+end
+
+local function plural(n, word)
+  return string.format("%d %s%s", n, word, n == 1 and "" or "s")
+end
+
+-- One run of the pipeline. Returns status, and the IR (for --watch) when the config loaded.
+local function run_once(opts)
+  local started = core.clock()
+  local pipeline = require "ssot.pipeline"
+  local ir, err = load_ir(opts)
+  if not ir then return report_error(err, opts) end
+
+  local ok, plan = errors.call("config", function()
+    return pipeline.plan(pipeline.order(pipeline.collect(ir)), ir)
+  end)
+  if not ok then return report_error(plan, opts), ir end
+
+  local emitter = core.emitter { root = ir.output, mode = opts.mode }
+  local ctx = require("ssot.context").new { ir = ir, emitter = emitter, options = opts }
+  local say = function(line) if not opts.quiet then core.write("stdout", line .. "\n") end end
+  say(string.format("%s %s -> %s", core.color("bold", "ssot run"), ir.source, ir.output_display or ir.output))
+
+  for _, step in ipairs(plan) do
+    local name = step.phase.name
+    if step.run then
+      local t0 = core.clock()
+      ctx.current_phase = name
+      local phase_ok, phase_err = errors.call("phase", step.phase.run, ctx)
+      ctx.current_phase = nil
+      if not phase_ok then
+        emitter:abort()
+        phase_err.message = string.format("%s\n  in phase '%s' (%s)", phase_err.message, name, step.phase.source or "built-in")
+        return report_error(phase_err, opts), ir
+      end
+      local s = ctx.stats[name] or { created = 0, updated = 0, unchanged = 0 }
+      say(string.format("  %-16s %s, %d unchanged  %s", name,
+        plural(s.created + s.updated, "file") .. " written", s.unchanged,
+        core.color("dim", string.format("%.0f ms", (core.clock() - t0) * 1000))))
+    elseif opts.verbose then
+      say(string.format("  %-16s %s", name, core.color("dim", "skipped: " .. step.reason)))
+    end
+  end
+
+  local report = emitter:finish()
+  return require("ssot.report").finish(report, opts, started, say), ir
+end
+
+local function cmd_run(argv)
+  local opts, message = parse_options(argv, 2, {
+    ["--lib"] = true, ["-o"] = true, ["--output"] = true, ["--dry-run"] = true, ["--check"] = true,
+    ["--diff"] = true, ["-w"] = true, ["--watch"] = true, ["-q"] = true, ["--quiet"] = true,
+    ["-v"] = true, ["--verbose"] = true, ["-h"] = true, ["--help"] = true,
+  })
+  if not opts then return usage_error(message, "run") end
+  if opts.help then core.write("stdout", RUN_USAGE) return errors.status.ok end
+  opts.base_lib_dirs = core.lib_dirs()
+  if opts.quiet then core.set_log_level("error") elseif opts.verbose then core.set_log_level("debug") end
+  if opts.watch then return require("ssot.watch").loop(opts, run_once) end
+  return (run_once(opts))
+end
+
+local function cmd_phases(argv)
+  local opts, message = parse_options(argv, 2, { ["--lib"] = true, ["-h"] = true, ["--help"] = true })
+  if not opts then return usage_error(message, "phases") end
+  if opts.help then core.write("stdout", PHASES_USAGE) return errors.status.ok end
+  opts.base_lib_dirs = core.lib_dirs()
+  local ir, err = load_ir(opts)
+  if not ir then return report_error(err, opts) end
+  local pipeline = require "ssot.pipeline"
+  local ok, plan = errors.call("config", function()
+    return pipeline.plan(pipeline.order(pipeline.collect(ir)), ir)
+  end)
+  if not ok then return report_error(plan, opts) end
+  core.write("stdout", pipeline.describe(plan))
+  return errors.status.ok
+end
+
+local function cmd_help(argv)
+  local topic = argv[2]
+  if topic == nil then core.write("stdout", USAGE)
+  elseif topic == "run" then core.write("stdout", RUN_USAGE)
+  elseif topic == "phases" then core.write("stdout", PHASES_USAGE)
+  elseif topic == "serve" or topic == "token" then
+    core.write("stdout", "Run 'ssot " .. topic .. " --help'.\n")
+  else
+    return usage_error("no help for '" .. topic .. "'", nil)
+  end
+  return errors.status.ok
+end
+
+local commands = {
+  run = cmd_run,
+  phases = cmd_phases,
+  help = cmd_help,
+  version = function() core.write("stdout", "ssot " .. core.version .. "\n") return 0 end,
+}
+
+-- main(argv) -> exit status. argv excludes the program name.
+function M.main(argv)
+  local command = argv[1]
+  if command == nil or command == "-h" or command == "--help" then
+    core.write(command and "stdout" or "stderr", USAGE)
+    return command and errors.status.ok or errors.status.usage
+  end
+  if command == "--version" then command = "version" end
+  local handler = commands[command]
+  if not handler then
+    return usage_error("unknown command '" .. command .. "'", "")
+  end
+  return handler(argv)
+end
+
+return M

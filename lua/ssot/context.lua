@@ -1,0 +1,66 @@
+-- The context a phase receives: the IR, the run options, and the functions that produce
+-- output (emit, render) and report (log). Emission goes through the C emitter (ssot.core),
+-- which confines paths to the output root and writes atomically.
+local core = require "ssot.core"
+local errors = require "ssot.errors"
+
+local M = {}
+
+-- new{ ir, emitter, options } -> ctx. options: mode ("write", "dry-run", "check", "diff"),
+-- verbose, quiet.
+function M.new(args)
+  local ctx = {
+    ir = args.ir,
+    models = args.ir.models,
+    output = args.ir.output,
+    options = args.options or {},
+    text = require "ssot.text",
+    emitted = {},       -- path -> name of the phase that emitted it
+    stats = {},         -- phase name -> { created, updated, unchanged }
+    current_phase = nil,
+  }
+
+  -- emit(path, content): writes content to path (relative to the output root).
+  function ctx.emit(path, content)
+    if type(path) ~= "string" then
+      error("emit: path must be a string, got " .. type(path), 2)
+    end
+    if type(content) ~= "string" then
+      error("emit: content of '" .. path .. "' must be a string, got " .. type(content), 2)
+    end
+    local phase = ctx.current_phase or "?"
+    local previous = ctx.emitted[path]
+    if previous then
+      error(string.format("emit: '%s' was already emitted by phase '%s'; two phases cannot write the same file",
+        path, previous), 2)
+    end
+    local ok, result = pcall(args.emitter.emit, args.emitter, path, content)
+    if not ok then error("emit: " .. tostring(result), 2) end
+    ctx.emitted[path] = phase
+    local stats = ctx.stats[phase]
+    if not stats then
+      stats = { created = 0, updated = 0, unchanged = 0 }
+      ctx.stats[phase] = stats
+    end
+    stats[result] = (stats[result] or 0) + 1
+    return result
+  end
+
+  -- render(template_name, vars) -> string, from DIR/templates/<name> or the built-ins.
+  function ctx.render(name, vars)
+    return require("ssot.template").render(name, vars)
+  end
+
+  ctx.log = {
+    error = function(msg) core.log("error", msg) end,
+    warn = function(msg) core.log("warn", msg) end,
+    info = function(msg) core.log("info", msg) end,
+    debug = function(msg) core.log("debug", msg) end,
+  }
+
+  ctx.fail = function(message) errors.raise("phase", message) end
+
+  return ctx
+end
+
+return M

@@ -1,0 +1,52 @@
+-- Structured errors and the one protected-call path every config, phase and script runs
+-- through. An error carries an exit status (ssot.h), a "file:line: message" text, the place
+-- as fields, and the traceback. Uses nothing but the standard library.
+local M = {}
+
+M.status = { ok = 0, failure = 1, usage = 2, config = 3, phase = 4, check = 5 }
+
+local Error = {}
+Error.__index = Error
+Error.__tostring = function(e) return e.message end
+
+-- new(status_name, message, fields?) -> error object. fields may give file, line, errors
+-- (a list of individual messages, for config validation), traceback.
+function M.new(status_name, message, fields)
+  local status = M.status[status_name] or error("unknown error status " .. tostring(status_name), 2)
+  local e = setmetatable({ status = status, kind = status_name, message = message }, Error)
+  for k, v in pairs(fields or {}) do e[k] = v end
+  if not e.file then
+    local file, line = tostring(message):match("^([^:\n]+):(%d+):")
+    if file then e.file, e.line = file, tonumber(line) end
+  end
+  return e
+end
+
+-- raise(status_name, message, fields?): throws an error object (no position is added; put
+-- the place in the message or in fields).
+function M.raise(status_name, message, fields)
+  error(M.new(status_name, message, fields), 0)
+end
+
+function M.is(value) return getmetatable(value) == Error end
+
+-- Turns any error value into an error object with the given default status and a traceback.
+local function normalize(value, default_status)
+  if M.is(value) then
+    if not value.traceback then value.traceback = debug.traceback("", 3) end
+    return value
+  end
+  local message
+  if type(value) == "string" then message = value
+  elseif type(value) == "table" and type(value.message) == "string" then message = value.message
+  else message = "(error object is a " .. type(value) .. " value)" end
+  return M.new(default_status, message, { traceback = debug.traceback("", 3) })
+end
+
+-- call(status_name, fn, ...) -> true, results... | false, error object.
+-- The protected-call path: errors that are not already ssot errors get status_name.
+function M.call(status_name, fn, ...)
+  return xpcall(fn, function(e) return normalize(e, status_name) end, ...)
+end
+
+return M

@@ -1,0 +1,37 @@
+/* luaopen_ssot_core: the C primitives phases and the Lua side of the host build on.
+ * The functions live in core_*.c, one group per file (core.h). */
+#include "ssot.h"
+
+#include "host/core.h"
+
+#include <lauxlib.h>
+
+/* Sorted by name, as in Lua's own libraries. */
+static const luaL_Reg core_functions[] = {
+    {"clock", core_clock},
+    {"color", core_color},
+    {"emitter", core_emitter},
+    {"file_type", core_file_type},
+    {"getcwd", core_getcwd},
+    {"lib_dirs", core_lib_dirs},
+    {"list_dir", core_list_dir},
+    {"log", core_log},
+    {"log_level", core_log_level},
+    {"read_file", core_read_file},
+    {"realpath", core_realpath},
+    {"resource", core_resource},
+    {"resource_names", core_resource_names},
+    {"set_lib_dirs", core_set_lib_dirs},
+    {"set_log_level", core_set_log_level},
+    {"sha256", core_sha256},
+    {"watch", core_watch},
+    {"write", core_write},
+    {NULL, NULL},
+};
+
+int luaopen_ssot_core(lua_State *L) {
+    luaL_newlib(L, core_functions);
+    lua_pushliteral(L, SSOT_VERSION);
+    lua_setfield(L, -2, "version");
+    return 1;
+}

@@ -1,0 +1,30 @@
+/* Internals of the Lua host shared by the host files (host.c, loader.c, core_*.c). */
+#ifndef SSOT_HOST_HOST_H
+#define SSOT_HOST_HOST_H
+
+#include <lua.h>
+
+/* Installs the module searcher that looks in the library directories, then the embedded
+ * modules, ahead of Lua's own path searchers. */
+void ssot_loader_install(lua_State *L);
+
+/* Replaces the library directories with the strings of the array at stack index idx.
+ * Stack effect: none. */
+void ssot_lib_dirs_set(lua_State *L, int idx);
+
+/* Appends dir to the library directories. Stack effect: none. */
+void ssot_lib_dirs_append(lua_State *L, const char *dir);
+
+/* Pushes a new array of the library directories. Stack effect: +1. */
+void ssot_lib_dirs_push(lua_State *L);
+
+/* Reads a whole file into a malloc'd, NUL-terminated buffer; NULL with errno set on failure. */
+char *ssot_read_file(const char *path, size_t *size);
+
+#endif
+
+struct ssot_host;
+
+/* Runs the command line through the Lua module ssot.cli (argv excludes the program name).
+ * Returns the exit status; errors that escape the CLI are printed to stderr. */
+int ssot_host_cli(struct ssot_host *host, int argc, const char *const *argv);
