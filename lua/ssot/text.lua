@@ -1,0 +1,184 @@
+-- Text helpers for names and generated code: splitting identifiers into words, the casings
+-- (camel, Pascal, kebab, snake, CONSTANT), English plural/singular, indent and trim.
+-- Pure Lua, standard library only; used by the config/IR, templates and phases.
+local M = {}
+
+local function check_string(fname, s)
+  if type(s) ~= "string" then
+    error(string.format("text.%s: expected a string, got %s", fname, type(s)), 3)
+  end
+end
+
+local function is_upper(c) return c ~= "" and c:match("^%u$") ~= nil end
+local function is_lower(c) return c ~= "" and c:match("^%l$") ~= nil end
+local function is_digit(c) return c ~= "" and c:match("^%d$") ~= nil end
+
+-- Splits one run of letters/digits at case changes: "userId" -> user|Id,
+-- "HTTPServer" -> HTTP|Server, "userIDs" -> user|IDs, "sha256Hash" -> sha256|Hash.
+-- Digits stay with the word before them.
+local function split_run(run, out)
+  local start = 1
+  local n = #run
+  for i = 2, n do
+    local prev, c, nxt = run:sub(i - 1, i - 1), run:sub(i, i), run:sub(i + 1, i + 1)
+    local boundary = false
+    if is_upper(c) and (is_lower(prev) or is_digit(prev)) then
+      boundary = true
+    elseif is_upper(c) and is_upper(prev) and is_lower(nxt) then
+      -- "HTTPServer": the last capital of an acronym starts the next word, except a
+      -- plural "s" closing the acronym ("IDs", "URLs").
+      local after = run:sub(i + 2, i + 2)
+      local plural_acronym = nxt == "s" and (after == "" or is_upper(after) or is_digit(after))
+      boundary = not plural_acronym
+    end
+    if boundary then
+      out[#out + 1] = run:sub(start, i - 1):lower()
+      start = i
+    end
+  end
+  if start <= n then out[#out + 1] = run:sub(start):lower() end
+end
+
+-- words(s) -> list of lowercase words. Separators are anything but letters and digits
+-- (bytes >= 128 count as letters); case changes start a new word.
+function M.words(s)
+  check_string("words", s)
+  local out = {}
+  for run in s:gmatch("[%w\128-\255]+") do split_run(run, out) end
+  return out
+end
+
+local function capitalize(w) return (w:gsub("^%l", string.upper)) end
+
+function M.pascal(s)
+  check_string("pascal", s)
+  local words = M.words(s)
+  for i, w in ipairs(words) do words[i] = capitalize(w) end
+  return table.concat(words)
+end
+
+function M.camel(s)
+  check_string("camel", s)
+  local words = M.words(s)
+  for i = 2, #words do words[i] = capitalize(words[i]) end
+  return table.concat(words)
+end
+
+function M.kebab(s)
+  check_string("kebab", s)
+  return table.concat(M.words(s), "-")
+end
+
+function M.snake(s)
+  check_string("snake", s)
+  return table.concat(M.words(s), "_")
+end
+
+-- constant("chatRoom") -> "CHAT_ROOM"
+function M.constant(s)
+  check_string("constant", s)
+  return M.snake(s):upper()
+end
+
+-- Plurals --------------------------------------------------------------------------------
+
+-- Words whose plural is the same word.
+local UNCOUNTABLE = {}
+for w in ([[data metadata media equipment information news series species sheep fish
+  deer feedback software hardware staff audio music]]):gmatch("%a+") do UNCOUNTABLE[w] = true end
+
+local IRREGULAR = {          -- singular -> plural
+  person = "people", child = "children", man = "men", woman = "women", mouse = "mice",
+  goose = "geese", foot = "feet", tooth = "teeth", ox = "oxen", quiz = "quizzes",
+  leaf = "leaves", life = "lives", knife = "knives", wife = "wives", half = "halves",
+  shelf = "shelves", wolf = "wolves", thief = "thieves", hero = "heroes", potato = "potatoes",
+  tomato = "tomatoes", echo = "echoes", criterion = "criteria", phenomenon = "phenomena",
+  analysis = "analyses", crisis = "crises", thesis = "theses", axis = "axes",
+  cache = "caches", movie = "movies", cookie = "cookies", alias = "aliases",
+  canvas = "canvases", gas = "gases", bus = "buses",
+}
+local IRREGULAR_PLURAL = {}  -- plural -> singular
+for singular, plural in pairs(IRREGULAR) do IRREGULAR_PLURAL[plural] = singular end
+
+local function plural_word(w)
+  if w == "" or UNCOUNTABLE[w] then return w end
+  if IRREGULAR[w] then return IRREGULAR[w] end
+  if IRREGULAR_PLURAL[w] then return w end
+  if w:match("[^aeiou]y$") then return w:sub(1, -2) .. "ies" end
+  if w:match("[sc]h$") or w:match("[xz]$") or w:match("[siau]s$") then return w .. "es" end
+  if w:match("s$") then return w end      -- already plural-looking: "settings", "photos"
+  return w .. "s"
+end
+
+local function singular_word(w)
+  if w == "" or UNCOUNTABLE[w] then return w end
+  if IRREGULAR_PLURAL[w] then return IRREGULAR_PLURAL[w] end
+  if IRREGULAR[w] then return w end
+  if w:match("[^aeiou]ies$") then return w:sub(1, -4) .. "y" end
+  if w:match("[sc]hes$") or w:match("sses$") or w:match("xes$") or w:match("zzes$") then
+    return w:sub(1, -3)                   -- "classes", "batches", "boxes", "buzzes"
+  end
+  if w:match("[^aeiou]uses$") then return w:sub(1, -3) end  -- "statuses"; not "houses"
+  if w:match("[siu]s$") then return w end                    -- "class", "status", "basis"
+  if w:match("s$") then return w:sub(1, -2) end
+  return w
+end
+
+-- Applies a word transformation to the last word of s, keeping the case of the letters
+-- the two forms share: "ChatRoom" -> "ChatRooms", "Person" -> "People", "API" -> "APIs".
+local function on_last_word(s, transform)
+  local words = M.words(s)
+  local last = words[#words]
+  if not last then return s end
+  -- The last word is the last #last alphanumeric characters of s.
+  local stop = #s
+  while stop > 0 and not s:sub(stop, stop):match("[%w\128-\255]") do stop = stop - 1 end
+  local first = stop - #last + 1
+  local original = s:sub(first, stop)
+  local changed = transform(last)
+  local common = 0
+  while common < #last and common < #changed
+      and last:sub(common + 1, common + 1) == changed:sub(common + 1, common + 1) do
+    common = common + 1
+  end
+  local rest = changed:sub(common + 1)
+  if original:match("^%u") and common == 0 then rest = capitalize(rest) end
+  return s:sub(1, first - 1) .. original:sub(1, common) .. rest .. s:sub(stop + 1)
+end
+
+-- plural("Category") -> "Categories"; acts on the last word of a compound name.
+function M.plural(s)
+  check_string("plural", s)
+  return on_last_word(s, plural_word)
+end
+
+-- singular("ChatRooms") -> "ChatRoom"; the inverse of plural for the words it knows.
+function M.singular(s)
+  check_string("singular", s)
+  if s:match("%u%us$") then return s:sub(1, -2) end   -- a plural acronym: "APIs", "IDs"
+  return on_last_word(s, singular_word)
+end
+
+-- Layout ---------------------------------------------------------------------------------
+
+-- indent(str, n_or_prefix) -> str with n spaces (or the prefix) before every line that has
+-- a non-blank character; blank lines stay as they are so no trailing whitespace appears.
+function M.indent(str, by)
+  check_string("indent", str)
+  local prefix
+  if type(by) == "number" then prefix = string.rep(" ", by)
+  elseif type(by) == "string" then prefix = by
+  else error("text.indent: expected a number of spaces or a prefix string, got " .. type(by), 2) end
+  return (str:gsub("[^\n]+", function(line)
+    if line:match("^%s*$") then return line end
+    return prefix .. line
+  end))
+end
+
+-- trim(s) -> s without leading and trailing whitespace.
+function M.trim(s)
+  check_string("trim", s)
+  return (s:gsub("^%s+", ""):gsub("%s+$", ""))
+end
+
+return M
