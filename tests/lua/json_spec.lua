@@ -1,0 +1,111 @@
+-- Specs for ssot.json: the deterministic encoder generated files and the IR hash rely on.
+local json = require "ssot.json"
+
+describe("ssot.json.encode", function()
+  it("sorts object keys so the same value always gives the same bytes", function()
+    local a = json.encode({ zeta = 1, alpha = 2, mid = { b = true, a = false } })
+    assert.are.equal('{"alpha":2,"mid":{"a":false,"b":true},"zeta":1}', a)
+    -- Insert the keys in another order: same text.
+    local t = {}
+    t.mid = { a = false, b = true }; t.zeta = 1; t.alpha = 2
+    assert.are.equal(a, json.encode(t))
+  end)
+
+  it("keeps array order", function()
+    assert.are.equal('[3,1,2,"x"]', json.encode({ 3, 1, 2, "x" }))
+  end)
+
+  it("writes integers without a fraction and floats in their shortest exact form", function()
+    assert.are.equal("[1,-7,0,9007199254740993]", json.encode({ 1, -7, 0, 9007199254740993 }))
+    assert.are.equal("[0.1,2.5,3,-0.3333333333333333,1e+300]",
+      json.encode({ 0.1, 2.5, 3.0, -1 / 3, 1e300 }))
+    for _, x in ipairs({ 0.1, 1 / 3, 2 ^ -40, 123456.789, 5e-324, 1.7976931348623157e308 }) do
+      assert.are.equal(x, tonumber(json.encode(x)), "round trip of " .. string.format("%.17g", x))
+    end
+  end)
+
+  it("refuses NaN and infinities, naming where they are", function()
+    assert.has_error(function() json.encode({ a = { 1, 0 / 0 } }) end,
+      "json.encode: number NaN has no JSON form at $.a[2]")
+    assert.has_error(function() json.encode({ x = math.huge }) end,
+      "json.encode: number inf has no JSON form at $.x")
+  end)
+
+  it("escapes quotes, backslashes and every control character", function()
+    assert.are.equal([["a\"b\\c\n\r\t\b\f\u0000\u001f\u007f/é"]],
+      json.encode('a"b\\c\n\r\t\b\f\0\31\127/é'))
+    for byte = 0, 31 do
+      local encoded = json.encode(string.char(byte))
+      assert.is_nil(encoded:find("%c"), "raw control byte " .. byte)
+      assert.are.equal(string.char(byte), json.decode(encoded))
+    end
+  end)
+
+  it("rejects strings that are not UTF-8", function()
+    assert.has_error(function() json.encode({ name = "caf\233" }) end,
+      'json.encode: string is not valid UTF-8 (byte 4 of 4) at $.name')
+  end)
+
+  it("tells an empty array from an empty object with json.array / json.object", function()
+    assert.are.equal("{}", json.encode({}))
+    assert.are.equal("[]", json.encode(json.array({})))
+    assert.are.equal("{}", json.encode(json.object({})))
+    assert.are.equal('{"items":[],"meta":{}}', json.encode({ items = json.array(), meta = json.object() }))
+  end)
+
+  it("writes the keys json.object lists first, in that order, then the rest sorted", function()
+    local doc = json.object({ paths = {}, info = { title = "t" }, openapi = "3.1.0", components = {} },
+      { "openapi", "info", "missing" })
+    assert.are.equal('{"openapi":"3.1.0","info":{"title":"t"},"components":{},"paths":{}}', json.encode(doc))
+  end)
+
+  it("encodes null as json.null and nil", function()
+    assert.are.equal("[1,null,2]", json.encode({ 1, json.null, 2 }))
+    assert.are.equal("null", json.encode(nil))
+  end)
+
+  it("indents with the given number of spaces", function()
+    local text = json.encode({ b = { 1, 2 }, a = { c = "x" }, e = json.array(), f = {} }, { indent = 2 })
+    assert.are.equal(table.concat({
+      "{",
+      '  "a": {',
+      '    "c": "x"',
+      "  },",
+      '  "b": [',
+      "    1,",
+      "    2",
+      "  ],",
+      '  "e": [],',
+      '  "f": {}',
+      "}",
+    }, "\n"), text)
+  end)
+
+  it("rejects tables JSON cannot represent, with the path", function()
+    assert.has_error(function() json.encode({ a = { [1] = 1, [3] = 3 } }) end,
+      "json.encode: table is a sparse array (has holes or non-integer keys); JSON arrays are 1..n at $.a")
+    assert.has_error(function() json.encode({ m = { 1, x = 2 } }) end,
+      "json.encode: table mixes string keys and other keys at $.m")
+    assert.has_error(function() json.encode({ models = { { hook = print } } }) end,
+      "json.encode: cannot encode a function value at $.models[1].hook")
+    local loop = {}
+    loop.self = loop
+    assert.has_error(function() json.encode(loop) end, "json.encode: table contains itself at $.self")
+    assert.has_error(function() json.encode({}, { indent = -1 }) end)
+  end)
+
+  it("round-trips through decode", function()
+    local value = { name = "chat", n = 3, ratio = 0.25, tags = { "a", "b" }, nested = { ok = true } }
+    assert.are.same(value, json.decode(json.encode(value)))
+    assert.are.same(value, json.decode(json.encode(value, { indent = 4 })))
+  end)
+end)
+
+describe("ssot.json.decode", function()
+  it("parses JSON and reports bad input", function()
+    assert.are.same({ a = { 1, 2 } }, json.decode('{"a":[1,2]}'))
+    assert.are.equal(json.null, json.decode('[null]')[1])
+    assert.has_error(function() json.decode("{bad") end)
+    assert.has_error(function() json.decode(42) end, "json.decode: expected a string, got number")
+  end)
+end)
