@@ -1,0 +1,31 @@
+/* Checking one JSON value against a field's type, shared by body validation (body.c) and
+ * list-query parsing (query.c): type, enum membership, max length, datetime normalization.
+ * Uses jansson and model.h. */
+#ifndef SSOT_RUNTIME_VALUE_H
+#define SSOT_RUNTIME_VALUE_H
+
+#include "runtime/model.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* Checks a non-null value for field: JSON type, enum membership, string max length (in
+ * characters), datetime syntax. A valid datetime string is rewritten in place to the
+ * canonical form YYYY-MM-DDTHH:MM:SS.mmmZ (UTC). Returns NULL when the value fits, else a
+ * message for the client: "must be an integer", "must be one of: a, b", ... written into
+ * msg (msg_size bytes) or a static string. check_max 0 skips the max-length check (where
+ * filters compare against any string). */
+const char *ssot_value_check(const ssot_field *field, json_t *value, int check_max, char *msg, size_t msg_size);
+
+/* Parses an ISO 8601 date-time (YYYY-MM-DD, optionally THH:MM[:SS[.fraction]] with Z or
+ * +HH:MM / -HH:MM; no zone means UTC) and writes the canonical UTC form (24 chars + NUL)
+ * into out. Returns 0, or -1 when s is not such a date-time. */
+int ssot_datetime_normalize(const char *s, size_t n, char out[25]);
+
+/* The current time in the canonical form (24 chars + NUL). */
+void ssot_datetime_now(char out[25]);
+
+/* Number of UTF-8 characters in s (n bytes, assumed valid UTF-8). */
+size_t ssot_utf8_length(const char *s, size_t n);
+
+#endif
