@@ -159,6 +159,52 @@ function M.singular(s)
   return on_last_word(s, singular_word)
 end
 
+-- Suggestions --------------------------------------------------------------------------
+
+-- Edit distance (insertions, deletions, substitutions, adjacent swaps), case-insensitive.
+local function distance(a, b)
+  a, b = a:lower(), b:lower()
+  local prev2, prev, cur = {}, {}, {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    cur = { [0] = i }
+    for j = 1, #b do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+      if i > 1 and j > 1 and a:byte(i) == b:byte(j - 1) and a:byte(i - 1) == b:byte(j) then
+        cur[j] = math.min(cur[j], prev2[j - 2] + 1)
+      end
+    end
+    prev2, prev = prev, cur
+  end
+  return prev[#b]
+end
+
+-- closest(name, candidates) -> the candidate most like name, or nil when none is close
+-- enough to be a plausible typo. candidates is a list or a set (string keys).
+function M.closest(name, candidates)
+  check_string("closest", name)
+  local list = {}
+  for k, v in pairs(candidates) do list[#list + 1] = type(k) == "string" and k or v end
+  table.sort(list)
+  local best, best_distance = nil, math.max(1, #name // 3)
+  if #name <= 2 then best_distance = 1 end
+  for _, candidate in ipairs(list) do
+    local d = distance(name, candidate)
+    if d < best_distance or d == best_distance and best == nil then
+      best, best_distance = candidate, d
+    end
+  end
+  return best
+end
+
+-- did_you_mean(name, candidates) -> " (did you mean 'x'?)" or "" when nothing is close.
+function M.did_you_mean(name, candidates)
+  local best = M.closest(name, candidates)
+  if best == nil or best == name then return "" end
+  return " (did you mean '" .. best .. "'?)"
+end
+
 -- Layout ---------------------------------------------------------------------------------
 
 -- indent(str, n_or_prefix) -> str with n spaces (or the prefix) before every line that has

@@ -146,4 +146,25 @@ describe("ssot.text", function()
       assert.are.equal("x", text.trim("x"))
     end)
   end)
+
+  describe("closest and did_you_mean", function()
+    local keys = { "models", "name", "output", "phases", "websockets", "serve" }
+
+    it("suggests the closest candidate for a typo", function()
+      assert.are.equal("models", text.closest("modles", keys))
+      assert.are.equal("websockets", text.closest("websocket", keys))
+      assert.are.equal("serve", text.closest("Serve", keys))
+      assert.are.equal(" (did you mean 'string'?)", text.did_you_mean("strng", { "string", "int", "text" }))
+    end)
+
+    it("accepts a set as well as a list", function()
+      assert.are.equal("isOwner", text.closest("isowner", { isOwner = true, isAdmin = true }))
+    end)
+
+    it("suggests nothing when no candidate is close", function()
+      assert.is_nil(text.closest("frobnicate", keys))
+      assert.are.equal("", text.did_you_mean("zz", keys))
+      assert.are.equal("", text.did_you_mean("name", keys))
+    end)
+  end)
 end)
