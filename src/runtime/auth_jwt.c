@@ -31,7 +31,7 @@ struct ssot_auth {
     cached_token cache[CACHE_SLOTS];
 };
 
-ssot_auth *ssot_auth_new(const ssot_auth_options *options) {
+ssot_auth *ssot_auth_new(const ssot_jwt_options *options) {
     ssot_auth *auth = calloc(1, sizeof *auth);
     if (!auth) return NULL;
     if (options->secret) {

@@ -19,13 +19,13 @@ typedef struct ssot_user {
 } ssot_user;
 
 /* How the config maps claims (ir.auth). The strings must outlive the verifier. */
-typedef struct ssot_auth_options {
+typedef struct ssot_jwt_options {
     const char *secret;     /* NULL when the environment variable is unset */
     size_t secret_len;
     const char *id_claim;   /* "sub" */
     const char *role_claim; /* "role" */
     const char *admin_role; /* "admin" */
-} ssot_auth_options;
+} ssot_jwt_options;
 
 enum ssot_jwt_status {
     SSOT_JWT_OK = 0,
@@ -42,7 +42,7 @@ typedef struct ssot_auth ssot_auth;
 
 /* A verifier for options (copied, except the claim names). NULL when memory runs out. One per
  * service thread: the cache is not locked. */
-ssot_auth *ssot_auth_new(const ssot_auth_options *options);
+ssot_auth *ssot_auth_new(const ssot_jwt_options *options);
 void ssot_auth_free(ssot_auth *auth);
 
 /* Verifies token[0..len) at time now. On SSOT_JWT_OK fills *user; otherwise writes a

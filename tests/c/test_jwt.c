@@ -22,7 +22,7 @@ static int failures;
 static const time_t NOW = 1795600000; /* 2026-11-25 */
 
 static ssot_auth *new_auth(const char *secret) {
-    ssot_auth_options options = {.secret = secret, .secret_len = secret ? strlen(secret) : 0,
+    ssot_jwt_options options = {.secret = secret, .secret_len = secret ? strlen(secret) : 0,
                                  .id_claim = "sub", .role_claim = "role", .admin_role = "admin"};
     return ssot_auth_new(&options);
 }
@@ -91,7 +91,7 @@ static void test_valid_token_gives_claims(void) {
 }
 
 static void test_custom_claim_names(void) {
-    ssot_auth_options options = {.secret = SECRET, .secret_len = strlen(SECRET), .id_claim = "uid",
+    ssot_jwt_options options = {.secret = SECRET, .secret_len = strlen(SECRET), .id_claim = "uid",
                                  .role_claim = "group", .admin_role = "staff"};
     ssot_auth *auth = ssot_auth_new(&options);
     ssot_user user;
