@@ -21,6 +21,10 @@ void ssot_lib_dirs_push(lua_State *L);
 /* Reads a whole file into a malloc'd, NUL-terminated buffer; NULL with errno set on failure. */
 char *ssot_read_file(const char *path, size_t *size);
 
+/* SHA-256 of data as 64 lowercase hex digits plus NUL (core_hash.c); hex[0] is NUL if
+ * OpenSSL fails. */
+void ssot_sha256_hex(const void *data, size_t len, char hex[65]);
+
 #endif
 
 struct ssot_host;
