@@ -35,7 +35,7 @@ function M.new(args)
         path, previous), 2)
     end
     local ok, result = pcall(args.emitter.emit, args.emitter, path, content)
-    if not ok then error("emit: " .. tostring(result), 2) end
+    if not ok then error(tostring(result), 2) end -- the emitter says "emit: ..." itself
     ctx.emitted[path] = phase
     local stats = ctx.stats[phase]
     if not stats then
