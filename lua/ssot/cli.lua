@@ -142,13 +142,16 @@ local function run_once(opts)
   local ir, err = load_ir(opts)
   if not ir then return report_error(err, opts) end
 
-  local ok, plan = errors.call("config", function()
-    return pipeline.plan(pipeline.order(pipeline.collect(ir)), ir)
-  end)
-  if not ok then return report_error(plan, opts), ir end
-
+  require("ssot.template").clear_cache()   -- a rerun (--watch) sees edited templates
   local emitter = core.emitter { root = ir.output, mode = opts.mode }
   local ctx = require("ssot.context").new { ir = ir, emitter = emitter, options = opts }
+  local ok, plan = errors.call("config", function()
+    return pipeline.plan(pipeline.order(pipeline.collect(ir)), ctx)
+  end)
+  if not ok then
+    emitter:abort()
+    return report_error(plan, opts), ir
+  end
   local say = function(line) if not opts.quiet then core.write("stdout", line .. "\n") end end
   say(string.format("%s %s -> %s", core.color("bold", "ssot run"), ir.source, ir.output_display or ir.output))
 
@@ -199,8 +202,9 @@ local function cmd_phases(argv)
   local ir, err = load_ir(opts)
   if not ir then return report_error(err, opts) end
   local pipeline = require "ssot.pipeline"
+  local ctx = require("ssot.context").new { ir = ir, options = opts }
   local ok, plan = errors.call("config", function()
-    return pipeline.plan(pipeline.order(pipeline.collect(ir)), ir)
+    return pipeline.plan(pipeline.order(pipeline.collect(ir)), ctx)
   end)
   if not ok then return report_error(plan, opts) end
   core.write("stdout", pipeline.describe(plan))

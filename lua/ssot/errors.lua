@@ -22,6 +22,16 @@ function M.new(status_name, message, fields)
   return e
 end
 
+-- full_position(message, path) -> message with Lua's shortened chunk name ("...tail:12: x",
+-- for paths over 60 characters) replaced by the whole path, when the tail is path's end.
+function M.full_position(message, path)
+  if type(message) ~= "string" or message:sub(1, 3) ~= "..." then return message end
+  path = path:gsub("^[@=]", "")
+  local tail, rest = message:match("^%.%.%.([^\n:]*)(:%d+:.*)$")
+  if tail and path:sub(-#tail) == tail then return path .. rest end
+  return message
+end
+
 -- raise(status_name, message, fields?): throws an error object (no position is added; put
 -- the place in the message or in fields).
 function M.raise(status_name, message, fields)

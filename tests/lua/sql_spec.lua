@@ -1,0 +1,271 @@
+-- Specs for ssot.sql and the built-in `sql` phase: the DDL text, and that the generated
+-- schema really loads into SQLite and enforces what the models declare.
+local core = require "ssot.core"
+local sql = require "ssot.sql"
+local template = require "ssot.template"
+
+local SOURCE_DIR = os.getenv("SSOT_SOURCE_DIR") or "."
+local fixtures = dofile(SOURCE_DIR .. "/tests/fixtures/phases/ir.lua")
+
+local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+local function write_file(path, content)
+  local f = assert(io.open(path, "wb"))
+  f:write(content)
+  f:close()
+end
+
+-- A scratch SQLite database driven through the sqlite3 command-line shell.
+local function new_db()
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p " .. shell_quote(dir)))
+  local db = { dir = dir, path = dir .. "/test.db" }
+  -- exec(statements) -> ok, output. Foreign keys are per connection: switched on each time.
+  function db.exec(statements)
+    local file = dir .. "/input.sql"
+    write_file(file, "PRAGMA foreign_keys = ON;\n" .. statements .. "\n")
+    local p = assert(io.popen("sqlite3 -bail " .. shell_quote(db.path) .. " < " .. shell_quote(file) .. " 2>&1"))
+    local output = p:read("a")
+    local ok = p:close()
+    return ok == true, output
+  end
+  function db.close() os.execute("rm -rf " .. shell_quote(dir)) end
+  return db
+end
+
+local function field(f, model)
+  return sql.column_definition(fixtures.build({ models = { { name = "T", table = "t", fields = {
+    { name = "id", type = "id" }, f } } } }).models[1].field_by_name[f.name], model)
+end
+
+describe("ssot.sql.quote_ident", function()
+  it("double-quotes identifiers and doubles embedded quotes", function()
+    assert.are.equal('"users"', sql.quote_ident("users"))
+    assert.are.equal('"a""b"', sql.quote_ident('a"b'))
+    assert.has_error(function() sql.quote_ident("") end)
+  end)
+end)
+
+describe("ssot.sql.column_definition", function()
+  it("makes integer ids autoincrementing primary keys and uuid ids text primary keys", function()
+    local ir = fixtures.build({ models = {
+      { name = "A", table = "as", fields = { { name = "id", type = "id" } } },
+      { name = "B", table = "bs", fields = { { name = "id", type = "id", id_kind = "uuid" } } },
+    } })
+    assert.are.equal('"id" INTEGER PRIMARY KEY AUTOINCREMENT', sql.column_definition(ir.models[1].fields[1]))
+    assert.are.equal('"id" TEXT PRIMARY KEY NOT NULL', sql.column_definition(ir.models[2].fields[1]))
+  end)
+
+  it("writes NOT NULL for required fields only", function()
+    assert.are.equal('"title" TEXT NOT NULL', field({ name = "title", type = "text" }))
+    assert.are.equal('"topic" TEXT', field({ name = "topic", type = "text", optional = true }))
+  end)
+
+  it("writes UNIQUE, and CHECK for string max length", function()
+    assert.are.equal('"email" TEXT NOT NULL UNIQUE CHECK (length("email") <= 200)',
+      field({ name = "email", type = "string", max = 200, unique = true }))
+  end)
+
+  it("writes defaults as SQL literals of the field's type", function()
+    assert.are.equal([["kind" TEXT NOT NULL DEFAULT 'it''s' CHECK ("kind" IN ('it''s', 'b'))]],
+      field({ name = "kind", type = "enum", values = { "it's", "b" }, default = "it's" }))
+    assert.are.equal('"on" INTEGER NOT NULL DEFAULT 0 CHECK ("on" IN (0, 1))',
+      field({ name = "on", type = "bool", default = false }))
+    assert.are.equal('"n" INTEGER NOT NULL DEFAULT 42', field({ name = "n", type = "int", default = 42 }))
+    assert.are.equal('"r" REAL NOT NULL DEFAULT 0.1', field({ name = "r", type = "float", default = 0.1 }))
+    assert.are.equal([["j" TEXT NOT NULL DEFAULT '{"a":[1,2],"b":"x''y"}' CHECK (json_valid("j"))]],
+      field({ name = "j", type = "json", default = { b = "x'y", a = { 1, 2 } } }))
+    assert.are.equal([["at" TEXT NOT NULL DEFAULT '2026-01-02T03:04:05.000Z']],
+      field({ name = "at", type = "datetime", default = "2026-01-02T03:04:05.000Z" }))
+  end)
+
+  it("fills auto datetimes with the current ISO time in milliseconds", function()
+    assert.are.equal([["createdAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))]],
+      field({ name = "createdAt", type = "datetime", auto = "create" }))
+  end)
+
+  it("explains an IR field without sql_type or with a default of the wrong type", function()
+    local model = { name = "M" }
+    assert.has_error(function() sql.column_definition({ name = "x", type = "int" }, model) end,
+      "sql: model 'M' field 'x': the IR field has no sql_type (see docs/ir.md)")
+    assert.has_error(function() field({ name = "n", type = "int", default = "7" }, model) end,
+      "sql: model 'M' field 'n': default must be an integer, got 7")
+  end)
+end)
+
+describe("ssot.sql tables and indexes", function()
+  it("declares columns in order, then foreign keys with their ON DELETE action", function()
+    local ir = fixtures.chat()
+    assert.are.equal(table.concat({
+      'CREATE TABLE IF NOT EXISTS "messages" (',
+      '  "id" INTEGER PRIMARY KEY AUTOINCREMENT,',
+      '  "roomId" INTEGER NOT NULL,',
+      '  "authorId" INTEGER NOT NULL,',
+      '  "text" TEXT NOT NULL CHECK (length("text") <= 2000),',
+      [[  "kind" TEXT NOT NULL DEFAULT 'text' CHECK ("kind" IN ('text', 'image', 'system')),]],
+      '  "attachments" TEXT CHECK ("attachments" IS NULL OR json_valid("attachments")),',
+      '  "editedAt" TEXT,',
+      [[  "createdAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),]],
+      [[  "updatedAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),]],
+      '  FOREIGN KEY ("roomId") REFERENCES "rooms" ("id") ON DELETE CASCADE,',
+      '  FOREIGN KEY ("authorId") REFERENCES "users" ("id") ON DELETE RESTRICT',
+      ');',
+    }, "\n"), sql.create_table(ir.model_by_name.Message, ir))
+  end)
+
+  it("uses references.table without the IR, and asks for the IR when it needs it", function()
+    local ir = fixtures.chat()
+    local message = ir.model_by_name.Message
+    assert.has_error(function() sql.create_table(message) end,
+      "sql: model 'Message' field 'roomId' references model 'Room': pass the IR to find its table "
+      .. "(sql.create_table(model, ir))")
+    message.field_by_name.roomId.references.table = "rooms"
+    message.field_by_name.authorId.references.table = "users"
+    assert.matches('REFERENCES "rooms"', sql.create_table(message))
+  end)
+
+  it("rejects ON DELETE SET NULL on a required field and unknown target models", function()
+    local ir = fixtures.chat()
+    local message = ir.model_by_name.Message
+    message.field_by_name.roomId.references.on_delete = "set_null"
+    assert.has_error(function() sql.create_table(message, ir) end,
+      "sql: model 'Message' field 'roomId': on_delete set_null needs an optional field")
+    message.field_by_name.roomId.references = { model = "Rooom", field = "id" }
+    assert.has_error(function() sql.create_table(message, ir) end,
+      "sql: model 'Message' field 'roomId' references unknown model 'Rooom'")
+  end)
+
+  it("creates plain and unique indexes over the indexed columns", function()
+    local ir = fixtures.chat()
+    local message = ir.model_by_name.Message
+    assert.are.equal('CREATE INDEX IF NOT EXISTS "messages_roomId_createdAt_idx" ON "messages" ("roomId", "createdAt");',
+      sql.create_index(message.indexes[2], message))
+    assert.are.equal('CREATE UNIQUE INDEX IF NOT EXISTS "u" ON "messages" ("authorId", "text");',
+      sql.create_index({ name = "u", fields = { "authorId", "text" }, unique = true }, message))
+    assert.has_error(function() sql.create_index({ name = "x", fields = { "nope" } }, message) end,
+      "sql: model 'Message' index 'x': unknown field 'nope'")
+  end)
+end)
+
+describe("ssot.sql.schema in SQLite", function()
+  local db
+  before_each(function()
+    db = new_db()
+    local ok, output = db.exec(sql.schema(fixtures.chat()))
+    assert.is_true(ok, output)
+  end)
+  after_each(function() db.close() end)
+
+  local function exec_ok(statements)
+    local ok, output = db.exec(statements)
+    assert.is_true(ok, output)
+    return output
+  end
+
+  local function exec_fails(statements, expected)
+    local ok, output = db.exec(statements)
+    assert.is_false(ok, "expected SQLite to refuse: " .. statements)
+    assert.matches(expected, output, 1, true)
+  end
+
+  it("creates every table and index, and loads again over itself", function()
+    local out = exec_ok("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name;")
+    assert.are.equal(table.concat({ "messages", "messages_authorId_idx", "messages_roomId_createdAt_idx",
+      "messages_roomId_idx", "rooms", "users", "" }, "\n"), out)
+    exec_ok(sql.schema(fixtures.chat()))
+  end)
+
+  it("fills defaults and auto timestamps", function()
+    local out = exec_ok([[
+INSERT INTO users (name, email) VALUES ('ada', 'ada@example.com');
+INSERT INTO rooms (title) VALUES ('general');
+INSERT INTO messages (roomId, authorId, text) VALUES (1, 1, 'hi');
+SELECT role, typeof(id) FROM users;
+SELECT isPrivate FROM rooms;
+SELECT kind, createdAt GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z' FROM messages;]])
+    assert.are.equal("member|integer\n0\ntext|1\n", out)
+  end)
+
+  it("enforces NOT NULL, UNIQUE, enum, bool, max length and JSON checks", function()
+    exec_ok("INSERT INTO users (name, email) VALUES ('ada', 'ada@example.com');")
+    exec_fails("INSERT INTO users (email) VALUES ('x@example.com');", "NOT NULL constraint failed: users.name")
+    exec_fails("INSERT INTO users (name, email) VALUES ('b', 'ada@example.com');", "UNIQUE constraint failed: users.email")
+    exec_fails("INSERT INTO users (name, email, role) VALUES ('b', 'b@x', 'owner');", "CHECK constraint failed")
+    exec_fails("INSERT INTO rooms (title, isPrivate) VALUES ('r', 2);", "CHECK constraint failed")
+    exec_fails("INSERT INTO rooms (title) VALUES ('" .. string.rep("x", 121) .. "');", "CHECK constraint failed")
+    exec_ok("INSERT INTO rooms (title) VALUES ('" .. string.rep("x", 120) .. "');")
+    exec_fails("INSERT INTO messages (roomId, authorId, text, attachments) VALUES (1, 1, 'a', '{bad');",
+      "CHECK constraint failed")
+    exec_ok("INSERT INTO messages (roomId, authorId, text, attachments) VALUES (1, 1, 'a', '[1]');")
+  end)
+
+  it("enforces foreign keys: unknown parents refused, cascade and restrict on delete", function()
+    exec_ok("INSERT INTO users (name, email) VALUES ('ada', 'a@x'); INSERT INTO rooms (title) VALUES ('r');")
+    exec_fails("INSERT INTO messages (roomId, authorId, text) VALUES (9, 1, 'x');", "FOREIGN KEY constraint failed")
+    exec_ok("INSERT INTO messages (roomId, authorId, text) VALUES (1, 1, 'x');")
+    exec_fails("DELETE FROM users WHERE id = 1;", "FOREIGN KEY constraint failed")
+    assert.are.equal("0\n", exec_ok("DELETE FROM rooms WHERE id = 1; SELECT count(*) FROM messages;"))
+    exec_ok("DELETE FROM users WHERE id = 1;")
+  end)
+
+  it("quotes awkward names so SQL keywords and quotes work as identifiers", function()
+    local awkward = fixtures.build({ models = {
+      { name = "Order", table = "order", fields = {
+        { name = "id", type = "id", id_kind = "uuid" },
+        { name = "select", type = "string" },
+        { name = 'we"ird', type = "int", optional = true },
+      }, indexes = { { name = "order_select_idx", fields = { "select" }, unique = true } } },
+    } })
+    exec_ok(sql.schema(awkward))
+    exec_ok([[INSERT INTO "order" ("id", "select", "we""ird") VALUES ('u1', 's', 1);]])
+    exec_fails([[INSERT INTO "order" ("id", "select") VALUES ('u2', 's');]], "UNIQUE constraint failed")
+    exec_fails([[INSERT INTO "order" ("select") VALUES ('t');]], "NOT NULL constraint failed")
+  end)
+end)
+
+describe("the sql phase", function()
+  local phase = require "ssot.phases.sql"
+
+  -- A context whose emitter records what was emitted.
+  local function context(ir)
+    local files = {}
+    local emitter = { emit = function(_, path, content) files[path] = content return "created" end }
+    return require("ssot.context").new { ir = ir, emitter = emitter }, files
+  end
+
+  before_each(template.clear_cache)
+  after_each(function() core.set_lib_dirs({}) end)
+
+  it("writes schema.sql with the header and the DDL of every model", function()
+    local ir = fixtures.chat()
+    local ctx, files = context(ir)
+    assert.is_true((phase.should_run(ctx)))
+    phase.run(ctx)
+    local text = files["schema.sql"]
+    assert.are.equal("-- Generated by ssot from config.lua — do not edit.\n", text:match("^[^\n]*\n"))
+    for _, model in ipairs(ir.models) do
+      assert.truthy(text:find(sql.model_schema(model, ir), 1, true), model.name)
+    end
+    -- The file loads into SQLite as it is.
+    local db = new_db()
+    local ok, output = db.exec(text)
+    db.close()
+    assert.is_true(ok, output)
+  end)
+
+  it("is switched off by targets.sql = false, and says so", function()
+    local ir = fixtures.chat()
+    ir.targets.sql = false
+    local run, reason = phase.should_run(context(ir))
+    assert.is_false(run)
+    assert.are.equal("targets.sql = false", reason)
+  end)
+
+  it("uses a template override from a library directory", function()
+    core.set_lib_dirs({ SOURCE_DIR .. "/tests/fixtures/templates/override" })
+    local ctx, files = context(fixtures.chat())
+    phase.run(ctx)
+    assert.are.equal("-- overridden schema for chat\n", files["schema.sql"])
+  end)
+end)
