@@ -28,8 +28,8 @@ local function warn_kept(report)
   local verb = report.mode == "write" and "kept" or "would keep"
   for _, path in ipairs(report.kept) do
     core.log("warn", string.format(
-      "%s %s: ssot wrote it but it has changed since and is no longer generated; "
-        .. "ssot no longer tracks it (delete it if it is not needed)", verb, path))
+      "%s %s: no longer generated, but edited since ssot wrote it; ssot leaves it and stops "
+        .. "tracking it (delete it if it is not needed)", verb, path))
   end
 end
 
