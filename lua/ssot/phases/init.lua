@@ -2,4 +2,8 @@
 -- ordering keep this order). One line per phase, so additions do not conflict.
 return {
   "ssot.phases.sql",
+  "ssot.phases.sdk_runtime",
+  "ssot.phases.sdk_models",
+  "ssot.phases.sdk_index",
+  "ssot.phases.react",
 }

@@ -1,0 +1,27 @@
+-- The built-in `react` phase: writes react/ (provider, query keys, cache updates, query and
+-- mutation options, generic and per-model hooks on TanStack Query v5) from templates/react.
+local ts = require "ssot.ts"
+
+local FILES = { "cache.ts", "context.ts", "hooks.ts", "keys.ts", "options.ts" }
+
+return {
+  name = "react",
+  description = "React hooks on TanStack Query (react/)",
+  after = { "sdk-index" },
+  should_run = function(ctx)
+    if ctx.ir.targets.react ~= true then return false, "targets.react = false" end
+    -- The hooks are typed by the SDK's model map: without the SDK they cannot compile.
+    return ctx.ir.targets.sdk == true, "targets.sdk = false (the hooks are built on the SDK)"
+  end,
+  run = function(ctx)
+    local plan = ts.plan(ctx.ir)
+    local vars = { ir = ctx.ir, plan = plan, ts = ts }
+    for _, file in ipairs(FILES) do
+      ctx.emit("react/" .. file, ctx.render("react/" .. file .. ".tpl", vars))
+    end
+    for _, m in ipairs(plan.models) do
+      ctx.emit("react/models/" .. m.file .. ".ts", ctx.render("react/model.ts.tpl", { ir = ctx.ir, m = m, ts = ts }))
+    end
+    ctx.emit("react/index.ts", ctx.render("react/index.ts.tpl", vars))
+  end,
+}

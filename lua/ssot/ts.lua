@@ -1,0 +1,281 @@
+-- TypeScript naming and type mapping for the sdk, react and openapi phases: turns the IR into
+-- a plan of unique exported names, file names and per-field TS types. Uses ssot.text.
+local text = require "ssot.text"
+
+local M = {}
+
+-- The names sdk/runtime/index.ts exports (templates/sdk/runtime). sdk/index.ts re-exports
+-- them after the models' names, so a model's own type wins over a runtime name; derived
+-- names (MessageClient...) steer clear of them. tests/node checks this list against the
+-- generated runtime.
+M.RUNTIME_EXPORTS = {
+  "Action", "ApiError", "ApiErrorInit", "ChangeEvent", "ChangeType", "ChannelMessage",
+  "ComparableFilter", "DataClient", "DateTimeInput", "EqualityFilter", "ErrorCode", "FetchLike",
+  "HttpRequestContext", "HttpResponseContext", "HttpTransport", "HttpTransportOptions", "Id",
+  "JsonObject", "JsonValue", "ListParams", "ListQuery", "ListResult", "ModelRef", "NetworkError",
+  "NullFilter", "OrderBy", "OrderByParam", "RealtimeTransport", "RequestOptions", "RetryOptions",
+  "RetryPolicy", "SchemaMismatch", "SchemaMismatchHandler", "SortDirection", "SsotError",
+  "StreamPosition", "SubscribeOptions", "TextFilter", "TimeoutError", "TokenProvider", "Transport",
+  "TransportRequest", "Unsubscribe", "apiErrorFromResponse", "backoffDelay", "createModelClient",
+  "encodeListQuery", "isApiError", "isConflict", "isForbidden", "isIdempotent", "isNetworkError",
+  "isNotFound", "isRetryableStatus", "isTimeout", "isUnauthorized", "isValidation", "retryAfterMs",
+  "retryPolicy", "schemaCheck", "sleep", "warnSchemaMismatch",
+}
+
+-- The names sdk/index.ts declares itself. A model may not take them (reserved.lua rejects
+-- them; the plan fails clearly if one slips through).
+M.SDK_EXPORTS = {
+  "SsotClient", "SsotClientOptions", "SsotModelClient", "SsotModelName", "SsotModels",
+  "createClient", "modelNames", "modelRefs", "schemaHash",
+}
+
+-- The names react/index.ts exports besides the per-model hooks.
+M.REACT_EXPORTS = {
+  "SsotGetKey", "SsotListKey", "SsotProvider", "SsotProviderProps", "ListHookOptions", "GetHookOptions", "MutationHookOptions",
+  "UpdateVariables", "createMutationOptions", "deleteMutationOptions", "getQueryOptions",
+  "listQueryOptions", "replaceMutationOptions", "ssotCache", "ssotKeys", "updateMutationOptions",
+  "useCreate", "useDelete", "useGet", "useList", "useReplace", "useSsotClient", "useUpdate",
+}
+
+-- A set of taken names; take(candidates...) returns the first free candidate (then the
+-- last one numbered 2, 3...) and marks it taken. `fold` maps a name to its comparison key
+-- (file names compare case-insensitively).
+local function allocator(fold)
+  fold = fold or function(s) return s end
+  local taken = {}
+  local self = {}
+  function self.reserve(name) taken[fold(name)] = true end
+  function self.taken(name) return taken[fold(name)] == true end
+  function self.take(...)
+    local candidates = { ... }
+    for _, c in ipairs(candidates) do
+      if not taken[fold(c)] then taken[fold(c)] = true; return c end
+    end
+    local last = candidates[#candidates]
+    local n = 2
+    while taken[fold(last .. n)] do n = n + 1 end
+    taken[fold(last .. n)] = true
+    return last .. n
+  end
+  return self
+end
+M.allocator = allocator
+
+-- A TypeScript string literal (JSON's escapes are valid TS; the two line separators escaped
+-- so the source stays one line).
+function M.string(s)
+  local out = s:gsub('[%c"\\]', function(c)
+    local named = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+    return named[c] or string.format("\\u%04x", c:byte())
+  end)
+  out = out:gsub("\226\128\168", "\\u2028"):gsub("\226\128\169", "\\u2029")
+  return '"' .. out .. '"'
+end
+
+-- A property key: the name itself when it is an identifier, else a string literal.
+function M.key(name)
+  if name:match("^[%a_$][%w_$]*$") then return name end
+  return M.string(name)
+end
+
+-- Text safe inside a /** */ comment on one line.
+function M.comment_text(s)
+  return (s:gsub("%*/", "*\\/"):gsub("%s*\n%s*", " "))
+end
+
+-- A TS literal for a default value (for docs): strings quoted, the rest as Lua prints them.
+local function literal(value)
+  if type(value) == "string" then return M.string(value) end
+  if type(value) == "table" then return "{…}" end
+  return tostring(value)
+end
+
+-- "/** a; b */\n" indented by `indent`, or "" when there is nothing to say.
+function M.doc(parts, indent)
+  local kept = {}
+  for _, p in ipairs(parts) do
+    if p and p ~= "" then kept[#kept + 1] = M.comment_text(p) end
+  end
+  if #kept == 0 then return "" end
+  return string.format("%s/** %s */\n", indent or "", table.concat(kept, "; "))
+end
+
+-- The notes a field's doc comment carries.
+local function field_notes(field, model)
+  local notes = { field.description }
+  if field.type == "id" then
+    notes[#notes + 1] = field.id_kind == "uuid" and "UUID set by the server" or "set by the server"
+  end
+  if field.auto == "create" then notes[#notes + 1] = "set by the server when the row is created" end
+  if field.auto == "update" then notes[#notes + 1] = "set by the server on every change" end
+  if model.owner == field.name then notes[#notes + 1] = "owner: set from the caller's token on create" end
+  if field.max then notes[#notes + 1] = "at most " .. field.max .. " characters" end
+  if field.type == "datetime" then notes[#notes + 1] = "ISO 8601 UTC" end
+  if field.references then
+    notes[#notes + 1] = string.format("references %s.%s", field.references.model, field.references.field)
+  end
+  if field.default ~= nil then notes[#notes + 1] = "default " .. literal(field.default) end
+  return notes
+end
+
+-- The TS types of one field: row (as read), input (as sent), where (filter), or nil for
+-- where when the field cannot be filtered.
+local function field_types(field, enum_type)
+  local t = field.type
+  local row, input, where
+  if t == "id" then
+    if field.id_kind == "uuid" then
+      row, where = "string", "rt.EqualityFilter<string>"
+    else
+      row, where = "number", "rt.ComparableFilter<number>"
+    end
+    input = row
+    return row, input, where
+  end
+  local null = field.optional and ", null" or ""
+  if t == "int" or t == "float" then
+    row, where = "number", "rt.ComparableFilter<number" .. null .. ">"
+  elseif t == "bool" then
+    row, where = "boolean", "rt.EqualityFilter<boolean" .. null .. ">"
+  elseif t == "string" or t == "text" then
+    row, where = "string", "rt.TextFilter" .. (field.optional and "<null>" or "")
+  elseif t == "datetime" then
+    row, where = "string", "rt.ComparableFilter<rt.DateTimeInput" .. null .. ">"
+    input = "rt.DateTimeInput"
+  elseif t == "json" then
+    row, where = "rt.JsonValue", field.optional and "rt.NullFilter" or nil
+  elseif t == "enum" then
+    row, where = enum_type, "rt.EqualityFilter<" .. enum_type .. null .. ">"
+  else
+    error(string.format("ts: field '%s' has type '%s', which the SDK does not know", field.name, tostring(t)))
+  end
+  input = input or row
+  if field.optional then
+    row = row .. " | null"
+    input = input .. " | null"
+  end
+  return row, input, where
+end
+
+local function check_sdk_names(ir)
+  local sdk = {}
+  for _, name in ipairs(M.SDK_EXPORTS) do sdk[name] = true end
+  for _, model in ipairs(ir.models) do
+    if sdk[model.name] then
+      error(string.format("model '%s' has the name of an export of the generated SDK (sdk/index.ts); "
+        .. "rename the model (the SDK's own names are: %s)", model.name, table.concat(M.SDK_EXPORTS, ", ")), 0)
+    end
+  end
+end
+
+-- The per-model plan. Names are allocated in a fixed order (model names, then each model's
+-- derived names in model order), so the same IR always gives the same names.
+local function plan_model(model, types, values, files, keys, hooks)
+  local type_name = model.name
+  local function derived(suffix, fallback)
+    return types.take(type_name .. suffix, type_name .. (fallback or "Model") .. suffix)
+  end
+  local m = {
+    model = model,
+    type = type_name,
+    create = derived("Create"),
+    update = derived("Update"),
+    where = derived("Where"),
+    sort_field = derived("SortField"),
+    list_params = derived("ListParams"),
+    client = derived("Client"),
+    ref = values.take(model.names.camel .. "Model", model.names.camel .. "ModelRef"),
+    file = files.take(model.names.kebab, model.names.kebab .. "-model"),
+    key = keys.take(model.names.plural_camel, model.names.camel, model.names.camel .. "Rows"),
+    id_field = model.primary_key.name,
+    id_type = model.primary_key.id_kind == "uuid" and "string" or "number",
+    enums = {},
+    fields = {},
+    sortable = {},
+  }
+  local plural = model.names.plural_pascal
+  if plural == type_name then plural = type_name .. "List" end
+  m.hooks = {
+    list = hooks.take("use" .. plural, "use" .. type_name .. "List"),
+    get = hooks.take("use" .. type_name, "use" .. type_name .. "ById"),
+    create = hooks.take("useCreate" .. type_name, "useCreate" .. type_name .. "Row"),
+    update = hooks.take("useUpdate" .. type_name, "useUpdate" .. type_name .. "Row"),
+    replace = hooks.take("useReplace" .. type_name, "useReplace" .. type_name .. "Row"),
+    delete = hooks.take("useDelete" .. type_name, "useDelete" .. type_name .. "Row"),
+  }
+  for _, field in ipairs(model.fields) do
+    local enum_type
+    if field.type == "enum" then
+      local pascal_field = text.pascal(field.name)
+      enum_type = types.take(type_name .. pascal_field, type_name .. pascal_field .. "Value")
+      local quoted = {}
+      for i, v in ipairs(field.values) do quoted[i] = M.string(v) end
+      m.enums[#m.enums + 1] = {
+        field = field,
+        type = enum_type,
+        values_const = values.take(model.names.camel .. pascal_field .. "Values",
+          model.names.camel .. pascal_field .. "EnumValues"),
+        list = table.concat(quoted, ", "),
+      }
+    end
+    local row, input, where = field_types(field, enum_type)
+    local server_filled = field.server_filled == true
+    local is_owner = model.owner == field.name
+    m.fields[#m.fields + 1] = {
+      field = field,
+      name = field.name,
+      prop = M.key(field.name),
+      row = row,
+      input = input,
+      where = where,
+      doc = field_notes(field, model),
+      -- Create (and replace): server-filled fields are left out, except the owner, which a
+      -- caller may set (the token's user id wins when there is one).
+      in_create = not server_filled or is_owner,
+      create_optional = field.optional or field.default ~= nil or is_owner,
+      in_update = not field.read_only,
+    }
+    if field.type ~= "json" then m.sortable[#m.sortable + 1] = m.fields[#m.fields] end
+  end
+  -- What the model's file exports: values first, then types, each in declaration order.
+  m.exports = { m.ref }
+  for _, e in ipairs(m.enums) do m.exports[#m.exports + 1] = e.values_const end
+  for _, e in ipairs(m.enums) do m.exports[#m.exports + 1] = "type " .. e.type end
+  for _, name in ipairs { m.type, m.create, m.update, m.where, m.sort_field, m.list_params, m.client } do
+    m.exports[#m.exports + 1] = "type " .. name
+  end
+  return m
+end
+
+-- plan(ir) -> { models = { plan... } (IR order), by_name = { name -> plan } }. Cached per IR
+-- table: every phase of one run shares one plan.
+local plans = setmetatable({}, { __mode = "k" })
+function M.plan(ir)
+  if plans[ir] then return plans[ir] end
+  check_sdk_names(ir)
+  local types, values = allocator(), allocator()
+  local files = allocator(string.lower)
+  local keys, hooks = allocator(), allocator()
+  for _, name in ipairs(M.SDK_EXPORTS) do types.reserve(name); values.reserve(name) end
+  for _, name in ipairs(M.RUNTIME_EXPORTS) do types.reserve(name); values.reserve(name) end
+  for _, name in ipairs(M.REACT_EXPORTS) do hooks.reserve(name) end
+  values.reserve("rt")
+  for _, model in ipairs(ir.models) do types.reserve(model.name); values.reserve(model.name) end
+  local plan = { models = {}, by_name = {} }
+  for _, model in ipairs(ir.models) do
+    -- A model named like a runtime export keeps its name (it shadows that export in
+    -- sdk/index.ts); only derived names move.
+    local m = plan_model(model, types, values, files, keys, hooks)
+    plan.models[#plan.models + 1] = m
+    plan.by_name[model.name] = m
+  end
+  plans[ir] = plan
+  return plan
+end
+
+-- The doc comment of a field, indented for an interface member.
+function M.field_doc(f)
+  return M.doc(f.doc, "  ")
+end
+
+return M
