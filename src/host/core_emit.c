@@ -27,7 +27,8 @@ static const char *const status_names[] = {"created", "updated", "unchanged"};
 /* User values of the emitter userdata. */
 enum { UV_EMITTED = 1, /* path -> true, to refuse a second emit of one path */
        UV_DIFFS = 2,   /* path -> { path =, old =, new = } (diff mode) */
-       UV_COUNT = 2 };
+       UV_DIRS = 3,    /* directory part of a path ("a/b") -> its checked real path */
+       UV_COUNT = 3 };
 
 typedef struct {
     enum emit_mode mode;
@@ -105,7 +106,7 @@ static const char *base_name(const char *relpath) {
     return slash ? slash + 1 : relpath;
 }
 
-/* Finds what is at relpath now. Returns the status emitting content would have; the parent
+/* Finds what is at relpath now (the emitter is at stack index 1). Returns the status emitting content would have; the parent
  * directory's real path goes to parent ("" when it does not exist yet). In write mode the
  * parent directories are created. Raises the errors a user must fix. */
 static enum emit_status inspect_target(lua_State *L, emitter *em, const char *relpath, const char *content,
@@ -113,11 +114,27 @@ static enum emit_status inspect_target(lua_State *L, emitter *em, const char *re
     char err[SSOT_EMIT_ERROR_SIZE];
     parent[0] = target[0] = '\0';
     if (em->root_real[0] == '\0') return STATUS_CREATED;
-    enum ssot_parent_result found = ssot_emit_parent(em->root_real, relpath, em->mode == MODE_WRITE, parent, err);
-    if (found == SSOT_PARENT_ERROR) luaL_error(L, "emit: %s", err);
-    if (found == SSOT_PARENT_MISSING) {
-        parent[0] = '\0';
-        return STATUS_CREATED;
+    /* Resolving a directory costs a readlink per component of its real path: each directory
+     * is checked once per run and remembered (the run is the only writer of the tree). */
+    size_t dir_len = (size_t)(base_name(relpath) - relpath);
+    lua_getiuservalue(L, 1, UV_DIRS);
+    lua_pushlstring(L, relpath, dir_len ? dir_len - 1 : 0);
+    if (lua_rawget(L, -2) == LUA_TSTRING) {
+        snprintf(parent, PATH_MAX, "%s", lua_tostring(L, -1));
+        lua_pop(L, 2);
+    } else {
+        lua_pop(L, 1);
+        enum ssot_parent_result found = ssot_emit_parent(em->root_real, relpath, em->mode == MODE_WRITE, parent, err);
+        if (found == SSOT_PARENT_ERROR) luaL_error(L, "emit: %s", err);
+        if (found == SSOT_PARENT_MISSING) {
+            lua_pop(L, 1);
+            parent[0] = '\0';
+            return STATUS_CREATED;
+        }
+        lua_pushlstring(L, relpath, dir_len ? dir_len - 1 : 0);
+        lua_pushstring(L, parent);
+        lua_rawset(L, -3);
+        lua_pop(L, 1);
     }
     if (!join_path(target, parent, base_name(relpath)))
         luaL_error(L, "emit: path '%s' is too long under %s", relpath, em->root);
