@@ -103,7 +103,10 @@ local function finish_diff(report, _, started, say)
   for _, d in ipairs(report.diffs or {}) do
     local from = d.old and "a/" .. d.path or "/dev/null"
     local to = d.new and "b/" .. d.path or "/dev/null"
-    core.write("stdout", diff.unified(d.old or "", d.new or "", from, to))
+    local text = diff.unified(d.old or "", d.new or "", from, to)
+    -- an empty file created or removed has no lines to show: the header alone says it
+    if text == "" then text = "--- " .. from .. "\n+++ " .. to .. "\n" end
+    core.write("stdout", text)
   end
   local changes = #report.created + #report.updated + #report.removed
   if changes == 0 then
