@@ -6,4 +6,5 @@ return {
   "ssot.phases.sdk_models",
   "ssot.phases.sdk_index",
   "ssot.phases.react",
+  "ssot.phases.openapi",
 }

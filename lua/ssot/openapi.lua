@@ -1,0 +1,364 @@
+-- The OpenAPI 3.1 document of the REST API (docs/rest.md) as a Lua table: paths for every
+-- model, row/create/update/list schemas, the error shape and bearer auth. Uses the names of
+-- ssot.ts and the markers of ssot.json (encoded by the openapi phase).
+local json = require "ssot.json"
+local ts = require "ssot.ts"
+
+local M = {}
+
+local function ref(kind, name) return { ["$ref"] = "#/components/" .. kind .. "/" .. name } end
+
+-- The JSON Schema of a field's value (as read; `input` for what a client sends).
+local function value_schema(field, input)
+  local t, s = field.type, nil
+  if t == "id" then
+    s = field.id_kind == "uuid" and { type = "string", format = "uuid" } or { type = "integer" }
+  elseif t == "int" then s = { type = "integer" }
+  elseif t == "float" then s = { type = "number" }
+  elseif t == "bool" then s = { type = "boolean" }
+  elseif t == "string" then s = { type = "string", maxLength = field.max }
+  elseif t == "text" then s = { type = "string" }
+  elseif t == "datetime" then s = { type = "string", format = "date-time" }
+  elseif t == "json" then s = {}                       -- any JSON value
+  elseif t == "enum" then
+    local values = {}
+    for i, v in ipairs(field.values) do values[i] = v end
+    s = { type = "string", enum = values }
+  else
+    error(string.format("openapi: field '%s' has type '%s', which the document does not know", field.name, tostring(t)))
+  end
+  if field.optional and t ~= "json" then
+    s.type = json.array { s.type, "null" }
+    if s.enum then s.enum[#s.enum + 1] = json.null end
+  end
+  s.description = field.description
+  if field.default ~= nil and input then s.default = field.default end
+  if not input and field.read_only then s.readOnly = true end
+  return s
+end
+
+local function object_schema(fields, pick, required_of, input, description)
+  local properties, order, required = {}, {}, {}
+  for _, f in ipairs(fields) do
+    if pick(f) then
+      properties[f.name] = value_schema(f.field, input)
+      order[#order + 1] = f.name
+      if required_of(f) then required[#required + 1] = f.name end
+    end
+  end
+  local schema = json.object({
+    type = "object",
+    description = description,
+    properties = json.object(properties, order),
+    required = #required > 0 and required or nil,
+    additionalProperties = input and false or nil,
+  }, { "type", "description", "properties", "required", "additionalProperties" })
+  return schema
+end
+
+-- The filter schema (components/schemas) each field type's `where` entry refers to.
+local FILTER_OF = {
+  id = "NumberFilter", int = "NumberFilter", float = "NumberFilter", string = "TextFilter",
+  text = "TextFilter", datetime = "DateTimeFilter", bool = "BooleanFilter", enum = "EqualityFilter",
+  json = "NullFilter",
+}
+
+local function operator_filter(literal, operators, description)
+  local ops = {}
+  for _, op in ipairs(operators) do
+    if op == "in" then ops["in"] = { type = "array", items = literal, maxItems = 100 }
+    elseif op == "eq" or op == "ne" then ops[op] = { anyOf = json.array { literal, { type = "null" } } }
+    else ops[op] = literal end
+  end
+  return {
+    description = description,
+    anyOf = json.array {
+      literal, { type = "null" },
+      { type = "object", properties = ops, additionalProperties = false, minProperties = 1 },
+    },
+  }
+end
+
+local function filter_schemas()
+  local order = { "eq", "ne", "lt", "lte", "gt", "gte", "in" }
+  return {
+    NumberFilter = operator_filter({ type = "number" }, order, "A number: equality, or operators."),
+    TextFilter = operator_filter({ type = "string" }, { "eq", "ne", "lt", "lte", "gt", "gte", "in", "contains" },
+      "A string: equality, or operators (contains: substring)."),
+    DateTimeFilter = operator_filter({ type = "string", format = "date-time" }, order,
+      "An ISO 8601 datetime: equality, or operators."),
+    BooleanFilter = operator_filter({ type = "boolean" }, { "eq", "ne", "in" }, "A boolean: equality, or eq/ne/in."),
+    EqualityFilter = operator_filter({ type = "string" }, { "eq", "ne", "in" },
+      "An enum or uuid value: equality, or eq/ne/in."),
+    NullFilter = {
+      description = "A json field: only null checks.",
+      anyOf = json.array { { type = "null" }, {
+        type = "object", additionalProperties = false, minProperties = 1,
+        properties = { eq = { type = "null" }, ne = { type = "null" } },
+      } },
+    },
+  }
+end
+
+local function where_schema(m, shared)
+  local properties, order = {}, {}
+  for _, f in ipairs(m.fields) do
+    if f.where then
+      properties[f.name] = ref("schemas", shared[FILTER_OF[f.field.type]])
+      order[#order + 1] = f.name
+    end
+  end
+  return json.object({ type = "object", properties = json.object(properties, order), additionalProperties = false },
+    { "type", "properties", "additionalProperties" })
+end
+
+local function order_by_schema(m)
+  local names = {}
+  for i, f in ipairs(m.sortable) do names[i] = f.name end
+  local key = {
+    type = "object", minProperties = 1, maxProperties = 1,
+    propertyNames = { enum = names },
+    additionalProperties = { enum = json.array { "asc", "desc" } },
+  }
+  return { anyOf = json.array { key, { type = "array", items = key } } }
+end
+
+-- True when the rule lets a caller without a token through (evaluated with no user).
+local function allows_anonymous(rule)
+  if rule == nil then return true end
+  if rule.fn then return true end            -- a Lua function decides at run time
+  local function eval(node)
+    local op = node.op
+    if op == "true" then return true end
+    if op == "false" or op == "authenticated" or op == "isOwner" or op == "isAdmin" then return false end
+    if op == "not" then return not eval(node.expr) end
+    if op == "and" then return eval(node.left) and eval(node.right) end
+    if op == "or" then return eval(node.left) or eval(node.right) end
+    error("openapi: unknown rule node '" .. tostring(op) .. "'")
+  end
+  return eval(rule.ast)
+end
+
+local function security(rule)
+  if allows_anonymous(rule) then return json.array { {}, { bearerAuth = json.array {} } } end
+  return json.array { { bearerAuth = json.array {} } }
+end
+
+local ERROR_RESPONSES = {
+  { "400", "BadRequest", "The request is malformed or does not fit the model (see error.fields)." },
+  { "401", "Unauthorized", "A valid token is needed and was missing, invalid or expired." },
+  { "403", "Forbidden", "A permission rule denied the request." },
+  { "404", "NotFound", "No such row." },
+  { "409", "Conflict", "A unique field already has this value (see error.fields)." },
+  { "413", "PayloadTooLarge", "The body is over the server's limit." },
+  { "415", "UnsupportedMediaType", "The body is not application/json." },
+  { "500", "Internal", "A server error; error.requestId finds it in the server log." },
+}
+
+local function responses(success_status, success)
+  local out = { [success_status] = success }
+  for _, r in ipairs(ERROR_RESPONSES) do out[r[1]] = ref("responses", r[2]) end
+  return out
+end
+
+local function json_content(schema) return { ["application/json"] = { schema = schema } } end
+
+local SUCCESS_HEADERS = { ["X-SSOT-Schema"] = ref("headers", "Schema"), ["X-Request-Id"] = ref("headers", "RequestId") }
+
+local function ok(description, schema, extra_headers)
+  local headers = {}
+  for k, v in pairs(SUCCESS_HEADERS) do headers[k] = v end
+  for k, v in pairs(extra_headers or {}) do headers[k] = v end
+  return { description = description, headers = headers, content = schema and json_content(schema) or nil }
+end
+
+local function model_paths(m, paths, operation_ids)
+  local model, T = m.model, m.type
+  local perms = model.permissions or {}
+  local tags = json.array { T }
+  local id_param = {
+    name = "id", ["in"] = "path", required = true, description = "The " .. T .. "'s " .. m.id_field .. ".",
+    schema = value_schema(model.primary_key, true),
+  }
+  local function op_id(verb, noun) return operation_ids.take(verb .. noun, verb .. T .. "Rows") end
+  local collection = "/api/" .. model.path
+  paths[collection] = {
+    get = {
+      operationId = op_id("list", model.names.plural_pascal),
+      summary = "List " .. T .. " rows",
+      tags = tags,
+      security = security(perms.list),
+      parameters = json.array {
+        { name = "where", ["in"] = "query", description = "Filter: every condition must hold.",
+          content = json_content(ref("schemas", m.where)) },
+        { name = "orderBy", ["in"] = "query", description = "Sort keys, applied in order; the id breaks ties.",
+          content = json_content(order_by_schema(m)) },
+        { name = "skip", ["in"] = "query", schema = { type = "integer", minimum = 0, default = 0 } },
+        { name = "take", ["in"] = "query", schema = { type = "integer", minimum = 1 } },
+      },
+      responses = responses("200", ok("A page of rows.", ref("schemas", m.list))),
+    },
+    post = {
+      operationId = op_id("create", T),
+      summary = "Create a " .. T,
+      tags = tags,
+      security = security(perms.create),
+      requestBody = { required = true, content = json_content(ref("schemas", m.create)) },
+      responses = responses("201", ok("The created row.", ref("schemas", T),
+        { Location = { description = "The row's URL", schema = { type = "string" } } })),
+    },
+  }
+  local body = function(name) return { required = true, content = json_content(ref("schemas", name)) } end
+  paths[collection .. "/{id}"] = {
+    parameters = json.array { id_param },
+    get = {
+      operationId = op_id("get", T), summary = "Get a " .. T, tags = tags, security = security(perms.get),
+      responses = responses("200", ok("The row.", ref("schemas", T))),
+    },
+    patch = {
+      operationId = op_id("update", T), summary = "Change fields of a " .. T, tags = tags,
+      security = security(perms.update), requestBody = body(m.update),
+      responses = responses("200", ok("The updated row.", ref("schemas", T))),
+    },
+    put = {
+      operationId = op_id("replace", T), summary = "Replace a " .. T, tags = tags,
+      security = security(perms.update), requestBody = body(m.create),
+      responses = responses("200", ok("The updated row.", ref("schemas", T))),
+    },
+    delete = {
+      operationId = op_id("delete", T), summary = "Delete a " .. T, tags = tags,
+      security = security(perms.delete),
+      responses = responses("204", ok("Deleted.")),
+    },
+  }
+end
+
+local function model_schemas(m, schemas, shared)
+  local T = m.type
+  local description = m.model.description
+  schemas[T] = object_schema(m.fields, function() return true end, function() return true end, false,
+    description or ("A " .. T .. " row: every field, optional ones null when unset."))
+  schemas[m.create] = object_schema(m.fields, function(f) return f.in_create end,
+    function(f) return not f.create_optional end, true, "What creating (POST) or replacing (PUT) a " .. T .. " takes.")
+  schemas[m.update] = object_schema(m.fields, function(f) return f.in_update end,
+    function() return false end, true, "What changing (PATCH) a " .. T .. " takes: any writable fields.")
+  schemas[m.where] = where_schema(m, shared)
+  schemas[m.list] = json.object({
+    type = "object",
+    properties = json.object({
+      items = { type = "array", items = ref("schemas", T) },
+      total = { type = "integer", description = "Matching rows the caller may see, ignoring skip and take." },
+      skip = { type = "integer" },
+      take = { type = "integer" },
+      offset = { type = "integer", description = "The model's change-stream offset when the page was read." },
+      epoch = { type = "string", description = "The model's change-stream epoch." },
+    }, { "items", "total", "skip", "take", "offset", "epoch" }),
+    required = { "items", "total", "skip", "take", "offset", "epoch" },
+  }, { "type", "properties", "required" })
+end
+
+-- The names the document adds to ssot.ts's plan: the list schema of each model and the
+-- shared schemas, kept clear of the models' own names.
+local function schema_names(plan)
+  local names = ts.allocator()
+  for _, m in ipairs(plan.models) do
+    for _, n in ipairs { m.type, m.create, m.update, m.where } do names.reserve(n) end
+  end
+  local shared = {}
+  for _, n in ipairs { "ErrorResponse", "NumberFilter", "TextFilter", "DateTimeFilter", "BooleanFilter",
+    "EqualityFilter", "NullFilter" } do
+    shared[n] = names.take(n, "Ssot" .. n)
+  end
+  local lists = {}
+  for _, m in ipairs(plan.models) do lists[m.type] = names.take(m.type .. "List", m.type .. "Page") end
+  return shared, lists
+end
+
+-- document(ir) -> the OpenAPI document as a table for ssot.json.encode.
+function M.document(ir)
+  local plan = ts.plan(ir)
+  local shared, lists = schema_names(plan)
+  local paths, schemas, operation_ids = {}, {}, ts.allocator()
+  for name, schema in pairs(filter_schemas()) do schemas[shared[name]] = schema end
+  for _, m in ipairs(plan.models) do
+    -- The plan is shared with other phases: the list name goes into a copy.
+    local mm = setmetatable({ list = lists[m.type] }, { __index = m })
+    model_schemas(mm, schemas, shared)
+    model_paths(mm, paths, operation_ids)
+  end
+  schemas[shared.ErrorResponse] = {
+    type = "object",
+    required = { "error" },
+    properties = {
+      error = {
+        type = "object",
+        required = { "code", "message" },
+        properties = {
+          code = { type = "string", description = "bad_request, invalid_json, validation_failed, rejected, "
+            .. "unauthorized, forbidden, not_found, method_not_allowed, conflict, payload_too_large, "
+            .. "unsupported_media_type, internal" },
+          message = { type = "string" },
+          fields = { type = "object", additionalProperties = { type = "string" },
+            description = "Field name -> what is wrong with it." },
+          requestId = { type = "string" },
+        },
+      },
+    },
+  }
+  local error_responses = {}
+  for _, r in ipairs(ERROR_RESPONSES) do
+    error_responses[r[2]] = { description = r[3], content = json_content(ref("schemas", shared.ErrorResponse)) }
+  end
+  paths["/healthz"] = {
+    get = {
+      operationId = operation_ids.take("healthz", "ssotHealthz"), summary = "Liveness", security = json.array { {} },
+      responses = { ["200"] = { description = "The server is up.", content = json_content({
+        type = "object", properties = { status = { type = "string", const = "ok" } }, required = { "status" },
+      }) } },
+    },
+  }
+  for _, route in ipairs(ir.routes or {}) do
+    local method = route.method:lower()
+    paths[route.path] = paths[route.path] or {}
+    if paths[route.path][method] == nil then
+      paths[route.path][method] = {
+        summary = "Custom route (" .. ir.source_name .. ")",
+        responses = { ["200"] = { description = "What the route's function returns, as JSON.",
+          content = json_content({}) } },
+      }
+    end
+  end
+  local tags = {}
+  for i, m in ipairs(plan.models) do
+    tags[i] = { name = m.type, description = m.model.description or ("/api/" .. m.model.path) }
+  end
+  local port = ir.serve and ir.serve.port or 8080
+  return json.object({
+    openapi = "3.1.0",
+    info = {
+      title = ir.name,
+      version = ir.hash,
+      description = "The REST API of " .. ir.name .. ". Generated by ssot from " .. ir.source_name
+        .. " — do not edit. Every response carries X-SSOT-Schema: " .. ir.hash .. ".",
+    },
+    ["x-generated-by"] = "ssot from " .. ir.source_name .. " — do not edit",
+    servers = { { url = "http://localhost:" .. port, description = "ssot serve (default port)" } },
+    tags = #tags > 0 and tags or nil,
+    paths = paths,
+    components = {
+      schemas = schemas,
+      responses = error_responses,
+      headers = {
+        Schema = { description = "The server's schema hash; the SDK warns when it differs from its own.",
+          schema = { type = "string" } },
+        RequestId = { description = "The request's id, as in the server log.", schema = { type = "string" } },
+      },
+      securitySchemes = {
+        bearerAuth = { type = "http", scheme = "bearer", bearerFormat = "JWT",
+          description = "A JWT (HS256) signed with the secret in $" .. ((ir.auth and ir.auth.secret_env) or "SSOT_JWT_SECRET") .. "." },
+      },
+    },
+  }, { "openapi", "info", "x-generated-by", "servers", "tags", "paths", "components" })
+end
+
+return M
