@@ -1,0 +1,252 @@
+-- End-to-end specs for `ssot run` through the real binary (SSOT_BIN) on a temporary copy of a
+-- small config: writing, the no-op rerun, --check, --dry-run, --diff, emit errors, --watch.
+local core = require "ssot.core"
+
+local BIN = os.getenv("SSOT_BIN")
+
+-- `ssot run` cannot load a config until ssot.config (engineer A) is committed.
+local WAITING_FOR = "ssot.config.load (engineer A) has not landed yet"
+if WAITING_FOR then
+  describe("ssot run (end to end)", function() pending(WAITING_FOR) end)
+  return
+end
+
+local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+local function capture(command)
+  local p = assert(io.popen(command))
+  local out = p:read("a")
+  p:close()
+  return (out:gsub("\n$", ""))
+end
+
+local function sh(command) assert(os.execute(command), "command failed: " .. command) end
+
+local function read(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function write(path, content)
+  local f = assert(io.open(path, "wb"))
+  f:write(content)
+  f:close()
+end
+
+-- The config: models given as { Name = { "field type", ... } }, in sorted order.
+local function config_text(models)
+  local names = {}
+  for name in pairs(models) do names[#names + 1] = name end
+  table.sort(names)
+  local out = { 'name = "shop"', 'output = "generated"', 'phases = { "phases/catalog.lua" }', "models = {" }
+  for _, name in ipairs(names) do
+    out[#out + 1] = "  " .. name .. " = {"
+    out[#out + 1] = "    fields = {"
+    out[#out + 1] = '      { "id", "id" },'
+    for _, f in ipairs(models[name]) do
+      local field, ftype = f:match("^(%S+) (%S+)$")
+      out[#out + 1] = string.format('      { "%s", "%s" },', field, ftype)
+    end
+    out[#out + 1] = "    },"
+    out[#out + 1] = "  },"
+  end
+  out[#out + 1] = "}"
+  return table.concat(out, "\n") .. "\n"
+end
+
+-- A user phase writing one file per model, so removing a model leaves an extra file.
+local CATALOG_PHASE = [[
+return {
+  name = "catalog",
+  run = function(ctx)
+    for _, model in ipairs(ctx.ir.models) do
+      local lines = { "# " .. model.name }
+      for _, field in ipairs(model.fields) do lines[#lines + 1] = "- " .. field.name .. ": " .. field.type end
+      ctx.emit("catalog/" .. model.names.kebab .. ".md", table.concat(lines, "\n") .. "\n")
+    end
+  end,
+}
+]]
+
+local MODELS = { Product = { "title string", "price float" }, Order = { "total float" } }
+
+describe("ssot run (end to end)", function()
+  local tmp, out
+
+  -- Runs `ssot <args>` in the project; returns exit status, stdout, stderr.
+  local function ssot(args)
+    local ok, _, status = os.execute(string.format("cd %s && NO_COLOR=1 %s %s >%s/stdout 2>%s/stderr",
+      q(tmp), q(BIN), args, q(tmp), q(tmp)))
+    return ok and 0 or status, read(tmp .. "/stdout"), read(tmp .. "/stderr")
+  end
+
+  -- Every file under the output with size, mtime and inode: equal snapshots mean nothing was
+  -- written, created or removed.
+  local function snapshot()
+    return capture("cd " .. q(out) .. " 2>/dev/null && find . -printf '%p %s %T@ %i\\n' | sort")
+  end
+
+  before_each(function()
+    assert(BIN, "SSOT_BIN must name the ssot binary (ctest sets it)")
+    tmp = capture("mktemp -d")
+    out = tmp .. "/generated"
+    sh("mkdir " .. q(tmp .. "/phases"))
+    write(tmp .. "/config.lua", config_text(MODELS))
+    write(tmp .. "/phases/catalog.lua", CATALOG_PHASE)
+  end)
+
+  after_each(function() sh("rm -rf " .. q(tmp)) end)
+
+  it("writes the generated files and a manifest, and says how many", function()
+    local status, stdout, stderr = ssot("run config.lua")
+    assert.are.equal(0, status, stderr)
+    assert.matches("# Product\n- id: id\n- title: string\n- price: float\n", read(out .. "/catalog/product.md"), 1, true)
+    assert.matches("CREATE TABLE", read(out .. "/schema.sql"), 1, true)
+    local manifest = read(out .. "/.ssot-manifest")
+    assert.matches("  catalog/order.md\n", manifest, 1, true)
+    assert.matches("  schema.sql\n", manifest, 1, true)
+    local files = select(2, manifest:gsub("\n%x+  ", ""))
+    assert.matches("done: " .. files .. " written, 0 unchanged, 0 removed in %d+ ms", stdout)
+  end)
+
+  it("writes nothing on a rerun with nothing changed", function()
+    assert.are.equal(0, (ssot("run config.lua")))
+    sh("find " .. q(out) .. " -exec touch -d '2001-02-03 04:05:06' {} +")
+    local before = snapshot()
+    local status, stdout = ssot("run config.lua")
+    assert.are.equal(0, status)
+    assert.matches("done: nothing changed %(%d+ files%) in %d+ ms", stdout)
+    assert.are.equal(before, snapshot())
+  end)
+
+  describe("--check", function()
+    before_each(function() assert.are.equal(0, (ssot("run config.lua"))) end)
+
+    it("exits 0 when every generated file is fresh", function()
+      local status, stdout = ssot("run --check config.lua")
+      assert.are.equal(0, status)
+      assert.matches("check: all %d+ generated files up to date", stdout)
+    end)
+
+    it("exits 5 naming a stale file, and writes nothing", function()
+      write(out .. "/schema.sql", "-- edited by hand\n")
+      local before = snapshot()
+      local status, _, stderr = ssot("run --check config.lua")
+      assert.are.equal(5, status)
+      assert.matches("stale   schema.sql", stderr, 1, true)
+      assert.matches("check failed: 1 file out of date (1 stale, 0 missing, 0 extra)", stderr, 1, true)
+      assert.are.equal(before, snapshot())
+    end)
+
+    it("exits 5 naming a missing file, even with --quiet", function()
+      os.remove(out .. "/catalog/order.md")
+      local status, stdout, stderr = ssot("run --check --quiet config.lua")
+      assert.are.equal(5, status)
+      assert.are.equal("", stdout)
+      assert.matches("missing catalog/order.md", stderr, 1, true)
+    end)
+
+    it("exits 5 naming an extra file a run would remove", function()
+      write(tmp .. "/config.lua", config_text { Product = MODELS.Product })
+      local status, _, stderr = ssot("run --check config.lua")
+      assert.are.equal(5, status)
+      assert.matches("extra   catalog/order.md", stderr, 1, true)
+      assert.is_not_nil(read(out .. "/catalog/order.md"))
+    end)
+  end)
+
+  describe("--dry-run and --diff", function()
+    before_each(function()
+      assert.are.equal(0, (ssot("run config.lua")))
+      write(tmp .. "/config.lua", config_text {
+        Product = { "title string", "price float", "stock int" },
+        Customer = { "email string" },
+      })
+    end)
+
+    it("--dry-run lists what would change and writes nothing", function()
+      local before = snapshot()
+      local status, stdout = ssot("run --dry-run config.lua")
+      assert.are.equal(0, status)
+      assert.matches("create    catalog/customer.md", stdout, 1, true)
+      assert.matches("update    catalog/product.md", stdout, 1, true)
+      assert.matches("remove    catalog/order.md", stdout, 1, true)
+      assert.matches("nothing written", stdout, 1, true)
+      assert.are.equal(before, snapshot())
+    end)
+
+    it("--diff prints unified diffs of every change and writes nothing", function()
+      local before = snapshot()
+      local status, stdout = ssot("run --diff config.lua")
+      assert.are.equal(0, status)
+      assert.matches("--- a/catalog/product.md\n+++ b/catalog/product.md\n", stdout, 1, true)
+      assert.matches("\n+- stock: int\n", stdout, 1, true)
+      assert.matches("--- /dev/null\n+++ b/catalog/customer.md\n", stdout, 1, true)
+      assert.matches("--- a/catalog/order.md\n+++ /dev/null\n", stdout, 1, true)
+      assert.matches("\n-# Order\n", stdout, 1, true)
+      assert.are.equal(before, snapshot())
+    end)
+
+    it("a writing run then applies exactly that: created, updated and removed files", function()
+      local status, stdout = ssot("run config.lua")
+      assert.are.equal(0, status)
+      assert.matches("1 removed", stdout, 1, true)
+      assert.is_nil(read(out .. "/catalog/order.md"))
+      assert.matches("- stock: int", read(out .. "/catalog/product.md"), 1, true)
+      assert.is_not_nil(read(out .. "/catalog/customer.md"))
+    end)
+  end)
+
+  it("stops with the phase's file and line when it emits outside the output directory", function()
+    write(tmp .. "/phases/catalog.lua", 'return { name = "catalog", run = function(ctx)\n'
+      .. '  ctx.emit("../escape.txt", "x")\nend }\n')
+    local status, _, stderr = ssot("run config.lua")
+    assert.are.equal(4, status)
+    assert.matches("phases/catalog.lua:2: emit: path '../escape.txt' leaves the output directory; "
+      .. "paths are relative to " .. out, stderr, 1, true)
+    assert.is_nil(read(tmp .. "/escape.txt"))
+  end)
+
+  describe("--watch", function()
+    local pid
+
+    -- Waits up to 15 s until the watch log shows pattern `count` times; returns the log.
+    local function wait_for(pattern, count)
+      local log
+      for _ = 1, 150 do
+        log = read(tmp .. "/watch.log") or ""
+        if select(2, log:gsub(pattern, "")) >= count then return log end
+        sh("sleep 0.1")
+      end
+      error("timed out waiting for " .. count .. " x '" .. pattern .. "' in the watch output:\n" .. log)
+    end
+
+    after_each(function()
+      if pid then os.execute("kill " .. pid .. " 2>/dev/null") end
+      pid = nil
+    end)
+
+    it("reruns on a config change, and keeps watching after a config error", function()
+      pid = capture(string.format("cd %s && NO_COLOR=1 %s run --watch config.lua >watch.log 2>&1 & echo $!",
+        q(tmp), q(BIN)))
+      wait_for("watching %d+ paths", 1)
+      write(tmp .. "/config.lua", config_text { Product = MODELS.Product, Order = MODELS.Order, Invoice = { "due datetime" } })
+      local log = wait_for("done:", 2)
+      assert.matches("change: config.lua", log, 1, true)
+      assert.matches("done: 2 written", log, 1, true) -- catalog/invoice.md and schema.sql
+      assert.is_not_nil(read(out .. "/catalog/invoice.md"))
+
+      wait_for("watching %d+ paths", 2)
+      write(tmp .. "/config.lua", "models = {\n")
+      wait_for("error: ", 1)
+      wait_for("watching %d+ paths", 3)
+      write(tmp .. "/config.lua", config_text { Product = MODELS.Product })
+      wait_for("done:", 3)
+      assert.is_nil(read(out .. "/catalog/invoice.md"))
+      assert.are.equal("0", capture("kill -0 " .. pid .. " 2>/dev/null; echo $?"))
+    end)
+  end)
+end)
