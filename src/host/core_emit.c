@@ -298,29 +298,20 @@ static void keep_owned(lua_State *L, emitter *em) {
     ssot_manifest_sort(&em->emitted);
 }
 
-static int compare_paths(const void *a, const void *b) {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Sets report.diffs: UV_DIFFS's entries sorted by path. Stack effect: none (report at
  * report_idx). */
 static void set_diffs(lua_State *L, int report_idx) {
     lua_getiuservalue(L, 1, UV_DIFFS);
-    int diffs_idx = lua_gettop(L);
-    size_t count = 0;
-    for (lua_pushnil(L); lua_next(L, diffs_idx); lua_pop(L, 1)) count++;
-    /* The keys are anchored in UV_DIFFS, so pointers to them stay valid while sorting. */
-    const char **paths = lua_newuserdatauv(L, (count ? count : 1) * sizeof *paths, 0);
-    size_t n = 0;
-    for (lua_pushnil(L); lua_next(L, diffs_idx); lua_pop(L, 1)) paths[n++] = lua_tostring(L, -2);
-    qsort(paths, count, sizeof *paths, compare_paths);
+    ssot_push_sorted_keys(L, -1);
+    lua_Integer count = (lua_Integer)lua_rawlen(L, -1);
     lua_createtable(L, (int)count, 0);
-    for (size_t i = 0; i < count; i++) {
-        lua_getfield(L, diffs_idx, paths[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    for (lua_Integer i = 1; i <= count; i++) {
+        lua_rawgeti(L, -2, i);
+        lua_rawget(L, -4); /* UV_DIFFS[path] */
+        lua_rawseti(L, -2, i);
     }
     lua_setfield(L, report_idx, "diffs");
-    lua_pop(L, 2); /* paths, UV_DIFFS */
+    lua_pop(L, 2); /* sorted paths, UV_DIFFS */
 }
 
 /* em:finish() -> report { mode, root, created, updated, unchanged, removed, kept, diffs? }.

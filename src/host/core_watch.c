@@ -3,13 +3,13 @@
  * watch on the file itself would miss). Linux only; uses core_clock's monotonic time. */
 #define _DEFAULT_SOURCE /* inotify, poll */
 #include "host/core.h"
+#include "host/host.h"
 
 #include <errno.h>
 #include <lauxlib.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -144,26 +144,6 @@ static bool read_events(lua_State *L, int fd, const watched_path *watched, size_
     }
 }
 
-static int compare_strings(const void *a, const void *b) {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Replaces the set at changed_idx by a sorted array of its keys. Stack effect: +1. */
-static void push_sorted_keys(lua_State *L, int changed_idx) {
-    size_t count = 0;
-    for (lua_pushnil(L); lua_next(L, changed_idx); lua_pop(L, 1)) count++;
-    const char **keys = lua_newuserdatauv(L, (count ? count : 1) * sizeof *keys, 0);
-    size_t n = 0;
-    for (lua_pushnil(L); lua_next(L, changed_idx); lua_pop(L, 1)) keys[n++] = lua_tostring(L, -2);
-    qsort(keys, count, sizeof *keys, compare_strings);
-    lua_createtable(L, (int)count, 0);
-    for (size_t i = 0; i < count; i++) {
-        lua_pushstring(L, keys[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-    lua_remove(L, -2); /* the keys array */
-}
-
 /* Adds the inotify watch for one path: its own directory when it is a directory, else the
  * directory it is (or would be) in. */
 static watched_path watch_path(lua_State *L, int fd, const char *path) {
@@ -241,6 +221,6 @@ int core_watch(lua_State *L) {
     while (wait_readable(L, h->fd, debounce)) read_events(L, h->fd, watched, count, 1, changed_idx);
 
     close_handle(h);
-    push_sorted_keys(L, changed_idx);
+    ssot_push_sorted_keys(L, changed_idx);
     return 1;
 }

@@ -25,6 +25,10 @@ char *ssot_read_file(const char *path, size_t *size);
  * OpenSSL fails. */
 void ssot_sha256_hex(const void *data, size_t len, char hex[65]);
 
+/* Pushes a new array of the string keys of the table at idx, sorted bytewise (sorted_keys.c).
+ * Stack effect: +1. */
+void ssot_push_sorted_keys(lua_State *L, int idx);
+
 #endif
 
 struct ssot_host;

@@ -2,31 +2,8 @@
 -- left alone, the manifest, stale-file removal, the dry-run/check/diff modes and abort.
 local core = require "ssot.core"
 
-local function capture(command)
-  local p = assert(io.popen(command))
-  local out = p:read("a")
-  p:close()
-  return (out:gsub("\n$", ""))
-end
-
-local function sh(command)
-  local ok = os.execute(command)
-  assert(ok, "command failed: " .. command)
-end
-
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write(path, content)
-  local f = assert(io.open(path, "wb"))
-  f:write(content)
-  f:close()
-end
+local fs = require "fs_helpers"
+local capture, sh, read, write = fs.capture, fs.sh, fs.read, fs.write
 
 local function stat(format, path) return capture("stat -c '" .. format .. "' '" .. path .. "'") end
 
@@ -52,13 +29,11 @@ describe("core.emitter", function()
   local tmp, root
 
   before_each(function()
-    tmp = capture("mktemp -d")
+    tmp = fs.tempdir()
     root = tmp .. "/out"
   end)
 
-  after_each(function()
-    sh("chmod -R u+w '" .. tmp .. "' && rm -rf '" .. tmp .. "'")
-  end)
+  after_each(function() fs.remove(tmp) end)
 
   describe("writing", function()
     it("creates files and their directories and lists them in a sha256sum -c manifest", function()
@@ -250,9 +225,7 @@ describe("core.emitter", function()
   end)
 
   describe("dry-run, check and diff", function()
-    local function snapshot()
-      return capture("cd '" .. root .. "' && find . -printf '%p %s %T@ %i\\n' | sort")
-    end
+    local function snapshot() return fs.snapshot(root) end
 
     before_each(function()
       run(root, { ["a.ts"] = "old a\n", ["b.ts"] = "b\n", ["same.ts"] = "same\n" })

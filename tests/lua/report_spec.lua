@@ -2,25 +2,14 @@
 -- a child lua5.4 (same LUA_PATH/LUA_CPATH) so its stdout and stderr can be read.
 local core = require "ssot.core"
 
-local function capture(command)
-  local p = assert(io.popen(command))
-  local out = p:read("a")
-  p:close()
-  return (out:gsub("\n$", ""))
-end
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local fs = require "fs_helpers"
+local read = fs.read
 
 describe("ssot.report", function()
   local tmp
 
-  before_each(function() tmp = capture("mktemp -d") end)
-  after_each(function() os.execute("rm -rf '" .. tmp .. "'") end)
+  before_each(function() tmp = fs.tempdir() end)
+  after_each(function() fs.remove(tmp) end)
 
   -- Emits `files` ({ {path, content}, ... }) into tmp/out in the given mode, prints the report
   -- with opts; returns exit status, stdout, stderr.
@@ -34,9 +23,7 @@ describe("ssot.report", function()
       local say = function(line) if not opts.quiet then core.write("stdout", line .. "\n") end end
       os.exit(require("ssot.report").finish(em:finish(), opts, core.clock(), say))
     ]], tmp .. "/out", mode, files, opts or "{}", mode)
-    local f = assert(io.open(tmp .. "/script.lua", "w"))
-    f:write(script)
-    f:close()
+    fs.write(tmp .. "/script.lua", script)
     local ok, _, status = os.execute(string.format("cd '%s' && NO_COLOR=1 lua5.4 script.lua >stdout 2>stderr", tmp))
     return ok and 0 or status, read(tmp .. "/stdout"), read(tmp .. "/stderr")
   end
@@ -61,9 +48,7 @@ describe("ssot.report", function()
 
   it("warns about a kept file in every mode", function()
     finish("write", FILES)
-    local f = assert(io.open(tmp .. "/out/d/b.ts", "w"))
-    f:write("edited\n")
-    f:close()
+    fs.write(tmp .. "/out/d/b.ts", "edited\n")
     local _, _, stderr = finish("dry-run", [[{ { "a.ts", "a\n" } }]])
     assert.matches("warning: would keep d/b.ts: no longer generated, but edited since ssot wrote it", stderr, 1, true)
     _, _, stderr = finish("write", [[{ { "a.ts", "a\n" } }]])

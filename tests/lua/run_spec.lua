@@ -1,6 +1,5 @@
 -- End-to-end specs for `ssot run` through the real binary (SSOT_BIN) on a temporary copy of a
 -- small config: writing, the no-op rerun, --check, --dry-run, --diff, emit errors, --watch.
-local core = require "ssot.core"
 
 local BIN = os.getenv("SSOT_BIN")
 
@@ -11,30 +10,8 @@ if WAITING_FOR then
   return
 end
 
-local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
-local function capture(command)
-  local p = assert(io.popen(command))
-  local out = p:read("a")
-  p:close()
-  return (out:gsub("\n$", ""))
-end
-
-local function sh(command) assert(os.execute(command), "command failed: " .. command) end
-
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write(path, content)
-  local f = assert(io.open(path, "wb"))
-  f:write(content)
-  f:close()
-end
+local fs = require "fs_helpers"
+local q, capture, sh, read, write = fs.quote, fs.capture, fs.sh, fs.read, fs.write
 
 -- The config: models given as { Name = { "field type", ... } }, in sorted order.
 local function config_text(models)
@@ -83,22 +60,18 @@ describe("ssot run (end to end)", function()
     return ok and 0 or status, read(tmp .. "/stdout"), read(tmp .. "/stderr")
   end
 
-  -- Every file under the output with size, mtime and inode: equal snapshots mean nothing was
-  -- written, created or removed.
-  local function snapshot()
-    return capture("cd " .. q(out) .. " 2>/dev/null && find . -printf '%p %s %T@ %i\\n' | sort")
-  end
+  local function snapshot() return fs.snapshot(out) end
 
   before_each(function()
     assert(BIN, "SSOT_BIN must name the ssot binary (ctest sets it)")
-    tmp = capture("mktemp -d")
+    tmp = fs.tempdir()
     out = tmp .. "/generated"
     sh("mkdir " .. q(tmp .. "/phases"))
     write(tmp .. "/config.lua", config_text(MODELS))
     write(tmp .. "/phases/catalog.lua", CATALOG_PHASE)
   end)
 
-  after_each(function() sh("rm -rf " .. q(tmp)) end)
+  after_each(function() fs.remove(tmp) end)
 
   it("writes the generated files and a manifest, and says how many", function()
     local status, stdout, stderr = ssot("run config.lua")

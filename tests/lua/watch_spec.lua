@@ -2,16 +2,8 @@
 local core = require "ssot.core"
 local watch = require "ssot.watch"
 
-local function capture(command)
-  local p = assert(io.popen(command))
-  local out = p:read("a")
-  p:close()
-  return (out:gsub("\n$", ""))
-end
-
-local function sh(command)
-  assert(os.execute(command), "command failed: " .. command)
-end
+local fs = require "fs_helpers"
+local capture, sh = fs.capture, fs.sh
 
 -- Runs command in the background after `delay` seconds, so core.watch is already waiting.
 local function later(delay, command)
@@ -26,11 +18,11 @@ describe("core.watch", function()
   local tmp
 
   before_each(function()
-    tmp = capture("mktemp -d")
+    tmp = fs.tempdir()
     sh("echo old > '" .. tmp .. "/config.lua' && echo other > '" .. tmp .. "/other.lua'")
   end)
 
-  after_each(function() sh("rm -rf '" .. tmp .. "'") end)
+  after_each(function() fs.remove(tmp) end)
 
   it("sees a file being written", function()
     later(0.2, "echo x > " .. tmp .. "/config.lua")
@@ -99,14 +91,14 @@ describe("ssot.watch", function()
   local tmp
 
   before_each(function()
-    tmp = capture("mktemp -d")
+    tmp = fs.tempdir()
     sh("mkdir -p " .. tmp .. "/lib/templates/sdk " .. tmp .. "/lib/lua/ssot " .. tmp .. "/lib/templates/.git")
     sh("echo c > " .. tmp .. "/config.lua && echo p > " .. tmp .. "/phase.lua")
   end)
 
   after_each(function()
     core.set_lib_dirs({})
-    sh("rm -rf '" .. tmp .. "'")
+    fs.remove(tmp)
   end)
 
   it("watches the config, its phase files and every directory under the libraries' templates/ and lua/", function()
