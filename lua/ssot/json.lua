@@ -146,38 +146,23 @@ local function encode_table(t, buf, n, path, options, depth, active)
     colon = ": "
   end
   local level = #path + 1
-  if kind == "array" then
-    local len = #t
-    if len == 0 then
-      n = n + 1; buf[n] = "[]"
-    else
-      n = n + 1; buf[n] = "[" .. newline
-      for i = 1, len do
-        path[level] = i
-        n = n + 1; buf[n] = inner
-        n = encode_value(t[i], buf, n, path, options, depth + 1, active)
-        n = n + 1; buf[n] = i < len and "," .. newline or newline
-      end
-      path[level] = nil
-      n = n + 1; buf[n] = outer .. "]"
-    end
+  local keys = kind == "object" and object_keys(t, getmetatable(t), path, options.sort_keys ~= false) or nil
+  local len = keys and #keys or #t
+  local open, close = "[", "]"
+  if keys then open, close = "{", "}" end
+  if len == 0 then
+    n = n + 1; buf[n] = open .. close
   else
-    local keys = object_keys(t, getmetatable(t), path, options.sort_keys ~= false)
-    local len = #keys
-    if len == 0 then
-      n = n + 1; buf[n] = "{}"
-    else
-      n = n + 1; buf[n] = "{" .. newline
-      for i = 1, len do
-        local k = keys[i]
-        path[level] = k
-        n = n + 1; buf[n] = inner .. encode_string(k, path) .. colon
-        n = encode_value(t[k], buf, n, path, options, depth + 1, active)
-        n = n + 1; buf[n] = i < len and "," .. newline or newline
-      end
-      path[level] = nil
-      n = n + 1; buf[n] = outer .. "}"
+    n = n + 1; buf[n] = open .. newline
+    for i = 1, len do
+      local k = keys and keys[i] or i
+      path[level] = k
+      n = n + 1; buf[n] = keys and (inner .. encode_string(k, path) .. colon) or inner
+      n = encode_value(t[k], buf, n, path, options, depth + 1, active)
+      n = n + 1; buf[n] = i < len and "," .. newline or newline
     end
+    path[level] = nil
+    n = n + 1; buf[n] = outer .. close
   end
   active[t] = nil
   return n

@@ -2,28 +2,12 @@
 -- hunks GNU diff prints where the shortest diff is unique, and sane on big inputs.
 local diff = require "ssot.diff"
 
-local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
-local function write_file(path, content)
-  local f = assert(io.open(path, "wb"))
-  f:write(content)
-  f:close()
-end
-
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local content = f:read("a")
-  f:close()
-  return content
-end
+local fs = require "fs_helpers"
+local shell_quote, write_file, read_file = fs.quote, fs.write, fs.read
 
 local tmp
-setup(function()
-  tmp = os.tmpname()
-  os.remove(tmp)
-  assert(os.execute("mkdir -p " .. shell_quote(tmp)))
-end)
-teardown(function() os.execute("rm -rf " .. shell_quote(tmp)) end)
+setup(function() tmp = fs.tempdir() end)
+teardown(function() fs.remove(tmp) end)
 
 -- Applies the diff to old with GNU patch and returns the result.
 local function patched(old, unified)

@@ -7,19 +7,12 @@ local template = require "ssot.template"
 local SOURCE_DIR = os.getenv("SSOT_SOURCE_DIR") or "."
 local fixtures = dofile(SOURCE_DIR .. "/tests/fixtures/phases/ir.lua")
 
-local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
-local function write_file(path, content)
-  local f = assert(io.open(path, "wb"))
-  f:write(content)
-  f:close()
-end
+local fs = require "fs_helpers"
+local shell_quote, write_file = fs.quote, fs.write
 
 -- A scratch SQLite database driven through the sqlite3 command-line shell.
 local function new_db()
-  local dir = os.tmpname()
-  os.remove(dir)
-  assert(os.execute("mkdir -p " .. shell_quote(dir)))
+  local dir = fs.tempdir()
   local db = { dir = dir, path = dir .. "/test.db" }
   -- exec(statements) -> ok, output. Foreign keys are per connection: switched on each time.
   function db.exec(statements)
@@ -30,7 +23,7 @@ local function new_db()
     local ok = p:close()
     return ok == true, output
   end
-  function db.close() os.execute("rm -rf " .. shell_quote(dir)) end
+  function db.close() fs.remove(dir) end
   return db
 end
 

@@ -15,11 +15,8 @@ local function error_of(fn, ...)
   return tostring(message)
 end
 
-local function write_file(path, content)
-  local f = assert(io.open(path, "wb"))
-  f:write(content)
-  f:close()
-end
+local fs = require "fs_helpers"
+local write_file = fs.write
 
 describe("ssot.template syntax", function()
   before_each(template.clear_cache)
@@ -177,14 +174,13 @@ describe("ssot.template lookup", function()
 
   before_each(function()
     template.clear_cache()
-    tmp = os.tmpname()
-    os.remove(tmp)
-    assert(os.execute("mkdir -p '" .. tmp .. "/templates/sql'"))
+    tmp = fs.tempdir()
+    fs.sh("mkdir -p " .. fs.quote(tmp .. "/templates/sql"))
   end)
 
   after_each(function()
     core.set_lib_dirs({})
-    os.execute("rm -rf '" .. tmp .. "'")
+    fs.remove(tmp)
   end)
 
   it("finds the built-in templates embedded in the binary", function()
