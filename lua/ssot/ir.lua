@@ -1,0 +1,156 @@
+-- The model IR of docs/ir.md: constructors that turn validated config pieces into IR
+-- models and fields (derived names, SQL types, indexes, sorted lists) and the final IR with
+-- its schema hash. Validation (ssot.validate*) decides what is valid; this file decides the
+-- shape. Uses ssot.text, ssot.json and ssot.core (sha256).
+local text = require "ssot.text"
+
+local M = {}
+
+M.VERSION = 1
+
+-- Field types in the order docs list them.
+M.TYPES = { "id", "int", "float", "bool", "string", "text", "datetime", "json", "enum" }
+
+local SQL_TYPES = {
+  int = "INTEGER", float = "REAL", bool = "INTEGER", string = "TEXT", text = "TEXT",
+  datetime = "TEXT", json = "TEXT", enum = "TEXT",
+}
+
+M.ACTIONS = { "list", "get", "create", "update", "delete" }
+M.HOOKS = { "beforeCreate", "afterCreate", "beforeUpdate", "afterUpdate", "beforeDelete", "afterDelete" }
+M.TARGETS = { "sql", "sdk", "react", "openapi", "asyncapi" }
+
+-- names(name) -> the casings of a model name (docs/ir.md, Model.names).
+function M.names(name)
+  local plural = text.plural(name)
+  return {
+    pascal = text.pascal(name), camel = text.camel(name), kebab = text.kebab(name),
+    snake = text.snake(name), plural_pascal = text.pascal(plural), plural_camel = text.camel(plural),
+    plural_kebab = text.kebab(plural), plural_snake = text.snake(plural),
+  }
+end
+
+-- field(spec) -> IR field. spec: name, type, id_kind?, optional, default?, unique, max?,
+-- values?, auto?, references?, description?. The owner flag is set by model().
+function M.field(spec)
+  local is_id = spec.type == "id"
+  return {
+    name = spec.name,
+    column = spec.name,
+    type = spec.type,
+    id_kind = is_id and (spec.id_kind or "integer") or nil,
+    optional = spec.optional == true and not is_id,
+    default = spec.default,
+    unique = is_id or spec.unique == true,
+    max = spec.max,
+    values = spec.values,
+    auto = spec.auto,
+    references = spec.references,
+    description = spec.description,
+    server_filled = is_id or spec.auto ~= nil,
+    read_only = is_id or spec.auto ~= nil,
+    sql_type = is_id and (spec.id_kind == "uuid" and "TEXT" or "INTEGER") or SQL_TYPES[spec.type],
+  }
+end
+
+-- index_name(table, fields) -> "<table>_<field>_<field>_idx"
+function M.index_name(table_name, fields)
+  return table_name .. "_" .. table.concat(fields, "_") .. "_idx"
+end
+
+local function by_name(a, b) return a.name < b.name end
+
+-- Indexes of a model: one per belongsTo field, one per field with index = true, and the
+-- config's; the same field list twice becomes one index (unique if either is).
+local function model_indexes(table_name, belongs_to, field_indexes, config_indexes)
+  local by_fields, list = {}, {}
+  local function add(fields, unique)
+    local key = table.concat(fields, "\0")
+    local existing = by_fields[key]
+    if existing then
+      existing.unique = existing.unique or unique
+      return
+    end
+    local index = { name = M.index_name(table_name, fields), fields = fields, unique = unique }
+    by_fields[key] = index
+    list[#list + 1] = index
+  end
+  for _, rel in ipairs(belongs_to) do add({ rel.field }, false) end
+  for _, name in ipairs(field_indexes or {}) do add({ name }, false) end
+  for _, idx in ipairs(config_indexes or {}) do add(idx.fields, idx.unique == true) end
+  table.sort(list, by_name)
+  return list
+end
+
+-- model(spec) -> IR model. spec: name, description?, path?, fields (IR fields, declared
+-- order), owner?, belongs_to, has_many, field_indexes (names), indexes ({ fields, unique }),
+-- permissions (action -> rule), hooks, realtime?.
+function M.model(spec)
+  local names = M.names(spec.name)
+  local model = {
+    name = spec.name,
+    names = names,
+    table = names.plural_snake,
+    path = spec.path or names.plural_kebab,
+    description = spec.description,
+    fields = spec.fields,
+    field_by_name = {},
+    owner = spec.owner,
+    belongs_to = spec.belongs_to or {},
+    has_many = spec.has_many or {},
+    permissions = spec.permissions,
+    hooks = spec.hooks or {},
+    realtime = spec.realtime,
+  }
+  for _, field in ipairs(model.fields) do
+    model.field_by_name[field.name] = field
+    if field.type == "id" then model.primary_key = field end
+    if field.name == spec.owner then field.server_filled = true end
+  end
+  table.sort(model.has_many, by_name)
+  model.indexes = model_indexes(model.table, model.belongs_to, spec.field_indexes, spec.indexes)
+  return model
+end
+
+-- The REST-visible schema the hash covers: what a client's requests and responses depend on.
+local function hashed_schema(models)
+  local json = require "ssot.json"
+  local out = {}
+  for _, model in ipairs(models) do
+    local fields = {}
+    for _, f in ipairs(model.fields) do
+      fields[#fields + 1] = {
+        name = f.name, type = f.type, id_kind = f.id_kind, optional = f.optional, max = f.max,
+        values = f.values and json.array(f.values), read_only = f.read_only,
+        server_filled = f.server_filled,
+      }
+    end
+    out[#out + 1] = { name = model.name, path = model.path, fields = json.array(fields) }
+  end
+  return json.encode({ version = M.VERSION, models = json.array(out) })
+end
+
+-- hash(models) -> 16 hex digits of the SHA-256 of the canonical schema JSON.
+function M.hash(models)
+  return require("ssot.core").sha256(hashed_schema(models)):sub(1, 16)
+end
+
+-- build(parts) -> the IR. parts: the top-level values (docs/ir.md) with models as a list of
+-- IR models in any order and routes unsorted.
+function M.build(parts)
+  local ir = {}
+  for k, v in pairs(parts) do ir[k] = v end
+  ir.version = M.VERSION
+  table.sort(ir.models, by_name)
+  ir.model_by_name = {}
+  for _, model in ipairs(ir.models) do ir.model_by_name[model.name] = model end
+  table.sort(ir.routes, function(a, b)
+    if a.path ~= b.path then return a.path < b.path end
+    return a.method < b.method
+  end)
+  table.sort(ir.websockets.channels, function(a, b) return a.pattern < b.pattern end)
+  ir.hash = M.hash(ir.models)
+  return ir
+end
+
+return M

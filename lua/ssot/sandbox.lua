@@ -1,0 +1,124 @@
+-- The environments config files and the Lua files they name (hooks) run in: the safe part
+-- of the standard library, strict globals (an undefined name is an error that suggests the
+-- closest known one), and a time limit. Uses ssot.text for the suggestions.
+local text = require "ssot.text"
+
+local M = {}
+
+-- Seconds of CPU a config may run before it is stopped as an endless loop.
+M.time_limit = 10
+
+local function copy(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return c
+end
+
+-- print(...) in a config writes to standard error, so it never mixes with generated output
+-- that ssot writes to standard output (--diff).
+local function stderr_print(...)
+  local parts = table.pack(...)
+  for i = 1, parts.n do parts[i] = tostring(parts[i]) end
+  io.stderr:write(table.concat(parts, "\t", 1, parts.n), "\n")
+end
+
+-- The names every sandboxed file can read. Libraries are copies, so a config cannot change
+-- the host's. Absent on purpose: io, os.execute/remove/rename/exit/tmpname, load, loadfile,
+-- dofile, require, debug, getmetatable, collectgarbage.
+local function base_globals()
+  return {
+    _VERSION = _VERSION,
+    assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs, pcall = pcall,
+    print = stderr_print, rawequal = rawequal, rawget = rawget, rawlen = rawlen, rawset = rawset,
+    select = select, setmetatable = setmetatable, tonumber = tonumber, tostring = tostring,
+    type = type, xpcall = xpcall,
+    string = copy(string), table = copy(table), math = copy(math), utf8 = copy(utf8),
+    os = { getenv = os.getenv, time = os.time, date = os.date, clock = os.clock },
+  }
+end
+
+-- The names available in a sandbox, sorted (for docs and suggestions).
+function M.global_names()
+  local names = {}
+  for k in pairs(base_globals()) do names[#names + 1] = k end
+  names[#names + 1] = "_G"
+  table.sort(names)
+  return names
+end
+
+-- config_env(keys) -> env, values. keys is the list of config keys a config may assign.
+-- Assignments to them land in values; reading them gives the value so far (nil before the
+-- assignment); any other global read or written is an error naming it.
+function M.config_env(keys)
+  local known, values, base = {}, {}, base_globals()
+  for _, k in ipairs(keys) do known[k] = true end
+  local env = {}
+  base._G = env
+  local readable = copy(known)
+  for k in pairs(base) do readable[k] = true end
+  setmetatable(env, {
+    __index = function(_, k)
+      if values[k] ~= nil then return values[k] end
+      if known[k] then return nil end
+      if base[k] ~= nil then return base[k] end
+      error(string.format("unknown global '%s'%s", tostring(k),
+        type(k) == "string" and text.did_you_mean(k, readable) or ""), 2)
+    end,
+    __newindex = function(_, k, v)
+      if known[k] then values[k] = v return end
+      if base[k] ~= nil then
+        error(string.format("cannot assign to '%s': it is part of the standard library the config uses", k), 2)
+      end
+      error(string.format("unknown config key '%s'%s; the config keys are %s", tostring(k),
+        type(k) == "string" and text.did_you_mean(k, known) or "", table.concat(keys, ", ")), 2)
+    end,
+  })
+  return env, values
+end
+
+-- script_env() -> env for a Lua file a config names (hooks): the same library; its own
+-- globals may be assigned; reading an undefined one is an error.
+function M.script_env()
+  local base = base_globals()
+  local env = {}
+  base._G = env
+  return setmetatable(env, {
+    __index = function(t, k)
+      if base[k] ~= nil then return base[k] end
+      local names = copy(base)
+      for name in pairs(t) do names[name] = true end
+      error(string.format("unknown global '%s'%s", tostring(k),
+        type(k) == "string" and text.did_you_mean(k, names) or ""), 2)
+    end,
+  })
+end
+
+-- Turns any error value into "file:line: message" text.
+local function message_of(e, chunkname)
+  if type(e) == "string" then
+    if e:match("^[^\n:]+:%d+:") then return e end
+    return chunkname .. ": " .. e
+  end
+  if type(e) == "table" and type(e.message) == "string" then return chunkname .. ": " .. e.message end
+  return chunkname .. ": error object is a " .. type(e) .. " value (use error(\"message\"))"
+end
+
+-- run(source, chunkname, env) -> true, results... | false, "file:line: message".
+-- Compiles and runs text source in env, stopping it after M.time_limit seconds of CPU.
+function M.run(source, chunkname, env)
+  local chunk, message = load(source, "@" .. chunkname, "t", env)
+  if not chunk then return false, message end
+  local started = os.clock()
+  local limit = M.time_limit
+  local old_hook, old_mask, old_count = debug.gethook()
+  debug.sethook(function()
+    if os.clock() - started > limit then
+      error(string.format("stopped after %g s of running (an endless loop?)", limit), 2)
+    end
+  end, "", 1000000)
+  local results = table.pack(xpcall(chunk, function(e) return message_of(e, chunkname) end))
+  if old_hook then debug.sethook(old_hook, old_mask, old_count) else debug.sethook() end
+  return table.unpack(results, 1, results.n)
+end
+
+return M

@@ -1,0 +1,262 @@
+-- Validation of a loaded config as a whole: the top-level keys and the small sections (name,
+-- output, lib, phases, targets, auth, serve, routes); models and websockets are delegated to
+-- ssot.validate_models and ssot.validate_realtime. Collects every problem, then either
+-- returns the IR (ssot.ir) or the problems. Uses ssot.validate_check.
+local check = require "ssot.validate_check"
+local models_check = require "ssot.validate_models"
+local realtime_check = require "ssot.validate_realtime"
+local ir = require "ssot.ir"
+
+local sub, show = check.sub, check.show
+
+local M = {}
+
+-- The keys a config may set, in the order docs/config.md explains them.
+M.KEYS = { "name", "output", "lib", "phases", "targets", "models", "auth", "websockets", "serve", "routes" }
+
+local AUTH_KEYS = { "adminRole", "algorithm", "idClaim", "roleClaim", "secretEnv" }
+local SERVE_KEYS = { "cors", "database", "defaultTake", "host", "maxBody", "maxTake", "port", "static" }
+local METHODS = { "DELETE", "GET", "PATCH", "POST", "PUT" }
+
+local function check_name(c, value, ctx)
+  if value == nil then return ctx.default_name end
+  if c:name(value, { "name" }, "^[%w][%w._-]*$",
+      "the app name is used in file names: letters, digits, '.', '_' and '-', starting with a letter or digit") then
+    return value
+  end
+  return nil
+end
+
+local function check_dir_list(c, value, path, ctx)
+  local dirs = {}
+  local list = c:string_list(value, path)
+  for i, dir in ipairs(list or {}) do
+    local full = ctx.resolve(dir)
+    local kind = ctx.file_type(full)
+    if kind ~= "directory" and kind ~= "link" then
+      c:error(type(value) == "string" and path or sub(path, i),
+        string.format("the directory %s does not exist (looked for %s)", show(dir), full))
+    else
+      dirs[#dirs + 1] = full
+    end
+  end
+  return dirs
+end
+
+local function check_phases(c, value, ctx)
+  local files = {}
+  local path = { "phases" }
+  local list = c:string_list(value, path)
+  for i, file in ipairs(list or {}) do
+    local full = ctx.resolve(file)
+    local kind = ctx.file_type(full)
+    if kind ~= "file" and kind ~= "link" then
+      c:error(type(value) == "string" and path or sub(path, i),
+        string.format("the phase file %s does not exist (looked for %s)", show(file), full))
+    else
+      files[#files + 1] = full
+    end
+  end
+  return files
+end
+
+local function check_targets(c, value)
+  local targets = {}
+  for _, t in ipairs(ir.TARGETS) do targets[t] = true end
+  local path = { "targets" }
+  if value == nil or not c:is(value, path, "table") then return targets end
+  c:keys(value, path, ir.TARGETS, "targets")
+  for _, t in ipairs(ir.TARGETS) do
+    if value[t] ~= nil and c:is(value[t], sub(path, t), "boolean") then targets[t] = value[t] end
+  end
+  if targets.react and not targets.sdk then
+    c:error(sub(path, "react"), "the React hooks are built on the SDK: set sdk = true or react = false")
+  end
+  return targets
+end
+
+local function check_auth(c, value)
+  local auth = { secret_env = "SSOT_JWT_SECRET", algorithm = "HS256", id_claim = "sub", role_claim = "role",
+    admin_role = "admin" }
+  local path = { "auth" }
+  if value == nil or not c:is(value, path, "table") then return auth end
+  c:keys(value, path, AUTH_KEYS, "auth")
+  if value.secretEnv ~= nil and c:name(value.secretEnv, sub(path, "secretEnv"), "^[%a_][%w_]*$",
+      "an environment variable name is letters, digits and _ (e.g. \"SSOT_JWT_SECRET\"); the secret itself "
+      .. "belongs in the environment, not in the config") then
+    auth.secret_env = value.secretEnv
+  end
+  if value.algorithm ~= nil and c:one_of(value.algorithm, sub(path, "algorithm"), { "HS256" }, "algorithm") then
+    auth.algorithm = value.algorithm
+  end
+  for _, keys in ipairs { { "idClaim", "id_claim" }, { "roleClaim", "role_claim" }, { "adminRole", "admin_role" } } do
+    local key, ir_key = keys[1], keys[2]
+    local v = value[key]
+    if v ~= nil and c:is(v, sub(path, key), "string") then
+      if v == "" then c:error(sub(path, key), key .. " cannot be empty") else auth[ir_key] = v end
+    end
+  end
+  return auth
+end
+
+local function check_cors(c, value, path)
+  local cors = { origins = { "*" }, credentials = false }
+  if value == nil or not c:is(value, path, "table") then return cors end
+  c:keys(value, path, { "credentials", "origins" }, "cors")
+  if value.origins ~= nil then
+    cors.origins = c:string_list(value.origins, sub(path, "origins"), function(origin, origin_path)
+      if origin ~= "*" and not origin:match("^https?://[^/%s]+$") then
+        return c:error(origin_path, string.format("%s is not an origin: write \"*\" or a scheme and host without a path, "
+          .. "e.g. \"https://app.example.com\"", show(origin)))
+      end
+    end) or cors.origins
+  end
+  if value.credentials ~= nil and c:is(value.credentials, sub(path, "credentials"), "boolean") then
+    cors.credentials = value.credentials
+  end
+  if cors.credentials then
+    for _, origin in ipairs(cors.origins) do
+      if origin == "*" then
+        c:error(sub(path, "credentials"), "browsers refuse credentials with the origin \"*\": list the allowed origins")
+      end
+    end
+  end
+  return cors
+end
+
+local function check_serve(c, value, ctx, name)
+  local serve = { host = "0.0.0.0", port = 8080, static = nil, max_body = 1048576, default_take = 20, max_take = 100 }
+  serve.database = ctx.resolve("data/" .. (name or "app") .. ".db")
+  local path = { "serve" }
+  if value == nil or not c:is(value, path, "table") then
+    serve.cors = check_cors(c, nil, sub(path, "cors"))
+    return serve
+  end
+  c:keys(value, path, SERVE_KEYS, "serve")
+  if value.port ~= nil and c:integer(value.port, sub(path, "port"), 0, 65535) then serve.port = value.port end
+  if value.host ~= nil and c:is(value.host, sub(path, "host"), "string") then
+    if value.host == "" then c:error(sub(path, "host"), "host cannot be empty: write e.g. \"127.0.0.1\"")
+    else serve.host = value.host end
+  end
+  if value.database ~= nil and c:is(value.database, sub(path, "database"), "string") then
+    if value.database == "" then c:error(sub(path, "database"), "database cannot be empty: write a file name")
+    elseif value.database == ":memory:" then serve.database = value.database
+    else serve.database = ctx.resolve(value.database) end
+  end
+  if value.static ~= nil and c:is(value.static, sub(path, "static"), "string") then
+    serve.static = ctx.resolve(value.static)
+  end
+  serve.cors = check_cors(c, value.cors, sub(path, "cors"))
+  if value.maxBody ~= nil and c:integer(value.maxBody, sub(path, "maxBody"), 1) then serve.max_body = value.maxBody end
+  if value.maxTake ~= nil and c:integer(value.maxTake, sub(path, "maxTake"), 1) then serve.max_take = value.maxTake end
+  if value.defaultTake ~= nil and c:integer(value.defaultTake, sub(path, "defaultTake"), 1) then
+    serve.default_take = value.defaultTake
+  end
+  if serve.default_take > serve.max_take then
+    c:error(sub(path, value.defaultTake ~= nil and "defaultTake" or "maxTake"),
+      string.format("defaultTake (%d) is larger than maxTake (%d)", serve.default_take, serve.max_take))
+  end
+  return serve
+end
+
+-- Whether a custom route would shadow a model's REST endpoint or /healthz.
+local function shadowed(method, route_path, models)
+  if route_path == "/healthz" then return "the health check" end
+  for _, model in ipairs(models) do
+    local base = "/api/" .. (model.path or model.names.plural_kebab)
+    if route_path == base and (method == "GET" or method == "POST") then
+      return string.format("the %s %s endpoint", model.name, method == "GET" and "list" or "create")
+    end
+    local rest = route_path:sub(#base + 2)
+    if route_path:sub(1, #base + 1) == base .. "/" and rest ~= "" and not rest:find("/", 1, true)
+        and method ~= "POST" then
+      return string.format("the %s item endpoint (%s %s/<id>)", model.name, method, base)
+    end
+  end
+  return nil
+end
+
+local function check_routes(c, value, models)
+  local routes = {}
+  local path = { "routes" }
+  if value == nil or not c:is(value, path, "table") then return routes end
+  local seen = {}
+  for _, key in ipairs(check.sorted_keys(value)) do
+    local route_path = sub(path, key)
+    local method, url = type(key) == "string" and key:match("^(%a+)%s+(%S+)$")
+    if not method then
+      c:error(route_path, string.format("a route is written [\"METHOD /path\"] = function(req) ... end; got the key %s",
+        show(key)))
+    else
+      local upper = method:upper()
+      local known = false
+      for _, m in ipairs(METHODS) do known = known or m == upper end
+      if not known then
+        c:error(route_path, string.format("unknown method %s; use one of %s", show(method), table.concat(METHODS, ", ")))
+      elseif not url:match("^/[%w%-_./~:{}]*$") then
+        c:error(route_path, string.format("the route path %s must start with '/' and use letters, digits and - _ . / ~ : { }",
+          show(url)))
+      else
+        local id = upper .. " " .. url
+        local clash = shadowed(upper, url, models)
+        if clash then
+          c:error(route_path, string.format("%s would shadow %s; choose another path", id, clash))
+        elseif seen[id] then
+          c:error(route_path, string.format("the route %s is declared twice (also as %s)", id, show(seen[id])))
+        elseif c:is(value[key], route_path, "function") then
+          seen[id] = key
+          routes[#routes + 1] = { method = upper, path = url, fn = value[key] }
+        end
+      end
+    end
+  end
+  return routes
+end
+
+-- run(raw, ctx) -> ir | nil, problems. raw is the table of config keys the config set. ctx
+-- gives the places: source, source_name, config_path, config_dir, output_override,
+-- default_name, problems already found (loading), and the functions resolve(path), read_file(path), file_type(path),
+-- display(path).
+function M.run(raw, ctx)
+  local c = check.new()
+  for _, problem in ipairs(ctx.problems or {}) do c.problems[#c.problems + 1] = problem end
+  c:keys(raw, {}, M.KEYS, "the config")
+  local name = check_name(c, raw.name, ctx)
+  local output = "generated"
+  if raw.output ~= nil and c:is(raw.output, { "output" }, "string") then
+    if raw.output == "" then c:error({ "output" }, "output cannot be empty: write a directory, e.g. \"generated\"")
+    else output = raw.output end
+  end
+  local lib = raw.lib ~= nil and check_dir_list(c, raw.lib, { "lib" }, ctx) or {}
+  local phases = raw.phases ~= nil and check_phases(c, raw.phases, ctx) or {}
+  local targets = check_targets(c, raw.targets)
+  local auth = check_auth(c, raw.auth)
+  local model_specs, by_name, model_names = models_check.check(c, raw.models, ctx)
+  local websockets = realtime_check.check(c, raw.websockets, by_name, model_names)
+  local serve = check_serve(c, raw.serve, ctx, name)
+  local routes = check_routes(c, raw.routes, model_specs)
+  if not c:ok() then return nil, c.problems end
+
+  local models = {}
+  for i, spec in ipairs(model_specs) do models[i] = models_check.to_ir(spec) end
+  local output_dir = ctx.output_override or ctx.resolve(output)
+  return ir.build {
+    name = name,
+    source = ctx.source,
+    source_name = ctx.source_name,
+    config_path = ctx.config_path,
+    config_dir = ctx.config_dir,
+    output = output_dir,
+    output_display = ctx.output_display or ctx.display(output_dir),
+    lib = lib,
+    phases = phases,
+    targets = targets,
+    models = models,
+    auth = auth,
+    websockets = websockets,
+    serve = serve,
+    routes = routes,
+  }
+end
+
+return M

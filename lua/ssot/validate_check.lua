@@ -1,0 +1,199 @@
+-- The problem collector the validators share and the checks they are built from: known keys
+-- with "did you mean", value types, integer ranges, sets of words, lists. A check records a
+-- problem (config path + message) and returns false; validation goes on to find the rest.
+-- Uses ssot.text for suggestions.
+local rules = require "ssot.rules"
+local text = require "ssot.text"
+
+local M = {}
+
+local Checker = {}
+Checker.__index = Checker
+
+-- new() -> checker. checker.problems lists { path = segments, message, at = segments? };
+-- `at` is where the value is written when that differs from the path shown (shorthand
+-- field entries).
+function M.new()
+  return setmetatable({ problems = {} }, Checker)
+end
+
+-- sub(path, key, ...) -> a new path with the keys appended.
+function M.sub(path, ...)
+  local p = table.move(path, 1, #path, 1, {})
+  for _, key in ipairs { ... } do p[#p + 1] = key end
+  return p
+end
+
+-- show(value) -> a short description of a value for messages: 'text', 42, a table.
+function M.show(value)
+  local kind = type(value)
+  if kind == "string" then
+    if #value > 40 then value = value:sub(1, 37) .. "..." end
+    return "'" .. value .. "'"
+  elseif kind == "number" or kind == "boolean" or kind == "nil" then
+    return tostring(value)
+  end
+  return "a " .. kind
+end
+
+function Checker:error(path, message, at)
+  self.problems[#self.problems + 1] = { path = path, message = message, at = at }
+  return false
+end
+
+function Checker:ok() return #self.problems == 0 end
+
+local function sorted_keys(t)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys, function(a, b)
+    local ta, tb = type(a), type(b)
+    if ta ~= tb then return ta < tb end
+    if ta == "string" or ta == "number" then return a < b end
+    return tostring(a) < tostring(b)
+  end)
+  return keys
+end
+M.sorted_keys = sorted_keys
+
+-- keys(t, path, known, what, hints?) -> true when every key of t is in known (a list).
+-- what names the table in messages ("a field", "serve"); hints maps a likely mistake to
+-- advice ({ required = "fields are required unless optional = true" }).
+function Checker:keys(t, path, known, what, hints)
+  local set, all_ok = {}, true
+  for _, k in ipairs(known) do set[k] = true end
+  for _, k in ipairs(sorted_keys(t)) do
+    if not set[k] then
+      all_ok = false
+      if type(k) ~= "string" then
+        self:error(M.sub(path, k), string.format("unexpected entry %s in %s: write its entries as key = value",
+          M.show(t[k]), what))
+      else
+        local hint = hints and hints[k]
+        self:error(M.sub(path, k), string.format("unknown key '%s' in %s%s", k, what,
+          hint and ": " .. hint or text.did_you_mean(k, known) .. "; known keys: " .. table.concat(known, ", ")))
+      end
+    end
+  end
+  return all_ok
+end
+
+local KIND_NAMES = {
+  string = "a string", boolean = "a boolean (true or false)", table = "a table",
+  ["function"] = "a function", number = "a number", integer = "an integer",
+}
+
+-- is(value, path, kind) -> true when value has the kind ("string", "boolean", "table",
+-- "function", "number", "integer"); otherwise records "expected ..., got ...".
+function Checker:is(value, path, kind, at)
+  local ok
+  if kind == "integer" then ok = math.type(value) == "integer"
+  else ok = type(value) == kind end
+  if ok then return true end
+  return self:error(path, string.format("expected %s, got %s", KIND_NAMES[kind], M.show(value)), at)
+end
+
+-- optional(value, path, kind) -> true when value is nil or has the kind.
+function Checker:optional(value, path, kind)
+  if value == nil then return true end
+  return self:is(value, path, kind)
+end
+
+-- name(value, path, pattern, rule) -> true when value is a string matching pattern; rule
+-- says in words what the pattern allows.
+function Checker:name(value, path, pattern, rule, at)
+  if not self:is(value, path, "string", at) then return false end
+  if value:match(pattern) then return true end
+  return self:error(path, string.format("%s is not a valid name: %s", M.show(value), rule), at)
+end
+
+-- integer(value, path, min, max?) -> true when value is an integer in [min, max].
+function Checker:integer(value, path, min, max)
+  if not self:is(value, path, "integer") then return false end
+  if value < min or (max and value > max) then
+    local range = max and string.format("from %d to %d", min, max) or string.format("at least %d", min)
+    return self:error(path, string.format("%d is out of range: expected an integer %s", value, range))
+  end
+  return true
+end
+
+-- one_of(value, path, choices, what) -> true when value is one of the choices (a list).
+function Checker:one_of(value, path, choices, what)
+  if not self:is(value, path, "string") then return false end
+  for _, c in ipairs(choices) do if c == value then return true end end
+  return self:error(path, string.format("unknown %s %s%s; expected one of: %s", what, M.show(value),
+    text.did_you_mean(value, choices), table.concat(choices, ", ")))
+end
+
+-- list(value, path) -> true when value is a table whose keys are exactly 1..n.
+function Checker:list(value, path)
+  if not self:is(value, path, "table") then return false end
+  local n = #value
+  for _, k in ipairs(sorted_keys(value)) do
+    if math.type(k) ~= "integer" or k < 1 or k > n then
+      return self:error(M.sub(path, k), string.format(
+        "expected a list ({ a, b, ... }), but found the key %s", M.show(k)))
+    end
+  end
+  return true
+end
+
+-- string_list(value, path, item_check?) -> list of strings, or nil after recording
+-- problems. A single string stands for a list of one. item_check(item, path) may record more.
+function Checker:string_list(value, path, item_check)
+  local single = type(value) == "string"
+  if single then value = { value } end
+  if not self:list(value, path) then return nil end
+  local ok, seen = true, {}
+  for i, item in ipairs(value) do
+    local item_path = single and path or M.sub(path, i)
+    if not self:is(item, item_path, "string") then ok = false
+    elseif seen[item] then
+      ok = self:error(item_path, string.format("%s is listed twice (also [%d])", M.show(item), seen[item]))
+    else
+      seen[item] = i
+      if item_check and item_check(item, item_path) == false then ok = false end
+    end
+  end
+  return ok and value or nil
+end
+
+-- set_of(value, path, choices, what) -> { [choice] = bool } for a list drawn from choices,
+-- or nil after recording problems.
+function Checker:set_of(value, path, choices, what)
+  local items = self:string_list(value, path, function(item, item_path)
+    return self:one_of(item, item_path, choices, what)
+  end)
+  if not items then return nil end
+  local set = {}
+  for _, c in ipairs(choices) do set[c] = false end
+  for _, item in ipairs(items) do set[item] = true end
+  return set
+end
+
+-- rule(value, path, opts?) -> IR rule | nil after recording the problem. opts.owner: the
+-- model's owner field (isOwner is an error without one); opts.no_row: the rule guards
+-- something without a row (channels), where isOwner can never hold.
+function Checker:rule(value, path, opts)
+  opts = opts or {}
+  local rule, message, column = rules.from_config(value)
+  if not rule then
+    if column then
+      message = string.format("cannot parse the rule %s at column %d: %s", M.show(value), column, message)
+    end
+    self:error(path, message)
+    return nil
+  end
+  if rule.ast and rules.uses(rule.ast, "isOwner") then
+    if opts.no_row then
+      self:error(path, "isOwner needs a row to compare with, and " .. opts.no_row .. " has none")
+      return nil
+    elseif not opts.owner then
+      self:error(path, "isOwner needs an owner field: add owner = \"<field>\" to the model, naming the field that holds the user id")
+      return nil
+    end
+  end
+  return rule
+end
+
+return M

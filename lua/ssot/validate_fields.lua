@@ -1,0 +1,267 @@
+-- Validation of one field entry of a model: the shorthand `{ "name", "type", ... }` and long
+-- `{ name = ..., type = ... }` forms, the field's options and its default value. Produces a
+-- field spec for ssot.ir.field. Uses ssot.validate_check, ssot.reserved, ssot.json.
+local check = require "ssot.validate_check"
+local reserved = require "ssot.reserved"
+local text = require "ssot.text"
+local ir = require "ssot.ir"
+
+local sub, show = check.sub, check.show
+
+local M = {}
+
+M.KEYS = { "name", "type", "optional", "default", "unique", "max", "values", "uuid", "auto",
+  "belongsTo", "onDelete", "as", "description", "index" }
+
+local KNOWN = {}
+for _, k in ipairs(M.KEYS) do KNOWN[k] = true end
+
+M.NAME_PATTERN = "^[a-z][A-Za-z0-9_]*$"
+M.NAME_RULE = "field names start with a lowercase letter followed by letters, digits or _ "
+  .. "(camelCase like 'createdAt' or snake_case like 'created_at')"
+
+-- Advice for keys people write by habit from other tools.
+local KEY_HINTS = {
+  required = "fields are required unless optional = true; remove 'required'",
+  nullable = "write optional = true", null = "write optional = true",
+  primary = "the primary key is the field { \"id\", \"id\" }",
+  primaryKey = "the primary key is the field { \"id\", \"id\" }",
+  references = "write belongsTo = \"Model\"", ref = "write belongsTo = \"Model\"",
+  belongs_to = "write belongsTo = \"Model\"", on_delete = "write onDelete = \"cascade\"",
+  enum = "write the allowed values as values = { \"a\", \"b\" } with type \"enum\"",
+  maxLength = "write max = N", length = "write max = N",
+  autoincrement = "integer ids are always autoincrement; write { \"id\", \"id\" }",
+}
+
+-- Type names from other tools, and the ssot type to suggest.
+local TYPE_ALIASES = {
+  integer = "int", number = "float", double = "float", real = "float", decimal = "float",
+  boolean = "bool", str = "string", varchar = "string", char = "string", date = "datetime",
+  timestamp = "datetime", time = "datetime", object = "json", array = "json", serial = "id",
+}
+
+local ON_DELETE = { "restrict", "cascade", "setNull" }
+local ON_DELETE_IR = { restrict = "restrict", cascade = "cascade", setNull = "set_null" }
+
+local function check_type(c, value, path, at)
+  if not c:is(value, path, "string", at) then return nil end
+  for _, t in ipairs(ir.TYPES) do if t == value then return value end end
+  local message
+  if value == "uuid" then
+    message = "unknown type 'uuid': a UUID primary key is { \"id\", \"id\", uuid = true }; "
+      .. "a field referring to one is a 'string' with belongsTo"
+  else
+    local suggestion = TYPE_ALIASES[value] and " (did you mean '" .. TYPE_ALIASES[value] .. "'?)"
+      or text.did_you_mean(value, ir.TYPES)
+    message = string.format("unknown type %s%s; the types are %s", show(value), suggestion,
+      table.concat(ir.TYPES, ", "))
+  end
+  c:error(path, message, at)
+  return nil
+end
+
+-- ISO 8601 UTC time -> the canonical form with milliseconds, or nil.
+local function iso_datetime(s)
+  local y, mo, d, h, mi, sec, frac = s:match("^(%d%d%d%d)-(%d%d)-(%d%d)T(%d%d):(%d%d):(%d%d)(%.?%d*)Z$")
+  if not y then return nil end
+  if frac ~= "" and #frac < 2 then return nil end
+  y, mo, d, h, mi, sec = tonumber(y), tonumber(mo), tonumber(d), tonumber(h), tonumber(mi), tonumber(sec)
+  local days = { 31, (y % 4 == 0 and (y % 100 ~= 0 or y % 400 == 0)) and 29 or 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
+  if mo < 1 or mo > 12 or d < 1 or d > days[mo] or h > 23 or mi > 59 or sec > 59 then return nil end
+  local ms = (frac:sub(2) .. "000"):sub(1, 3)
+  return string.format("%04d-%02d-%02dT%02d:%02d:%02d.%sZ", y, mo, d, h, mi, sec, ms)
+end
+
+-- The default value of spec's type, normalized, or nil after recording the problem.
+local function check_default(c, spec, value, path)
+  local t = spec.type
+  if t == "int" then
+    if c:is(value, path, "integer") then return value end
+  elseif t == "float" then
+    if c:is(value, path, "number") then return value + 0.0 end
+  elseif t == "bool" then
+    if c:is(value, path, "boolean") then return value end
+  elseif t == "string" or t == "text" then
+    if not c:is(value, path, "string") then return nil end
+    local length = utf8.len(value)
+    if not length then
+      c:error(path, "the default is not valid UTF-8 text")
+    elseif spec.max and length > spec.max then
+      c:error(path, string.format("the default is %d characters long, over max = %d", length, spec.max))
+    else
+      return value
+    end
+  elseif t == "enum" then
+    if not c:is(value, path, "string") then return nil end
+    if not spec.values then return nil end   -- the values themselves are wrong; said already
+    for _, v in ipairs(spec.values) do if v == value then return value end end
+    c:error(path, string.format("the default %s is not one of the values%s: %s", show(value),
+      text.did_you_mean(value, spec.values), table.concat(spec.values, ", ")))
+  elseif t == "datetime" then
+    local iso = type(value) == "string" and iso_datetime(value)
+    if iso then return iso end
+    local hint = value == "now" and "; for the time of creation write auto = \"create\" instead" or ""
+    c:error(path, string.format("expected an ISO 8601 UTC time like '2026-01-31T12:00:00.000Z', got %s%s",
+      show(value), hint))
+  elseif t == "json" then
+    local ok, message = pcall(require("ssot.json").encode, value)
+    if ok then return value end
+    c:error(path, "the default cannot be written as JSON: " .. tostring(message):gsub("^json%.encode: ", ""))
+  end
+  return nil
+end
+
+local function check_values(c, value, path)
+  if value == nil then return nil end
+  local values = c:string_list(value, path, function(item, item_path)
+    if item == "" or item:match("^%s") or item:match("%s$") or item:match("%c") then
+      return c:error(item_path, string.format("enum value %s must be non-empty, without surrounding spaces or control characters", show(item)))
+    end
+    if not utf8.len(item) then return c:error(item_path, "enum value is not valid UTF-8 text") end
+  end)
+  if values and #values == 0 then
+    c:error(path, "an enum needs at least one value: values = { \"a\", \"b\" }")
+    return nil
+  end
+  return values
+end
+
+-- The options that only some types take: key -> { types allowed, advice }.
+local TYPE_ONLY = {
+  { key = "max", string = true, advice = "max applies to 'string' fields only" },
+  { key = "values", enum = true, advice = "values applies to 'enum' fields only (did you mean type 'enum'?)" },
+  { key = "auto", datetime = true, advice = "auto applies to 'datetime' fields only" },
+  { key = "uuid", id = true, advice = "uuid applies to the id field only" },
+}
+
+-- read(c, entry, path) -> field spec (with .belongs_to_model, .as, .on_delete, .index,
+-- .path for the model validator to resolve) or nil when its name or type is unusable.
+function M.read(c, entry, path)
+  if type(entry) ~= "table" then
+    c:error(path, string.format("expected a field entry like { \"title\", \"string\" }, got %s", show(entry)))
+    return nil
+  end
+  local name, name_path, name_at = entry[1], sub(path, "name"), sub(path, 1)
+  local type_, type_path, type_at = entry[2], sub(path, "type"), sub(path, 2)
+  if entry.name ~= nil then
+    if name ~= nil then c:error(name_path, "the name is given twice (first value and name =); keep one") end
+    name, name_at = entry.name, name_path
+  end
+  if entry.type ~= nil then
+    if type_ ~= nil then c:error(type_path, "the type is given twice (second value and type =); keep one") end
+    type_, type_at = entry.type, type_path
+  end
+  local options = {}
+  for k, v in pairs(entry) do
+    if not (k == 1 or k == 2) then options[k] = v end
+  end
+  for k, v in pairs(options) do
+    if math.type(k) == "integer" then
+      options[k] = nil
+      c:error(sub(path, k), string.format("unexpected value %s: a field is { \"name\", \"type\", option = value, ... }, "
+        .. "so options are written as key = value (e.g. optional = true)", show(v)))
+    end
+  end
+  c:keys(options, path, M.KEYS, "a field", KEY_HINTS)
+
+  if name == nil then
+    c:error(path, "the field has no name: write { \"name\", \"type\", ... }")
+    return nil
+  end
+  if not c:name(name, name_path, M.NAME_PATTERN, M.NAME_RULE, name_at) then return nil end
+  local why = reserved.field_reason(name)
+  if why then
+    c:error(name_path, string.format("'%s' is %s, which the generated code cannot use as a field name; rename the field",
+      name, why), name_at)
+  end
+  if type_ == nil then
+    c:error(path, string.format("the field '%s' has no type: write { \"%s\", \"string\" } (types: %s)",
+      name, name, table.concat(ir.TYPES, ", ")))
+    return nil
+  end
+  type_ = check_type(c, type_, type_path, type_at)
+  if not type_ then return nil end
+
+  local spec = { name = name, type = type_, path = path, name_path = name_path, name_at = name_at,
+    type_path = type_path, type_at = type_at }
+
+  if type_ == "id" then
+    if name ~= "id" then
+      c:error(name_path, string.format("the id field must be named 'id', not '%s': write { \"id\", \"id\" }", name), name_at)
+    end
+    for _, k in ipairs(check.sorted_keys(options)) do
+      if KNOWN[k] and k ~= "uuid" and k ~= "description" and k ~= "name" and k ~= "type" then
+        c:error(sub(path, k), string.format("the id field takes only uuid and description; remove %s", k))
+      end
+    end
+  elseif name == "id" then
+    c:error(type_path, string.format("the field 'id' is the primary key, so its type must be 'id', not '%s' "
+      .. "(add uuid = true for UUIDs)", type_), type_at)
+  end
+
+  for _, allowed in ipairs(TYPE_ONLY) do
+    local key = allowed.key
+    if options[key] ~= nil and not allowed[type_] then
+      local extra = key == "max" and type_ == "text" and "; 'text' has no limit, use type 'string' for a limited length" or ""
+      c:error(sub(path, key), string.format("%s, and '%s' is %s%s", allowed.advice, name, type_, extra))
+      options[key] = nil
+    end
+  end
+
+  if c:optional(options.optional, sub(path, "optional"), "boolean") then spec.optional = options.optional == true end
+  if c:optional(options.unique, sub(path, "unique"), "boolean") then spec.unique = options.unique == true end
+  if c:optional(options.index, sub(path, "index"), "boolean") then spec.index = options.index == true end
+  if c:optional(options.description, sub(path, "description"), "string") then spec.description = options.description end
+  if spec.unique and type_ == "json" then
+    c:error(sub(path, "unique"), "unique is not supported on json fields")
+  end
+  if options.uuid ~= nil and c:is(options.uuid, sub(path, "uuid"), "boolean") then
+    spec.id_kind = options.uuid and "uuid" or "integer"
+  end
+  if options.max ~= nil and c:integer(options.max, sub(path, "max"), 1) then spec.max = options.max end
+  if type_ == "enum" then
+    if options.values == nil then
+      c:error(path, string.format("the enum '%s' needs its values: { \"%s\", \"enum\", values = { \"a\", \"b\" } }", name, name))
+    else
+      spec.values = check_values(c, options.values, sub(path, "values"))
+    end
+  end
+  if options.auto ~= nil then
+    if options.auto == true then
+      c:error(sub(path, "auto"), "write auto = \"create\" (set when the row is created) or auto = \"update\" (set on every change)")
+    elseif c:one_of(options.auto, sub(path, "auto"), { "create", "update" }, "auto kind") then
+      spec.auto = options.auto
+    end
+  end
+  if options.default ~= nil then
+    if options.auto ~= nil then
+      c:error(sub(path, "default"), "the server sets auto fields; remove default")
+    elseif type_ ~= "id" then
+      spec.default = check_default(c, spec, options.default, sub(path, "default"))
+    end
+  end
+
+  if options.belongsTo ~= nil then
+    if c:is(options.belongsTo, sub(path, "belongsTo"), "string") then spec.belongs_to_model = options.belongsTo end
+  end
+  for _, key in ipairs { "onDelete", "as" } do
+    if options[key] ~= nil and options.belongsTo == nil then
+      c:error(sub(path, key), key .. " applies only to fields with belongsTo = \"Model\"")
+      options[key] = nil
+    end
+  end
+  spec.on_delete = "restrict"
+  if options.onDelete ~= nil and c:one_of(options.onDelete, sub(path, "onDelete"), ON_DELETE, "onDelete action") then
+    spec.on_delete = ON_DELETE_IR[options.onDelete]
+    if options.onDelete == "setNull" and not spec.optional then
+      c:error(sub(path, "onDelete"), "setNull needs an optional field: add optional = true")
+    end
+  end
+  if options.as ~= nil and c:name(options.as, sub(path, "as"), M.NAME_PATTERN,
+      "relation names start with a lowercase letter followed by letters, digits or _") then
+    spec.as = options.as
+  end
+  return spec
+end
+
+return M

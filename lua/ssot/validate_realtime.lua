@@ -1,0 +1,216 @@
+-- Validation of the config's `websockets` section: the socket path, the models offered for
+-- subscription and which changes they broadcast, custom channels with {param} patterns,
+-- events and permissions, reconnect and batching. Produces the IR's websockets table and
+-- each model spec's realtime. Uses ssot.validate_check.
+local check = require "ssot.validate_check"
+local text = require "ssot.text"
+
+local sub, show = check.sub, check.show
+
+local M = {}
+
+M.KEYS = { "batching", "enabled", "path", "pubsub", "reconnect" }
+local SUBSCRIBE = { "list", "item" }
+local BROADCAST = { "created", "updated", "deleted" }
+local BACKOFF = { "exponential", "linear", "fixed" }
+
+local function defaults()
+  return {
+    enabled = false,
+    path = "/ws",
+    channels = {},
+    reconnect = { max_attempts = 10, backoff = "exponential", base_delay = 1000 },
+    batching = { enabled = false, flush_interval = 50, max_batch_size = 100 },
+  }
+end
+
+-- Parses a channel pattern "chat:room:{roomId}" -> list of parameter names, or nil after
+-- recording what is wrong and where.
+local function channel_params(c, pattern, path)
+  if pattern == "" then
+    c:error(path, "a channel pattern cannot be empty: write e.g. \"chat:room:{roomId}\"")
+    return nil
+  end
+  local params, seen, i, n = {}, {}, 1, #pattern
+  while i <= n do
+    local ch = pattern:sub(i, i)
+    if ch == "{" then
+      local close = pattern:find("}", i + 1, true)
+      local name = close and pattern:sub(i + 1, close - 1)
+      if not close then
+        c:error(path, string.format("the '{' at character %d of %s is never closed: a parameter is {name}", i, show(pattern)))
+        return nil
+      elseif not name:match("^[%a_][%w_]*$") then
+        c:error(path, string.format("bad parameter '{%s}' at character %d of %s: a parameter is {name}, "
+          .. "a letter or _ followed by letters, digits or _", name, i, show(pattern)))
+        return nil
+      elseif seen[name] then
+        c:error(path, string.format("the parameter {%s} appears twice in %s; give each parameter its own name", name, show(pattern)))
+        return nil
+      end
+      seen[name] = true
+      params[#params + 1] = name
+      i = close + 1
+    elseif ch == "}" then
+      c:error(path, string.format("unexpected '}' at character %d of %s: a parameter is {name}", i, show(pattern)))
+      return nil
+    elseif ch:match("[%w_.:%-]") then
+      i = i + 1
+    else
+      c:error(path, string.format("unexpected character %s at character %d of %s: channel patterns use letters, "
+        .. "digits, '_', '-', '.', ':' and {parameters}", show(ch), i, show(pattern)))
+      return nil
+    end
+  end
+  return params
+end
+
+local function check_channel(c, pattern, raw, path, model_names)
+  local params = channel_params(c, pattern, path)
+  local first = pattern:match("^([^:]*)")
+  for _, name in ipairs(model_names) do
+    if first == name then
+      c:error(path, string.format("the channel %s starts with the model name %s, whose channels are %s:list and "
+        .. "%s:item:<id>; use another prefix", show(pattern), name, name, name))
+      params = nil
+    end
+  end
+  if not c:is(raw, path, "table") then return nil end
+  c:keys(raw, path, { "events", "permissions" }, "a channel")
+  local channel = { pattern = pattern, params = params, permissions = {} }
+  if raw.events == nil then
+    c:error(path, "a channel needs the events clients may publish on it: events = { \"typing\" }")
+  else
+    channel.events = c:string_list(raw.events, sub(path, "events"), function(event, event_path)
+      if not event:match("^[%a][%w_.:%-]*$") then
+        return c:error(event_path, string.format("%s is not a valid event name: a letter followed by letters, "
+          .. "digits, '_', '-', '.' or ':'", show(event)))
+      end
+    end)
+    if channel.events and #channel.events == 0 then
+      c:error(sub(path, "events"), "a channel needs at least one event: events = { \"typing\" }")
+    end
+  end
+  local permissions_path = sub(path, "permissions")
+  local permissions = raw.permissions or {}
+  if c:is(permissions, permissions_path, "table") then
+    c:keys(permissions, permissions_path, { "publish", "subscribe" }, "channel permissions")
+    for _, action in ipairs { "subscribe", "publish" } do
+      local value = permissions[action]
+      channel.permissions[action] = value == nil and require("ssot.rules").default()
+        or c:rule(value, sub(permissions_path, action), { no_row = "a channel" })
+    end
+  end
+  return channel
+end
+
+local function check_model_entry(c, name, raw, path, models, model_names)
+  local model = models[name]
+  if type(name) ~= "string" or not model then
+    c:error(path, string.format("no model named %s%s", show(name),
+      type(name) == "string" and text.did_you_mean(name, model_names) or ""))
+    return nil
+  end
+  if raw == true then raw = {} end
+  if not c:is(raw, path, "table") then return nil end
+  c:keys(raw, path, { "broadcast", "permissions", "subscribe" }, "a realtime model")
+  local realtime = {
+    subscribe = { list = true, item = true },
+    broadcast = { created = true, updated = true, deleted = true },
+  }
+  if raw.subscribe ~= nil then
+    realtime.subscribe = c:set_of(raw.subscribe, sub(path, "subscribe"), SUBSCRIBE, "subscribe value")
+  end
+  if raw.broadcast ~= nil then
+    realtime.broadcast = c:set_of(raw.broadcast, sub(path, "broadcast"), BROADCAST, "broadcast value")
+  end
+  if raw.permissions ~= nil and c:is(raw.permissions, sub(path, "permissions"), "table") then
+    c:keys(raw.permissions, sub(path, "permissions"), { "subscribe" }, "realtime permissions")
+    if raw.permissions.subscribe ~= nil then
+      realtime.permissions = {
+        subscribe = c:rule(raw.permissions.subscribe, sub(path, "permissions", "subscribe"), { owner = model.owner }),
+      }
+    end
+  end
+  return realtime
+end
+
+local function check_path(c, value, path)
+  if not c:is(value, path, "string") then return nil end
+  if not value:match("^/[%w%-_./~]*$") then
+    c:error(path, string.format("the WebSocket path %s must start with '/' and use letters, digits, '-', '_', '.' "
+      .. "and '/'", show(value)))
+  elseif value == "/api" or value:match("^/api/") or value == "/healthz" then
+    c:error(path, string.format("the WebSocket path %s would clash with the REST API; use e.g. \"/ws\"", show(value)))
+  else
+    return value
+  end
+  return nil
+end
+
+-- check(c, raw, models, model_names) -> the IR websockets table; sets model.realtime on the
+-- model specs the config names (only when websockets are enabled).
+function M.check(c, raw, models, model_names)
+  local ws = defaults()
+  local path = { "websockets" }
+  if raw == nil then return ws end
+  if not c:is(raw, path, "table") then return ws end
+  c:keys(raw, path, M.KEYS, "websockets")
+  ws.enabled = true   -- a websockets section turns them on unless it says enabled = false
+  if c:optional(raw.enabled, sub(path, "enabled"), "boolean") and raw.enabled ~= nil then ws.enabled = raw.enabled end
+  if raw.path ~= nil then ws.path = check_path(c, raw.path, sub(path, "path")) or ws.path end
+
+  local pubsub, pubsub_path = raw.pubsub, sub(path, "pubsub")
+  if pubsub ~= nil and c:is(pubsub, pubsub_path, "table") then
+    c:keys(pubsub, pubsub_path, { "channels", "models" }, "pubsub")
+    local models_path = sub(pubsub_path, "models")
+    if pubsub.models ~= nil and c:is(pubsub.models, models_path, "table") then
+      for _, name in ipairs(check.sorted_keys(pubsub.models)) do
+        local realtime = check_model_entry(c, name, pubsub.models[name], sub(models_path, name), models, model_names)
+        if realtime and ws.enabled then models[name].realtime = realtime end
+      end
+    end
+    local channels_path = sub(pubsub_path, "channels")
+    if pubsub.channels ~= nil and c:is(pubsub.channels, channels_path, "table") then
+      for _, pattern in ipairs(check.sorted_keys(pubsub.channels)) do
+        local channel_path = sub(channels_path, pattern)
+        if type(pattern) ~= "string" then
+          c:error(channel_path, "channels are written as [\"pattern:{param}\"] = { events = { ... } }")
+        else
+          ws.channels[#ws.channels + 1] = check_channel(c, pattern, pubsub.channels[pattern], channel_path, model_names)
+        end
+      end
+    end
+  end
+
+  local reconnect, reconnect_path = raw.reconnect, sub(path, "reconnect")
+  if reconnect ~= nil and c:is(reconnect, reconnect_path, "table") then
+    c:keys(reconnect, reconnect_path, { "backoff", "baseDelay", "maxAttempts" }, "reconnect")
+    if reconnect.maxAttempts ~= nil and c:integer(reconnect.maxAttempts, sub(reconnect_path, "maxAttempts"), 0) then
+      ws.reconnect.max_attempts = reconnect.maxAttempts
+    end
+    if reconnect.backoff ~= nil and c:one_of(reconnect.backoff, sub(reconnect_path, "backoff"), BACKOFF, "backoff") then
+      ws.reconnect.backoff = reconnect.backoff
+    end
+    if reconnect.baseDelay ~= nil and c:integer(reconnect.baseDelay, sub(reconnect_path, "baseDelay"), 0) then
+      ws.reconnect.base_delay = reconnect.baseDelay
+    end
+  end
+
+  local batching, batching_path = raw.batching, sub(path, "batching")
+  if batching ~= nil and c:is(batching, batching_path, "table") then
+    c:keys(batching, batching_path, { "enabled", "flushInterval", "maxBatchSize" }, "batching")
+    if batching.enabled ~= nil and c:is(batching.enabled, sub(batching_path, "enabled"), "boolean") then
+      ws.batching.enabled = batching.enabled
+    end
+    if batching.flushInterval ~= nil and c:integer(batching.flushInterval, sub(batching_path, "flushInterval"), 1) then
+      ws.batching.flush_interval = batching.flushInterval
+    end
+    if batching.maxBatchSize ~= nil and c:integer(batching.maxBatchSize, sub(batching_path, "maxBatchSize"), 1) then
+      ws.batching.max_batch_size = batching.maxBatchSize
+    end
+  end
+  return ws
+end
+
+return M
