@@ -3,6 +3,7 @@
 -- describes the plan for `ssot phases`. Errors are ssot.errors objects (docs/phases.md).
 local core = require "ssot.core"
 local errors = require "ssot.errors"
+local did_you_mean = require("ssot.text").did_you_mean
 
 local M = {}
 
@@ -12,31 +13,6 @@ for _, k in ipairs(PHASE_KEYS) do IS_PHASE_KEY[k] = true end
 
 local SHAPE_HINT = "a phase is { name = \"...\", run = function(ctx) ... end } with optional "
   .. "after, should_run, reason, description"
-
--- Levenshtein distance, for "did you mean".
-local function distance(a, b)
-  local prev = {}
-  for j = 0, #b do prev[j] = j end
-  for i = 1, #a do
-    local cur = { [0] = i }
-    for j = 1, #b do
-      local cost = a:byte(i) == b:byte(j) and 0 or 1
-      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-    end
-    prev = cur
-  end
-  return prev[#b]
-end
-
--- " (did you mean 'x'?)" for the closest candidate within a third of the word, or "".
-local function did_you_mean(word, candidates)
-  local best, best_d
-  for _, c in ipairs(candidates) do
-    local d = distance(word:lower(), c:lower())
-    if d <= math.max(1, #word // 3) and (not best_d or d < best_d) then best, best_d = c, d end
-  end
-  return best and (" (did you mean '" .. best .. "'?)") or ""
-end
 
 -- The phase's source as users read it: "built-in", or the file path relative to the current
 -- directory when it is below it.
