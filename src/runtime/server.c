@@ -1,0 +1,164 @@
+/* The server's lifecycle (server.h): creates the libwebsockets context and vhost, runs the
+ * service loop, flushes the access log on a timer, and on SIGINT/SIGTERM drains — stops
+ * accepting, lets requests in flight finish, closes idle keep-alive connections — before it
+ * returns. Uses libwebsockets, server_http.c, access_log.c, host/log.h. */
+#define _POSIX_C_SOURCE 200809L /* sigaction, clock_gettime */
+#include "runtime/access_log.h"
+#include "runtime/server_internal.h"
+
+#include "host/log.h"
+#include "ssot.h"
+
+#include <openssl/rand.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static volatile sig_atomic_t stop_signals; /* how many stop requests arrived */
+static struct lws_context *volatile running_context;
+
+void ssot_server_request_stop(void) {
+    stop_signals++;
+    struct lws_context *context = running_context;
+    if (context) lws_cancel_service(context); /* wakes poll(): it only writes to a pipe */
+}
+
+static void on_stop_signal(int signo) {
+    (void)signo;
+    ssot_server_request_stop();
+}
+
+static const struct lws_protocols protocols[] = {
+    {"http", ssot_server_http_callback, sizeof(http_session), 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* lws's own messages are for debugging ssot, not for its users. */
+static void lws_log_to_ssot(int level, const char *line) {
+    (void)level;
+    size_t n = strlen(line);
+    while (n > 0 && line[n - 1] == '\n') n--;
+    ssot_logf(SSOT_LOG_DEBUG, "libwebsockets: %.*s", (int)n, line);
+}
+
+typedef struct server_timer {
+    lws_sorted_usec_list_t sul; /* first: the callback gets a pointer to it */
+    ssot_server *server;
+} server_timer;
+
+#define TIMER_PERIOD_US (100 * LWS_US_PER_MS)
+
+static void on_timer(lws_sorted_usec_list_t *sul) {
+    server_timer *timer = (server_timer *)sul;
+    ssot_access_log_flush();
+    lws_sul_schedule(timer->server->context, 0, &timer->sul, on_timer, TIMER_PERIOD_US);
+}
+
+/* "0.0.0.0", "*" and "" listen everywhere; lws wants NULL for that. */
+static const char *interface_of(const char *host) {
+    if (!host || !*host || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "*") == 0 || strcmp(host, "::") == 0)
+        return NULL;
+    if (strcmp(host, "localhost") == 0) return "127.0.0.1";
+    return host;
+}
+
+/* Closes keep-alive connections that wait for a next request and have nothing left to
+ * send; busy ones close after their response (server->stopping adds Connection: close). */
+static void close_idle_sessions(ssot_server *server) {
+    for (http_session *s = server->sessions; s; s = s->next)
+        if (ssot_server_session_idle(s) && !lws_send_pipe_choked(s->wsi))
+            lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void install_signals(struct sigaction *old_int, struct sigaction *old_term, struct sigaction *old_pipe) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    sigemptyset(&action.sa_mask);
+    action.sa_handler = on_stop_signal; /* no SA_RESTART: poll() returns at once */
+    sigaction(SIGINT, &action, old_int);
+    sigaction(SIGTERM, &action, old_term);
+    action.sa_handler = SIG_IGN; /* a client that goes away must not kill the server */
+    sigaction(SIGPIPE, &action, old_pipe);
+}
+
+static void restore_signals(const struct sigaction *old_int, const struct sigaction *old_term,
+                            const struct sigaction *old_pipe) {
+    sigaction(SIGINT, old_int, NULL);
+    sigaction(SIGTERM, old_term, NULL);
+    sigaction(SIGPIPE, old_pipe, NULL);
+}
+
+int ssot_server_run(const ssot_server_options *options, char *err, size_t err_size) {
+    ssot_server server;
+    memset(&server, 0, sizeof server);
+    server.options = *options;
+    if (server.options.drain_seconds <= 0) server.options.drain_seconds = 10;
+    if (RAND_bytes((unsigned char *)&server.id_prefix, sizeof server.id_prefix) != 1)
+        server.id_prefix = (uint32_t)now_seconds();
+    ssot_access_log_enable(!options->quiet);
+
+    lws_set_log_level(ssot_log_get_level() >= SSOT_LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR,
+                      lws_log_to_ssot);
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = options->port;
+    info.iface = interface_of(options->host);
+    info.protocols = protocols;
+    info.user = &server;
+    info.max_http_header_data = SSOT_MAX_HEADER_DATA;
+    info.pt_serv_buf_size = 32768; /* one read takes in a whole small request and its body */
+    info.timeout_secs = 20;        /* slow bodies and stalled clients are cut off */
+    info.keepalive_timeout = 30;
+    info.server_string = "ssot";
+    info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (info.iface && !strchr(info.iface, ':'));
+
+    stop_signals = 0;
+    struct sigaction old_int, old_term, old_pipe;
+    install_signals(&old_int, &old_term, &old_pipe);
+    server.context = lws_create_context(&info);
+    if (!server.context) {
+        restore_signals(&old_int, &old_term, &old_pipe);
+        snprintf(err, err_size,
+                 "cannot listen on %s:%d: the port is in use or the address is not on this machine "
+                 "(choose another with --port or --host)",
+                 options->host && *options->host ? options->host : "0.0.0.0", options->port);
+        return -1;
+    }
+    running_context = server.context;
+    struct lws_vhost *vhost = lws_get_vhost_by_name(server.context, "default");
+    int port = vhost ? lws_get_vhost_listen_port(vhost) : options->port;
+    if (options->on_listening) options->on_listening(options->listening_ctx, options->host, port);
+
+    server_timer timer = {.server = &server};
+    lws_sul_schedule(server.context, 0, &timer.sul, on_timer, TIMER_PERIOD_US);
+
+    double deadline = 0;
+    for (;;) {
+        if (stop_signals && !server.stopping) {
+            server.stopping = 1;
+            deadline = now_seconds() + server.options.drain_seconds;
+            /* new connections are refused from now on (LWS_CALLBACK_FILTER_NETWORK_CONNECTION);
+             * lws_context_deprecate would close the listener but touches it after freeing it */
+            ssot_logf(SSOT_LOG_INFO, "stopping: finishing %zu open connection(s)", server.nsessions);
+        }
+        if (server.stopping) {
+            close_idle_sessions(&server);
+            if (server.nsessions == 0 || stop_signals > 1 || now_seconds() > deadline) break;
+        }
+        if (lws_service(server.context, 0) < 0) break;
+    }
+
+    lws_sul_cancel(&timer.sul);
+    running_context = NULL;
+    lws_context_destroy(server.context);
+    restore_signals(&old_int, &old_term, &old_pipe);
+    ssot_access_log_flush();
+    ssot_buf_free(&server.out);
+    return 0;
+}

@@ -1,0 +1,58 @@
+/* State shared by the server's lifecycle (server.c) and its HTTP protocol callback
+ * (server_http.c): the running server, and one session per connection. Uses libwebsockets. */
+#ifndef SSOT_RUNTIME_SERVER_INTERNAL_H
+#define SSOT_RUNTIME_SERVER_INTERNAL_H
+
+#include "runtime/server.h"
+
+#include <libwebsockets.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Request headers are capped by libwebsockets at this many bytes in all; what a session
+ * copies out of them (path, query, a few headers) fits in its scratch space. */
+#define SSOT_MAX_HEADER_DATA 8192
+#define SSOT_SESSION_SCRATCH (SSOT_MAX_HEADER_DATA + 1024)
+
+typedef enum session_state {
+    SESSION_IDLE,    /* waiting for a request (keep-alive) */
+    SESSION_BODY,    /* headers read, body arriving */
+    SESSION_FILE,    /* a static file is being sent */
+    SESSION_ANSWERED /* answered early (413...), lws discards the rest of the body */
+} session_state;
+
+/* libwebsockets' per-session user space: allocated zeroed when a transaction starts and
+ * freed when it ends (so one per request on a keep-alive connection). */
+typedef struct http_session {
+    struct http_session *prev, *next; /* the server's list of live sessions */
+    int linked;
+    struct lws *wsi;
+    session_state state;
+    int64_t content_length;
+    ssot_buf body;
+    struct timespec start;
+    ssot_request req;
+    size_t scratch_used;
+    char scratch[SSOT_SESSION_SCRATCH];
+} http_session;
+
+typedef struct ssot_server {
+    ssot_server_options options;
+    struct lws_context *context;
+    http_session *sessions; /* live sessions, for draining at shutdown */
+    size_t nsessions;
+    ssot_buf out;           /* the response being written, reused for every request */
+    ssot_response resp;
+    int stopping;           /* draining: no new connections, close after each response */
+    uint32_t id_prefix;     /* request ids: random per process, then a counter */
+    uint64_t id_counter;
+} ssot_server;
+
+/* The protocol callback of server_http.c. */
+int ssot_server_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                              size_t len);
+
+/* The session is between requests with nothing left to send: safe to close when draining. */
+int ssot_server_session_idle(http_session *session);
+
+#endif

@@ -1,0 +1,55 @@
+/* Helpers of the request/response exchange (server_request.h): method names and sets, query
+ * parameter lookup, response reset. Uses buf.h. */
+#include "runtime/server_request.h"
+
+#include <string.h>
+
+static const char *const method_names[SSOT_METHOD_COUNT] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+                                                            "OPTIONS"};
+
+const char *ssot_method_name(ssot_method method) {
+    return method < SSOT_METHOD_COUNT ? method_names[method] : "?";
+}
+
+ssot_method ssot_method_parse(const char *name, size_t n) {
+    for (int m = 0; m < SSOT_METHOD_COUNT; m++)
+        if (strlen(method_names[m]) == n && memcmp(method_names[m], name, n) == 0) return (ssot_method)m;
+    return SSOT_METHOD_COUNT;
+}
+
+void ssot_methods_format(unsigned set, ssot_buf *out) {
+    const char *sep = "";
+    for (int m = 0; m < SSOT_METHOD_COUNT; m++) {
+        if (!(set & SSOT_METHOD_BIT(m))) continue;
+        ssot_buf_puts(out, sep);
+        ssot_buf_puts(out, method_names[m]);
+        sep = ", ";
+    }
+}
+
+const char *ssot_request_param(const ssot_request *req, const char *name, size_t *n) {
+    for (size_t i = 0; i < req->nparams; i++) {
+        if (strcmp(req->params[i].name, name) == 0) {
+            if (n) *n = req->params[i].value_len;
+            return req->params[i].value;
+        }
+    }
+    return NULL;
+}
+
+void ssot_response_reset(ssot_response *resp, ssot_buf *body) {
+    resp->status = 200;
+    resp->content_type = "application/json";
+    resp->body = body;
+    resp->location[0] = '\0';
+    resp->allow = 0;
+    resp->close = 0;
+    resp->error_code = NULL;
+    resp->file = NULL;
+    ssot_buf_reset(body);
+    ssot_buf_reserve(body, SSOT_RESPONSE_HEADROOM + 4096);
+    if (!body->failed) { /* the headroom is written by the server just before sending */
+        body->len = SSOT_RESPONSE_HEADROOM;
+        body->data[body->len] = '\0';
+    }
+}
