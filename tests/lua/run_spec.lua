@@ -3,13 +3,6 @@
 
 local BIN = os.getenv("SSOT_BIN")
 
--- `ssot run` cannot load a config until ssot.config (engineer A) is committed.
-local WAITING_FOR = "ssot.config.load (engineer A) has not landed yet"
-if WAITING_FOR then
-  describe("ssot run (end to end)", function() pending(WAITING_FOR) end)
-  return
-end
-
 local fs = require "fs_helpers"
 local q, capture, sh, read, write = fs.quote, fs.capture, fs.sh, fs.read, fs.write
 
