@@ -199,3 +199,90 @@ describe("pipeline.describe", function()
     assert.matches("1%. p     run   phases/p.lua\n", text)
   end)
 end)
+
+describe("user phases through the ssot binary", function()
+  if not pcall(require, "ssot.config") then
+    pending("needs ssot.config (the config loader)")
+    return
+  end
+  local fs = require "fs_helpers"
+  local BIN = os.getenv("SSOT_BIN")
+  local APP = PHASES .. "/app"
+  local tmp
+  before_each(function() tmp = fs.tempdir() end)
+  after_each(function() fs.remove(tmp) end)
+
+  -- ssot(dir, args) -> exit status, stdout, stderr; run in dir.
+  local function ssot(dir, args)
+    local command = "cd " .. fs.quote(dir) .. " && NO_COLOR=1 " .. fs.quote(BIN) .. " " .. args
+      .. " >" .. fs.quote(tmp .. "/stdout") .. " 2>" .. fs.quote(tmp .. "/stderr")
+    local _, _, status = os.execute(command)
+    return status, fs.read(tmp .. "/stdout"), fs.read(tmp .. "/stderr")
+  end
+
+  -- A config in tmp/app with the given phase files (name -> source) listed in order.
+  local function app_with_phases(files, order)
+    fs.sh("mkdir -p " .. fs.quote(tmp .. "/app/phases"))
+    local listed = {}
+    for i, name in ipairs(order) do
+      fs.write(tmp .. "/app/phases/" .. name, files[name])
+      listed[i] = string.format("%q", "phases/" .. name)
+    end
+    fs.write(tmp .. "/app/config.lua", "phases = { " .. table.concat(listed, ", ") .. " }\n"
+      .. "models = { Note = { fields = { { 'id', 'id' }, { 'body', 'text' } } } }\n")
+    return tmp .. "/app"
+  end
+
+  it("ssot phases lists the user phase after the built-ins it follows, and why phases are off", function()
+    local status, out = ssot(APP, "phases config.lua")
+    assert.are.equal(0, status)
+    assert.matches("^%d+ phases in run order, 2 would run:\n1%. sql +run +built%-in\n", out)
+    assert.matches("\n%d+%. dictionary +run +phases/dictionary%.lua +after sql\n   Markdown data dictionary %(dictionary%.md%)\n$", out)
+    assert.matches("%d+%. sdk%-runtime +skip +built%-in\n   [^\n]*\n   not run: targets%.sdk = false\n", out)
+  end)
+
+  it("ssot run runs the user phase with its template and the template override from lib/", function()
+    local status, out, err = ssot(APP, "run config.lua -o " .. fs.quote(tmp .. "/out"))
+    assert.are.equal(0, status, err)
+    assert.matches("dictionary +1 file written", out)
+    local dictionary = fs.read(tmp .. "/out/dictionary.md")
+    assert.matches("^# Shop data dictionary\n\n## Order %(`orders`%)\n", dictionary)
+    assert.matches("\n## Product %(`products`%)\n\nSomething for sale%.\n", dictionary)
+    assert.matches("| quantity | int | yes |\n", dictionary, 1, true)
+    assert.matches("^%-%- shop: schema from the overriding template in lib/templates%.\nCREATE TABLE", fs.read(tmp .. "/out/schema.sql"))
+  end)
+
+  it("stops with status 3 before running anything when phases form a cycle", function()
+    local dir = app_with_phases({
+      ["a.lua"] = 'return { name = "a", after = { "b" }, run = function(ctx) ctx.emit("a.txt", "a") end }',
+      ["b.lua"] = 'return { name = "b", after = { "a" }, run = function(ctx) ctx.emit("b.txt", "b") end }',
+    }, { "a.lua", "b.lua" })
+    local status, _, err = ssot(dir, "run config.lua -o " .. fs.quote(tmp .. "/out"))
+    assert.are.equal(3, status)
+    assert.matches("phases wait for each other in a cycle: a %-> b %-> a", err)
+    assert.is_nil(fs.read(tmp .. "/out/schema.sql"))
+  end)
+
+  it("reports a phase's shape error with file:line and status 3", function()
+    local dir = app_with_phases({ ["typo.lua"] = 'return {\n  name = "typo",\n  runn = function() end,\n}\n' }, { "typo.lua" })
+    local status, _, err = ssot(dir, "phases config.lua")
+    assert.are.equal(3, status)
+    assert.matches("/phases/typo%.lua:3: unknown phase key 'runn' %(did you mean 'run'%?%)", err)
+  end)
+
+  it("reports errors in should_run and in a phase's template as phase errors, status 4", function()
+    local dir = app_with_phases({ ["bad.lua"] = 'return { name = "bad", should_run = function(ctx) return ctx.nope.x end, run = function() end }' },
+      { "bad.lua" })
+    local status, _, err = ssot(dir, "phases config.lua")
+    assert.are.equal(4, status)
+    assert.matches("phase 'bad' %(phases/bad%.lua%): should_run failed: .*bad%.lua:1: attempt to index a nil value", err)
+
+    dir = app_with_phases({ ["tpl.lua"] = 'return { name = "tpl", run = function(ctx)\n'
+      .. '  ctx.emit("x.txt", ssot.template.render_string("ok\\n<%= missing.name %>\\n", {}, "@x.txt.tpl"))\nend }' },
+      { "tpl.lua" })
+    status, _, err = ssot(dir, "run config.lua -o " .. fs.quote(tmp .. "/out"))
+    assert.are.equal(4, status)
+    assert.matches("x%.txt%.tpl:2: attempt to index a nil value", err)
+    assert.matches("in phase 'tpl' %(.*phases/tpl%.lua%)", err)
+  end)
+end)

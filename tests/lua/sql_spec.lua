@@ -262,3 +262,26 @@ describe("the sql phase", function()
     assert.are.equal("-- overridden schema for chat\n", files["schema.sql"])
   end)
 end)
+
+describe("the chat example's schema", function()
+  if not pcall(require, "ssot.config") then
+    pending("needs ssot.config (the config loader)")
+    return
+  end
+
+  it("is the DDL of the models docs/ir.md describes, and loads into SQLite", function()
+    local ir = require("ssot.config").load(SOURCE_DIR .. "/examples/chat/config.lua")
+    local text = sql.schema(ir)
+    assert.are.equal(sql.schema(fixtures.chat()), text)
+    local db = new_db()
+    local ok, output = db.exec(text .. [[
+INSERT INTO users (name, email) VALUES ('ada', 'ada@example.com');
+INSERT INTO rooms (title) VALUES ('general');
+INSERT INTO messages (roomId, authorId, text) VALUES (1, 1, 'hello');
+DELETE FROM rooms;
+SELECT count(*) FROM messages;]])
+    db.close()
+    assert.is_true(ok, output)
+    assert.are.equal("0\n", output)
+  end)
+end)
