@@ -69,8 +69,9 @@ function M.config_env(keys)
       if base[k] ~= nil then
         error(string.format("cannot assign to '%s': it is part of the standard library the config uses", k), 2)
       end
-      error(string.format("unknown config key '%s'%s; the config keys are %s", tostring(k),
-        type(k) == "string" and text.did_you_mean(k, known) or "", table.concat(keys, ", ")), 2)
+      local suggestion = type(k) == "string" and text.did_you_mean(k, known) or ""
+      if suggestion == "" then suggestion = "; the config keys are " .. table.concat(keys, ", ") end
+      error(string.format("unknown config key '%s'%s", tostring(k), suggestion), 2)
     end,
   })
   return env, values

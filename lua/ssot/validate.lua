@@ -15,6 +15,9 @@ local M = {}
 M.KEYS = { "name", "output", "lib", "phases", "targets", "models", "auth", "websockets", "serve", "routes" }
 
 local AUTH_KEYS = { "adminRole", "algorithm", "idClaim", "roleClaim", "secretEnv" }
+local AUTH_HINTS = {
+  secret = "the secret belongs in the environment: name its variable with secretEnv = \"SSOT_JWT_SECRET\"",
+}
 local SERVE_KEYS = { "cors", "database", "defaultTake", "host", "maxBody", "maxTake", "port", "static" }
 local METHODS = { "DELETE", "GET", "PATCH", "POST", "PUT" }
 
@@ -80,7 +83,7 @@ local function check_auth(c, value)
     admin_role = "admin" }
   local path = { "auth" }
   if value == nil or not c:is(value, path, "table") then return auth end
-  c:keys(value, path, AUTH_KEYS, "auth")
+  c:keys(value, path, AUTH_KEYS, "auth", AUTH_HINTS)
   if value.secretEnv ~= nil and c:name(value.secretEnv, sub(path, "secretEnv"), "^[%a_][%w_]*$",
       "an environment variable name is letters, digits and _ (e.g. \"SSOT_JWT_SECRET\"); the secret itself "
       .. "belongs in the environment, not in the config") then
@@ -183,7 +186,8 @@ local function check_routes(c, value, models)
   local seen = {}
   for _, key in ipairs(check.sorted_keys(value)) do
     local route_path = sub(path, key)
-    local method, url = type(key) == "string" and key:match("^(%a+)%s+(%S+)$")
+    local method, url
+    if type(key) == "string" then method, url = key:match("^(%a+)%s+(%S+)$") end
     if not method then
       c:error(route_path, string.format("a route is written [\"METHOD /path\"] = function(req) ... end; got the key %s",
         show(key)))

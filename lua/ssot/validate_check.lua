@@ -36,6 +36,14 @@ function M.show(value)
   return "a " .. kind
 end
 
+-- suggest(name, choices, label) -> " (did you mean 'x'?)" when one is close, otherwise
+-- "; <label>: a, b, c" listing them all.
+function M.suggest(name, choices, label)
+  local hint = text.did_you_mean(name, choices)
+  if hint ~= "" then return hint end
+  return "; " .. label .. ": " .. table.concat(choices, ", ")
+end
+
 function Checker:error(path, message, at)
   self.problems[#self.problems + 1] = { path = path, message = message, at = at }
   return false
@@ -71,7 +79,7 @@ function Checker:keys(t, path, known, what, hints)
       else
         local hint = hints and hints[k]
         self:error(M.sub(path, k), string.format("unknown key '%s' in %s%s", k, what,
-          hint and ": " .. hint or text.did_you_mean(k, known) .. "; known keys: " .. table.concat(known, ", ")))
+          hint and ": " .. hint or M.suggest(k, known, "known keys")))
       end
     end
   end
@@ -121,8 +129,7 @@ end
 function Checker:one_of(value, path, choices, what)
   if not self:is(value, path, "string") then return false end
   for _, c in ipairs(choices) do if c == value then return true end end
-  return self:error(path, string.format("unknown %s %s%s; expected one of: %s", what, M.show(value),
-    text.did_you_mean(value, choices), table.concat(choices, ", ")))
+  return self:error(path, string.format("unknown %s %s%s", what, M.show(value), M.suggest(value, choices, "expected one of")))
 end
 
 -- list(value, path) -> true when value is a table whose keys are exactly 1..n.

@@ -52,9 +52,8 @@ local function check_type(c, value, path, at)
       .. "a field referring to one is a 'string' with belongsTo"
   else
     local suggestion = TYPE_ALIASES[value] and " (did you mean '" .. TYPE_ALIASES[value] .. "'?)"
-      or text.did_you_mean(value, ir.TYPES)
-    message = string.format("unknown type %s%s; the types are %s", show(value), suggestion,
-      table.concat(ir.TYPES, ", "))
+      or check.suggest(value, ir.TYPES, "the types are")
+    message = string.format("unknown type %s%s", show(value), suggestion)
   end
   c:error(path, message, at)
   return nil
@@ -95,8 +94,8 @@ local function check_default(c, spec, value, path)
     if not c:is(value, path, "string") then return nil end
     if not spec.values then return nil end   -- the values themselves are wrong; said already
     for _, v in ipairs(spec.values) do if v == value then return value end end
-    c:error(path, string.format("the default %s is not one of the values%s: %s", show(value),
-      text.did_you_mean(value, spec.values), table.concat(spec.values, ", ")))
+    c:error(path, string.format("the default %s is not one of the values %s%s", show(value),
+      table.concat(spec.values, ", "), text.did_you_mean(value, spec.values)))
   elseif t == "datetime" then
     local iso = type(value) == "string" and iso_datetime(value)
     if iso then return iso end

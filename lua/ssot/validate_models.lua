@@ -80,8 +80,8 @@ local function check_hooks(c, value, path, ctx)
     local known = false
     for _, h in ipairs(ir.HOOKS) do if h == k then known = true end end
     if not known then
-      c:error(sub(path, k), string.format("unknown hook %s%s%s; the hooks are %s", show(k), where,
-        type(k) == "string" and text.did_you_mean(k, ir.HOOKS) or "", table.concat(ir.HOOKS, ", ")))
+      c:error(sub(path, k), string.format("unknown hook %s%s%s", show(k), where,
+        type(k) == "string" and check.suggest(k, ir.HOOKS, "the hooks are") or ""))
     elseif type(value[k]) ~= "function" then
       c:error(sub(path, k), string.format("the hook %s%s must be a function, got %s", k, where, show(value[k])))
     else
@@ -217,7 +217,7 @@ local function resolve_belongs_to(c, model, models, names)
       local target_path = sub(f.path, "belongsTo")
       if not target then
         c:error(target_path, string.format("no model named %s%s", show(f.belongs_to_model),
-          text.did_you_mean(f.belongs_to_model, names)))
+          check.suggest(f.belongs_to_model, names, "the models are")))
       elseif target.id_kind then
         local want = target.id_kind == "uuid" and "string" or "int"
         if f.type ~= want then
@@ -269,7 +269,7 @@ local function resolve_has_many(c, model, models, names)
         "relation names start with a lowercase letter followed by letters, digits or _") then
       target = nil
     elseif type(target_name) == "string" and not target then
-      c:error(rel_path, string.format("no model named %s%s", show(target_name), text.did_you_mean(target_name, names)))
+      c:error(rel_path, string.format("no model named %s%s", show(target_name), check.suggest(target_name, names, "the models are")))
     end
     if target then
       local candidates = {}
@@ -315,9 +315,9 @@ local function check_collisions(c, list)
       if other then
         c:error(model.path_segments, string.format("the models %s and %s would share the %s '%s'; rename one%s",
           other, model.name, what[kind], keys[kind], kind == "path" and " or set path" or ""))
-      else
-        seen[kind][keys[kind]] = model.name
+        break   -- one clash per model is enough to act on
       end
+      seen[kind][keys[kind]] = model.name
     end
   end
 end

@@ -108,7 +108,7 @@ local function check_model_entry(c, name, raw, path, models, model_names)
   local model = models[name]
   if type(name) ~= "string" or not model then
     c:error(path, string.format("no model named %s%s", show(name),
-      type(name) == "string" and text.did_you_mean(name, model_names) or ""))
+      type(name) == "string" and check.suggest(name, model_names, "the models are") or ""))
     return nil
   end
   if raw == true then raw = {} end

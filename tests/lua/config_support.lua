@@ -1,0 +1,70 @@
+-- Helpers for the config, validation and IR specs: load a config from text or a fixture and
+-- get back the IR or the list of error messages; make scratch directories.
+local config = require "ssot.config"
+local errors = require "ssot.errors"
+local assert = require "luassert"
+
+local M = {}
+
+M.source_dir = os.getenv("SSOT_SOURCE_DIR") or "."
+
+-- load(text, opts) -> ir, loading text as the file "config.lua" in the current directory.
+function M.load(text, opts)
+  return config.load_source(text, opts and opts.path or "config.lua", opts)
+end
+
+-- failure(fn, ...) -> the ssot error object fn raised (fails the test when it raised none).
+function M.failure(fn, ...)
+  local ok, err = errors.call("config", fn, ...)
+  assert(not ok, "expected a config error, but loading succeeded")
+  assert(errors.is(err), "expected an ssot error object, got " .. tostring(err))
+  assert.are.equal(errors.status.config, err.status)
+  return err
+end
+
+-- errors_of(text, opts) -> the list of messages loading text produces.
+function M.errors_of(text, opts)
+  local err = M.failure(M.load, text, opts)
+  assert.is_table(err.errors, "a config error lists its messages in .errors")
+  return err.errors
+end
+
+-- Asserts that messages contain expected exactly (a full "file:line: path: message").
+function M.assert_has(messages, expected)
+  for _, m in ipairs(messages) do
+    if m == expected then return end
+  end
+  error(string.format("expected the message\n  %s\namong:\n  %s", expected, table.concat(messages, "\n  ")), 2)
+end
+
+-- scratch_dir() -> a new empty directory (removed by cleanup()).
+local made = {}
+function M.scratch_dir()
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p '" .. dir .. "'"))
+  made[#made + 1] = dir
+  return dir
+end
+
+function M.write(path, text)
+  local dir = path:match("^(.*)/[^/]*$")
+  if dir then assert(os.execute("mkdir -p '" .. dir .. "'")) end
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+
+function M.cleanup()
+  for _, dir in ipairs(made) do os.execute("rm -rf '" .. dir .. "'") end
+  made = {}
+end
+
+-- A minimal valid model, for configs that test something else.
+M.TODO = [[
+models = {
+  Todo = { fields = { { "id", "id" }, { "title", "string" } } },
+}
+]]
+
+return M
