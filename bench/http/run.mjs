@@ -1,0 +1,187 @@
+// The HTTP benchmark: `ssot serve` against the Express and uWebSockets.js peers (bench/peers),
+// in one run. Each server gets a fresh database, is seeded over HTTP, passes the contract
+// check (check.mjs), then wrk measures get by id, list (take 20) and create: requests/s and
+// p99 latency. Prints a markdown table (docs/benchmarks.md "HTTP" explains it).
+// Uses servers.mjs (life cycle), wrk.mjs (measuring), report.mjs (the table).
+// Usage: node bench/http/run.mjs --help
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { checkServer } from './check.mjs';
+import { SERVERS, inspectDatabase, preparePeer, prepareSsot, seed, start, stop } from './servers.mjs';
+import { measure } from './wrk.mjs';
+import { report, versions } from './report.mjs';
+
+const USAGE = `usage: node bench/http/run.mjs [options]
+  --servers LIST       servers to run, of ssot,uws,express (default: all three)
+  --ops LIST           operations, of get,list,create (default: all; create runs last)
+  --connections LIST   wrk connection counts, e.g. 10,100 (default: 50)
+  --duration SECONDS   length of each measurement (default: 10)
+  --warmup SECONDS     unmeasured wrk run before each measurement (default: 2)
+  --rows N             rows seeded before measuring (default: 2000)
+  --rooms N            distinct roomId values the rows and requests use (default: 20)
+  --threads N          wrk threads (default: 1)
+  --ssot PATH          the ssot binary (default: build it in build-bench/, Release)
+  --server-cpu N       CPU the server is pinned to with taskset (default: 0)
+  --client-cpu N       CPU wrk is pinned to (default: 1)
+  --no-pin             do not pin either process
+  --check-only         start each server, seed it and run the contract check; no wrk
+  --out FILE           also write the markdown report to FILE
+Ports 18180 (ssot), 18181 (uws), 18182 (express) on 127.0.0.1 must be free.`;
+
+const OPERATIONS = ['get', 'list', 'create'];
+
+function fail(message) {
+  console.error(`bench/http: ${message}`);
+  process.exit(2);
+}
+
+function parseList(flag, value, allowed) {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of items) {
+    if (allowed && !allowed.includes(item)) fail(`${flag}: unknown '${item}' (expected ${allowed.join(', ')})`);
+  }
+  if (items.length === 0) fail(`${flag}: empty list`);
+  return items;
+}
+
+function parsePositive(flag, value) {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) fail(`${flag}: expected a positive integer, got '${value}'`);
+  return n;
+}
+
+function parseArgs(argv) {
+  const o = {
+    servers: ['ssot', 'uws', 'express'], ops: OPERATIONS, connections: [50], duration: 10, warmup: 2,
+    rows: 2000, rooms: 20, threads: 1, ssot: '', serverCpu: 0, clientCpu: 1, pin: true,
+    checkOnly: false, out: '',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) fail(`${flag}: missing value`);
+      return argv[++i];
+    };
+    switch (flag) {
+      case '--servers': o.servers = parseList(flag, value(), Object.keys(SERVERS)); break;
+      case '--ops': {
+        const ops = parseList(flag, value(), OPERATIONS);
+        o.ops = OPERATIONS.filter((op) => ops.includes(op)); // create always runs last
+        break;
+      }
+      case '--connections': o.connections = parseList(flag, value()).map((c) => parsePositive(flag, c)); break;
+      case '--duration': o.duration = parsePositive(flag, value()); break;
+      case '--warmup': o.warmup = Number(value()); break;
+      case '--rows': o.rows = parsePositive(flag, value()); break;
+      case '--rooms': o.rooms = parsePositive(flag, value()); break;
+      case '--threads': o.threads = parsePositive(flag, value()); break;
+      case '--ssot': o.ssot = path.resolve(value()); break;
+      case '--server-cpu': o.serverCpu = Number(value()); break;
+      case '--client-cpu': o.clientCpu = Number(value()); break;
+      case '--no-pin': o.pin = false; break;
+      case '--check-only': o.checkOnly = true; break;
+      case '--out': o.out = path.resolve(value()); break;
+      case '-h': case '--help': console.log(USAGE); process.exit(0); break;
+      default: fail(`unknown option '${flag}'\n${USAGE}`);
+    }
+  }
+  if (!Number.isFinite(o.warmup) || o.warmup < 0) fail('--warmup: expected a number of seconds ≥ 0');
+  if (o.rows < o.rooms * 20) fail(`--rows ${o.rows}: need at least 20 rows per room (--rooms ${o.rooms}) for full pages`);
+  return o;
+}
+
+// benchServer(name, o, prepared, results) -> { skip?, failed?, schema?, notes? }: one server
+// from start to stop in its own temporary directory; measurements are pushed to results.
+async function benchServer(name, o, prepared, results) {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), `ssot-bench-${name}-`));
+  const outcome = { notes: [] };
+  try {
+    const server = await start(name, o, prepared, work);
+    if (server.skip) return { skip: server.skip };
+    try {
+      console.error(`bench/http: ${name}: seeding ${o.rows} rows`);
+      await seed(server.base, o.rows, o.rooms);
+      const check = await checkServer(server.base);
+      console.error(`bench/http: ${name}: contract check ${check.passed} passed, ${check.failed.length} failed`);
+      for (const f of check.failed) console.error(`  FAIL ${f.name}: ${f.message}`);
+      const db = inspectDatabase(server.db);
+      outcome.schema = db.schema;
+      if (db.journal !== 'wal') outcome.notes.push(`journal_mode is '${db.journal}', not 'wal'`);
+      if (check.failed.length) {
+        outcome.failed = true;
+        outcome.notes.push(`not measured — the contract check failed (${check.failed.map((f) => f.name).join('; ')})`);
+      } else if (!o.checkOnly) {
+        measure(o, name, server, results);
+      }
+    } catch (err) {
+      outcome.failed = true;
+      outcome.notes.push(`not measured — ${err.message.split('\n')[0]}`);
+      console.error(`bench/http: ${name}: ${err.message}`);
+    } finally {
+      const how = await stop(server);
+      if (how !== 'stopped cleanly') outcome.notes.push(how);
+    }
+    return outcome;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const command = ['node', 'bench/http/run.mjs', ...process.argv.slice(2)].join(' ');
+  o.loadBefore = os.loadavg();
+  if (!o.checkOnly && spawnSync('wrk', ['-v']).error) fail('wrk is not installed (scripts/install-deps.sh installs it)');
+  if (o.pin) {
+    const cpus = os.cpus().length;
+    if (o.serverCpu >= cpus || o.clientCpu >= cpus) fail(`--server-cpu/--client-cpu: this machine has CPUs 0..${cpus - 1}`);
+  }
+
+  const prepared = {};
+  const notes = [];
+  for (const name of o.servers) {
+    try {
+      prepared[name] = name === 'ssot' ? prepareSsot(o) : preparePeer(name);
+    } catch (err) {
+      prepared[name] = { skip: err.message };
+    }
+  }
+
+  const results = [];
+  const schemas = {};
+  let failures = 0;
+  for (const name of o.servers) {
+    const outcome = prepared[name].skip ? { skip: prepared[name].skip } : await benchServer(name, o, prepared[name], results);
+    const label = SERVERS[name].label;
+    if (outcome.skip) {
+      notes.push(`${label}: skipped — ${outcome.skip}`);
+      console.error(`bench/http: ${name}: skipped — ${outcome.skip}`);
+    }
+    if (outcome.failed) failures++;
+    if (outcome.schema) schemas[name] = outcome.schema;
+    for (const n of outcome.notes || []) notes.push(`${label}: ${n}`);
+  }
+
+  const distinct = new Set(Object.values(schemas));
+  if (distinct.size > 1) {
+    notes.push('the servers store different `messages` tables: ' +
+      Object.entries(schemas).map(([s, ddl]) => `${s}: \`${ddl}\``).join('; '));
+  }
+
+  if (o.checkOnly) {
+    for (const n of notes) console.log(`- ${n}`);
+    console.log(failures ? 'contract check: FAILED' : 'contract check: every server that ran passed');
+    process.exit(failures ? 1 : 0);
+  }
+  const text = report(o, results, notes, versions(prepared), command);
+  console.log(text);
+  if (o.out) fs.writeFileSync(o.out, text);
+  process.exit(failures ? 1 : 0);
+}
+
+main().catch((err) => {
+  console.error(`bench/http: ${err.stack || err.message}`);
+  process.exit(1);
+});
