@@ -34,7 +34,7 @@ typedef enum ssot_store_status {
 typedef struct ssot_store_error {
     ssot_store_status status;
     const ssot_field *field; /* the field at fault, or NULL */
-    char message[1024];      /* what went wrong, and for SCHEMA what to do */
+    char message[2048];      /* what went wrong, and for SCHEMA what to do */
 } ssot_store_error;
 
 /* Printable name of a status: "not_found", "conflict", ... */

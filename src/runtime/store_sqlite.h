@@ -1,0 +1,138 @@
+/* Internals shared by the SQLite store files: the store struct, the per-model prepared
+ * statements, the statement cache for list shapes, and helpers for errors and binding.
+ * Only store_sqlite*.c include this. Uses SQLite, jansson, buf.h. */
+#ifndef SSOT_RUNTIME_STORE_SQLITE_H
+#define SSOT_RUNTIME_STORE_SQLITE_H
+
+#include "runtime/store.h"
+
+#include <sqlite3.h>
+
+/* Result columns of every row-producing statement: the row JSON, the id and the owner. */
+enum { COL_ROW = 0, COL_ID = 1, COL_OWNER = 2 };
+
+/* The statements of one model, prepared at open. */
+typedef struct model_statements {
+    sqlite3_stmt *get;    /* ?1 id -> row, id, owner */
+    sqlite3_stmt *insert; /* one parameter per inserted column (see insert_fields) -> row, id, owner */
+    sqlite3_stmt *update; /* per updatable field a flag and a value, then the id -> row, id, owner */
+    sqlite3_stmt *remove; /* ?1 id */
+    sqlite3_stmt *page;   /* ?1 limit ?2 offset -> row, id, owner, ordered by id */
+    sqlite3_stmt *count;  /* -> count(*) */
+    const ssot_field **insert_fields; /* the columns of insert, in parameter order */
+    size_t ninsert;
+    const ssot_field **update_fields; /* the fields of update, in parameter order (pairs) */
+    size_t nupdate;
+    char *select_list; /* "json_object(...), CAST(pk AS TEXT), CAST(owner AS TEXT)" */
+} model_statements;
+
+/* A small cache of list statements keyed by their SQL text. */
+#define STMT_CACHE_SIZE 64
+typedef struct cached_stmt {
+    uint64_t hash;
+    char *sql;
+    sqlite3_stmt *stmt;
+} cached_stmt;
+
+/* A value to bind to the next list parameter. */
+typedef struct bind_value {
+    enum { BIND_NULL, BIND_INT, BIND_REAL, BIND_TEXT } type;
+    int64_t i;
+    double d;
+    const char *s;
+    size_t n;
+} bind_value;
+
+typedef struct sqlite_store {
+    ssot_store base;
+    sqlite3 *db;
+    char *path;
+    int64_t history;
+    model_statements *models; /* one per app model, same index */
+    sqlite3_stmt *begin, *begin_immediate, *commit, *rollback;
+    sqlite3_stmt *stream_bump;     /* ?1 model -> offset, epoch */
+    sqlite3_stmt *stream_position; /* ?1 model -> epoch, offset */
+    sqlite3_stmt *change_insert;   /* ?1 model ?2 offset ?3 event ?4 row_id ?5 owner ?6 data ?7 at */
+    sqlite3_stmt *change_prune;    /* ?1 model ?2 keep offsets above this */
+    sqlite3_stmt *change_oldest;   /* ?1 model -> min(offset) */
+    sqlite3_stmt *change_since;    /* ?1 model ?2 offset -> offset, event, row_id, owner, data, at */
+    cached_stmt cache[STMT_CACHE_SIZE];
+    unsigned cache_next;
+    ssot_buf sql;       /* scratch: list SQL */
+    ssot_buf scratch;   /* scratch: JSON text of json fields while binding */
+    bind_value *binds;  /* scratch: list parameters */
+    size_t nbinds, binds_cap;
+    char at[25];        /* the time of the last change */
+    char *owner_copy;   /* copies that back ssot_change.row after the statement is reset */
+    char id_copy[SSOT_ID_TEXT_SIZE];
+    size_t owner_copy_cap;
+} sqlite_store;
+
+/* store_sqlite.c */
+ssot_store_status sq_fail(ssot_store_error *err, ssot_store_status status, const ssot_field *field, const char *fmt,
+                          ...) __attribute__((format(printf, 4, 5)));
+/* Maps a failed SQLite call on db to a store status with the message (and field for
+ * constraint failures on model). */
+ssot_store_status sq_db_error(sqlite_store *s, const ssot_model *model, int rc, ssot_store_error *err);
+/* Whether the last failure on the connection was a foreign-key constraint. */
+int sq_foreign_key_error(sqlite_store *s);
+int sq_exec(sqlite_store *s, sqlite3_stmt *stmt); /* steps a statement without rows and resets it */
+sqlite3_stmt *sq_prepare(sqlite_store *s, const char *sql, ssot_store_error *err);
+void sq_rollback(sqlite_store *s);
+ssot_store_status sq_commit(sqlite_store *s, const ssot_model *model, ssot_store_error *err);
+
+/* store_sqlite_schema.c: brings the database to the app's IR (or refuses). */
+ssot_store_status sq_schema_sync(sqlite_store *s, ssot_store_error *err);
+
+/* store_sqlite_prepare.c: the per-model statements; the list statement cache. */
+ssot_store_status sq_prepare_models(sqlite_store *s, ssot_store_error *err);
+void sq_finalize_models(sqlite_store *s);
+sqlite3_stmt *sq_cached(sqlite_store *s, const char *sql, size_t n, ssot_store_error *err);
+/* Binds a JSON literal for field (bool -> 0/1, json -> its text) at parameter i. */
+int sq_bind_json(sqlite_store *s, sqlite3_stmt *stmt, int i, const ssot_field *field, json_t *value);
+/* Appends a quoted SQL identifier. */
+void sq_ident(ssot_buf *b, const char *name);
+/* Parses the id of a URL for model and binds it at parameter i; 0, or -1 when malformed. */
+int sq_bind_id(sqlite3_stmt *stmt, int i, const ssot_model *model, const char *id, size_t n);
+/* Fills a row view from the current result row of stmt (columns COL_ROW, COL_ID, COL_OWNER). */
+void sq_row_view(sqlite3_stmt *stmt, ssot_row_view *row);
+
+/* store_sqlite_where.c: compiles the WHERE clause of a list query and a row filter. */
+ssot_store_status sq_compile_where(sqlite_store *s, const ssot_query *q, const ssot_pred *pred, ssot_buf *sql,
+                                   ssot_store_error *err);
+int sq_bind_all(sqlite_store *s, sqlite3_stmt *stmt, int first);
+
+/* store_sqlite_stream.c: the change stream. */
+/* Copies the current result row of stmt (row, id, owner) to the end of out and the store's
+ * copies, and points change->row at them. Returns 0, or -1 when memory ran out. */
+int sq_capture_row(sqlite_store *s, sqlite3_stmt *stmt, ssot_buf *out, ssot_change *change);
+/* In the open write transaction: takes the model's next offset, writes the event for
+ * change->row and prunes the history; fills the rest of change. */
+ssot_store_status sq_append_change(sqlite_store *s, const ssot_model *model, ssot_event_kind kind, ssot_change *change,
+                                   ssot_store_error *err);
+ssot_store_status sq_read_position(sqlite_store *s, const ssot_model *model, ssot_stream_position *pos,
+                                   ssot_store_error *err);
+ssot_store_status sq_ensure_streams(sqlite_store *s, ssot_store_error *err);
+ssot_store_status sq_position(ssot_store *store, const ssot_model *model, ssot_stream_position *pos,
+                              ssot_store_error *err);
+ssot_store_status sq_events_since(ssot_store *store, const ssot_model *model, const ssot_stream_position *since,
+                                  ssot_change_visit_fn visit, void *ctx, ssot_stream_position *now,
+                                  ssot_store_error *err);
+
+/* store_sqlite_read.c */
+ssot_store_status sq_list(ssot_store *store, const ssot_query *query, const ssot_row_filter *filter, ssot_buf *out,
+                          ssot_stream_position *pos, ssot_store_error *err);
+ssot_store_status sq_get(ssot_store *store, const ssot_model *model, const char *id, size_t n,
+                         const ssot_row_filter *filter, ssot_buf *out, ssot_store_error *err);
+
+/* store_sqlite_write.c */
+ssot_store_status sq_create(ssot_store *store, const ssot_model *model, json_t *body, ssot_buf *out,
+                            ssot_change *change, ssot_store_error *err);
+ssot_store_status sq_update(ssot_store *store, const ssot_model *model, const char *id, size_t n, json_t *body,
+                            ssot_update_mode mode, const ssot_authorize *authorize, ssot_buf *out,
+                            ssot_change *change, ssot_store_error *err);
+ssot_store_status sq_remove(ssot_store *store, const ssot_model *model, const char *id, size_t n,
+                            const ssot_authorize *authorize, ssot_buf *out, ssot_change *change,
+                            ssot_store_error *err);
+
+#endif

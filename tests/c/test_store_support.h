@@ -1,0 +1,111 @@
+/* Shared by the store tests (test_store*.c): a CHECK macro, temporary directories, writing
+ * a config there and loading it through the real host and ir_load, opening the SQLite store
+ * on it. Header-only so each test stays one executable. */
+#ifndef SSOT_TEST_STORE_SUPPORT_H
+#define SSOT_TEST_STORE_SUPPORT_H
+
+#define _DEFAULT_SOURCE /* mkdtemp */
+#include "runtime/ir_load.h"
+#include "runtime/store.h"
+#include "ssot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int failures;
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
+            failures++;                                                                            \
+        }                                                                                          \
+    } while (0)
+
+#define CHECK_STATUS(expr, expected)                                                               \
+    do {                                                                                           \
+        ssot_store_status got_ = (expr);                                                           \
+        if (got_ != (expected)) {                                                                  \
+            fprintf(stderr, "%s:%d: %s: expected %s, got %s: %s\n", __FILE__, __LINE__, #expr,     \
+                    ssot_store_status_name(expected), ssot_store_status_name(got_), err.message);  \
+            failures++;                                                                            \
+        }                                                                                          \
+    } while (0)
+
+/* Whether haystack contains needle (for JSON text assertions). */
+#define CHECK_CONTAINS(haystack, needle)                                                           \
+    do {                                                                                           \
+        const char *h_ = (haystack);                                                               \
+        if (!h_ || !strstr(h_, (needle))) {                                                        \
+            fprintf(stderr, "%s:%d: expected to find %s in: %s\n", __FILE__, __LINE__, (needle),   \
+                    h_ ? h_ : "(null)");                                                           \
+            failures++;                                                                            \
+        }                                                                                          \
+    } while (0)
+
+static char test_dir[64];
+
+static void make_test_dir(const char *name) {
+    snprintf(test_dir, sizeof test_dir, "/tmp/ssot-%s-XXXXXX", name);
+    if (!mkdtemp(test_dir)) {
+        perror("mkdtemp");
+        exit(1);
+    }
+}
+
+static void remove_test_dir(void) {
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", test_dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", test_dir);
+}
+
+/* Writes text to test_dir/name; returns the path (static buffer). */
+static const char *write_test_file(const char *name, const char *text) {
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", test_dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* Loads config text (written as test_dir/config.lua) into a new host; exits on failure. */
+static ssot_app *load_app(ssot_host **host, const char *config) {
+    const char *path = write_test_file("config.lua", config);
+    *host = ssot_host_new(NULL);
+    char message[2048];
+    int status;
+    ssot_app *app = ssot_ir_load_config(*host, path, &status, message, sizeof message);
+    if (!app) {
+        fprintf(stderr, "loading the test config failed (%d): %s\n", status, message);
+        exit(1);
+    }
+    return app;
+}
+
+/* Opens the store on test_dir/test.db. */
+static ssot_store_status open_store(const ssot_app *app, ssot_store **store, ssot_store_error *err) {
+    char db[256];
+    snprintf(db, sizeof db, "%s/test.db", test_dir);
+    ssot_sqlite_options options = {.path = db, .history = 0};
+    return ssot_store_sqlite_open(app, &options, store, err);
+}
+
+/* Parses JSON text (exits on failure: a test bug). */
+static json_t *parse(const char *text) {
+    json_error_t error;
+    json_t *j = json_loads(text, JSON_DECODE_ANY, &error);
+    if (!j) {
+        fprintf(stderr, "test JSON does not parse: %s: %s\n", text, error.text);
+        exit(1);
+    }
+    return j;
+}
+
+#endif
