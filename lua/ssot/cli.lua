@@ -143,7 +143,10 @@ local function run_once(opts)
   if not ir then return report_error(err, opts) end
 
   require("ssot.template").clear_cache()   -- a rerun (--watch) sees edited templates
-  local emitter = core.emitter { root = ir.output, mode = opts.mode }
+  -- The emitter's errors (output directory, manifest) are the user's to fix: pcall straight
+  -- into C so the message carries no cli.lua position.
+  local made, emitter = pcall(core.emitter, { root = ir.output, mode = opts.mode })
+  if not made then return report_error(errors.new("failure", emitter), opts), ir end
   local ctx = require("ssot.context").new { ir = ir, emitter = emitter, options = opts }
   local ok, plan = errors.call("config", function()
     return pipeline.plan(pipeline.order(pipeline.collect(ir)), ctx)
@@ -176,7 +179,8 @@ local function run_once(opts)
     end
   end
 
-  local report = emitter:finish()
+  local finished, report = pcall(emitter.finish, emitter)
+  if not finished then return report_error(errors.new("failure", report), opts), ir end
   return require("ssot.report").finish(report, opts, started, say), ir
 end
 

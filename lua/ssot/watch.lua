@@ -3,6 +3,7 @@
 -- again, forever; Ctrl-C ends it. A failing run prints its error and the loop keeps watching.
 -- Uses core.watch (inotify, debounced) and core.list_dir/file_type to collect the paths.
 local core = require "ssot.core"
+local errors = require "ssot.errors"
 
 local M = {}
 
@@ -59,6 +60,16 @@ local function forget_modules(baseline)
   end
 end
 
+-- Runs run_once(opts) so that even an unexpected error (a bug, not a user's mistake, which
+-- run_once reports itself) is printed and the loop goes on. Returns status, ir.
+local function guarded(run_once, opts)
+  local ok, status, ir = errors.call("failure", run_once, opts)
+  if ok then return status, ir end
+  core.write("stderr", core.color("red", "error: ", "stderr") .. tostring(status.message) .. "\n")
+  if opts.verbose and status.traceback then core.write("stderr", status.traceback .. "\n") end
+  return status.status, nil
+end
+
 -- loop(opts, run_once [, limits]) -> status of the last run. run_once(opts) returns status,
 -- ir (ir nil when the config did not load). Runs forever unless limits = { runs = n } stops it
 -- after n reruns (for tests and embedders); limits.debounce sets the quiet time in ms.
@@ -67,7 +78,7 @@ function M.loop(opts, run_once, limits)
   local say = function(line) if not opts.quiet then core.write("stdout", line .. "\n") end end
   local baseline = {}
   for name in pairs(package.loaded) do baseline[name] = true end
-  local status, ir = run_once(opts)
+  local status, ir = guarded(run_once, opts)
   local last_ir = ir
   local reruns = 0
   while not (limits.runs and reruns >= limits.runs) do
@@ -77,7 +88,7 @@ function M.loop(opts, run_once, limits)
     local changed = core.watch(paths, { debounce = limits.debounce or 100 })
     for _, path in ipairs(changed) do say(core.color("cyan", "change: ") .. display(path)) end
     forget_modules(baseline)
-    status, ir = run_once(opts)
+    status, ir = guarded(run_once, opts)
     if ir then last_ir = ir end
     reruns = reruns + 1
   end

@@ -176,6 +176,16 @@ describe("ssot run (end to end)", function()
     assert.is_nil(read(tmp .. "/escape.txt"))
   end)
 
+  it("stops with status 1 and the manifest's file:line when the manifest is damaged", function()
+    assert.are.equal(0, (ssot("run config.lua")))
+    write(out .. "/.ssot-manifest", read(out .. "/.ssot-manifest") .. "not a manifest line\n")
+    local before = snapshot()
+    local status, _, stderr = ssot("run config.lua")
+    assert.are.equal(1, status)
+    assert.matches("^error: emitter: " .. out:gsub("%p", "%%%0") .. "/%.ssot%-manifest:%d+: line is not", stderr)
+    assert.are.equal(before, snapshot())
+  end)
+
   describe("--watch", function()
     local pid
 

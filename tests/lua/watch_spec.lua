@@ -118,17 +118,18 @@ describe("ssot.watch", function()
     assert.are.same({ tmp .. "/config.lua" }, watch.paths({ config = tmp .. "/config.lua" }, nil))
   end)
 
-  it("reruns after a change, keeps watching after a failed run, and reports the last status", function()
+  it("reruns after a change, keeps watching after a failed run or an error, and reports the last status", function()
     local runs = {}
     local opts = { config = tmp .. "/config.lua", quiet = true }
     local function run_once()
       runs[#runs + 1] = capture("cat " .. tmp .. "/config.lua")
-      if #runs < 3 then later(0.3, "echo c" .. #runs + 1 .. " > " .. tmp .. "/config.lua") end
+      if #runs < 4 then later(0.3, "echo c" .. #runs + 1 .. " > " .. tmp .. "/config.lua") end
       if #runs == 2 then return 3, nil end -- a config error: no IR
+      if #runs == 3 then error("a bug in a phase") end
       return 0, { config_path = tmp .. "/config.lua", phases = {} }
     end
-    local status = watch.loop(opts, run_once, { runs = 2, debounce = 50 })
-    assert.are.same({ "c", "c2", "c3" }, runs)
+    local status = watch.loop(opts, run_once, { runs = 3, debounce = 50 })
+    assert.are.same({ "c", "c2", "c3", "c4" }, runs)
     assert.are.equal(0, status)
   end)
 end)
