@@ -20,12 +20,13 @@ M.ACTIONS = { "list", "get", "create", "update", "delete" }
 M.HOOKS = { "beforeCreate", "afterCreate", "beforeUpdate", "afterUpdate", "beforeDelete", "afterDelete" }
 M.TARGETS = { "sql", "sdk", "react", "openapi", "asyncapi" }
 
--- names(name) -> the casings of a model name (docs/ir.md, Model.names).
+-- names(name) -> the casings of a model name (docs/ir.md, Model.names). The Pascal forms
+-- keep the name as written ("HTTPLog", "HTTPLogs"); the others are built from its words.
 function M.names(name)
   local plural = text.plural(name)
   return {
-    pascal = text.pascal(name), camel = text.camel(name), kebab = text.kebab(name),
-    snake = text.snake(name), plural_pascal = text.pascal(plural), plural_camel = text.camel(plural),
+    pascal = name, camel = text.camel(name), kebab = text.kebab(name),
+    snake = text.snake(name), plural_pascal = plural, plural_camel = text.camel(plural),
     plural_kebab = text.kebab(plural), plural_snake = text.snake(plural),
   }
 end

@@ -60,6 +60,14 @@ function M.cleanup()
   made = {}
 end
 
+-- sorted_keys(t) -> the keys of t, sorted.
+function M.sorted_keys(t)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys)
+  return keys
+end
+
 -- A minimal valid model, for configs that test something else.
 M.TODO = [[
 models = {

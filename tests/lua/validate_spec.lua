@@ -249,6 +249,7 @@ models = {
   ApiError = { fields = { { "id", "id" } } },
   Default = { fields = { { "id", "id" } } },
   Action = { fields = { { "id", "id" } } },
+  Value = { fields = { { "id", "id" } } },
 }
 ]])
       assert_has(messages, "config.lua:2: models.Date: the model name 'Date' cannot be used: a TypeScript global type "
@@ -257,7 +258,9 @@ models = {
         .. "global type or an SDK export; rename the model")
       assert_has(messages, "config.lua:4: models.Default: the model name 'Default' cannot be used: its variable name "
         .. "'default' is a TypeScript reserved word; rename the model")
-      assert.are.equal(3, #messages)
+      assert_has(messages, "config.lua:6: models.Value: the model name 'Value' cannot be used: its table name "
+        .. "'values' is an SQL keyword; rename the model")
+      assert.are.equal(4, #messages)   -- 'actions' is a fine table name
     end)
 
     it("rejects model names that are not PascalCase", function()
