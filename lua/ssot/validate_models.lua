@@ -94,7 +94,7 @@ end
 -- The field names a model's index lists, or nil after recording problems.
 local function check_index(c, entry, path, model)
   if not c:is(entry, path, "table") then return nil end
-  local list, unique = entry, entry.unique
+  local list, unique = table.move(entry, 1, #entry, 1, {}), entry.unique
   if entry.fields ~= nil then
     list = entry.fields
     if entry[1] ~= nil then c:error(path, "give the fields either as the list or as fields = { ... }, not both") end
