@@ -51,8 +51,9 @@ local function object_schema(fields, pick, required_of, input, description)
     description = description,
     properties = json.object(properties, order),
     required = #required > 0 and required or nil,
-    additionalProperties = input and false or nil,
   }, { "type", "description", "properties", "required", "additionalProperties" })
+  -- The server rejects unknown fields in bodies; rows may gain fields in a later version.
+  if input then schema.additionalProperties = false end
   return schema
 end
 

@@ -9,9 +9,8 @@ return {
   description = "React hooks on TanStack Query (react/)",
   after = { "sdk-index" },
   should_run = function(ctx)
-    if ctx.ir.targets.react ~= true then return false, "targets.react = false" end
-    -- The hooks are typed by the SDK's model map: without the SDK they cannot compile.
-    return ctx.ir.targets.sdk == true, "targets.sdk = false (the hooks are built on the SDK)"
+    -- The hooks are built on the SDK; validation rejects react = true with sdk = false.
+    return ctx.ir.targets.react == true, "targets.react = false"
   end,
   run = function(ctx)
     local plan = ts.plan(ctx.ir)

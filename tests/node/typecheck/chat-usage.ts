@@ -1,0 +1,114 @@
+// Type-level tests of the SDK and hooks generated from examples/chat: what must compile does,
+// and every `@ts-expect-error` line must fail to compile (tsc reports an unused one).
+// sdk-typecheck.test.mjs copies this file next to the generated code and runs tsc --strict.
+import { QueryClient } from "@tanstack/react-query";
+import {
+  createClient,
+  isNotFound,
+  isValidation,
+  messageKindValues,
+  type Message,
+  type MessageCreate,
+  type MessageKind,
+  type MessageListParams,
+  type MessageUpdate,
+  type SsotModels,
+} from "../generated/sdk/index.js";
+import {
+  SsotProvider,
+  useCreate,
+  useCreateMessage,
+  useDelete,
+  useGet,
+  useList,
+  useMessage,
+  useMessages,
+  useUpdate,
+} from "../generated/react/index.js";
+
+const client = createClient({ baseUrl: "http://localhost:8080", token: async () => "jwt", timeout: 5000, retries: 3 });
+
+export async function sdkUsage(): Promise<void> {
+  const page = await client.messages.list({
+    where: { roomId: 3, kind: { in: ["text", "image"] }, editedAt: null, createdAt: { gte: new Date() }, text: { contains: "hi" } },
+    orderBy: [{ createdAt: "desc" }, { id: "asc" }],
+    skip: 0,
+    take: 20,
+  });
+  const first: Message | undefined = page.items[0];
+  const kind: MessageKind | undefined = first?.kind;
+  const text: string | undefined = first?.text;
+  const editedAt: string | null | undefined = first?.editedAt;
+  void [kind, text, editedAt, page.total, page.offset, page.epoch];
+
+  const created = await client.messages.create({ roomId: 3, text: "hello" });
+  const id: number = created.id;
+  await client.messages.update(id, { text: "edited" });
+  await client.messages.replace(id, { roomId: 3, text: "all new", kind: "system" });
+  await client.messages.delete(id);
+  await client.rooms.create({ title: "general" });
+  const byName = client.$model("Room");
+  await byName.get(1);
+
+  try {
+    await client.users.get(1);
+  } catch (error) {
+    if (isNotFound(error)) console.log(error.status, error.code);
+    if (isValidation(error)) console.log(error.fields["email"]);
+  }
+
+  const kinds: readonly MessageKind[] = messageKindValues;
+  void kinds;
+
+  // @ts-expect-error: text is required on create
+  await client.messages.create({ roomId: 3 });
+  // @ts-expect-error: the id is set by the server
+  await client.messages.create({ roomId: 3, text: "x", id: 9 });
+  // @ts-expect-error: createdAt is set by the server
+  await client.messages.update(1, { createdAt: "2026-01-01T00:00:00.000Z" });
+  // @ts-expect-error: not one of the enum's values
+  await client.messages.update(1, { kind: "video" });
+  // @ts-expect-error: an unknown field
+  await client.messages.list({ where: { body: "x" } });
+  // @ts-expect-error: contains is for text fields only
+  await client.messages.list({ where: { roomId: { contains: 3 } } });
+  // @ts-expect-error: roomId is required, so it cannot be null
+  await client.messages.list({ where: { roomId: null } });
+  // @ts-expect-error: json fields cannot be ordered by
+  await client.messages.list({ orderBy: { attachments: "asc" } });
+  // @ts-expect-error: one field per sort key
+  await client.messages.list({ orderBy: { createdAt: "asc", id: "desc" } });
+  // @ts-expect-error: ids of integer-id models are numbers
+  await client.messages.get("7");
+  // @ts-expect-error: no such model
+  client.$model("Mesage");
+}
+
+export function hookUsage(): void {
+  const params: MessageListParams = { where: { roomId: 1 }, orderBy: { createdAt: "asc" } };
+  const list = useList("Message", params);
+  const rows: Message[] | undefined = list.data?.items;
+  const same = useMessages(params, { staleTime: 1000 });
+  const one = useGet("Room", 1);
+  const title: string | undefined = one.data?.title;
+  const idle = useMessage(undefined);
+  void [rows, same, title, idle];
+
+  const create = useCreate("Message", { onSuccess: (row) => console.log(row.id) });
+  const input: MessageCreate = { roomId: 1, text: "hi" };
+  create.mutate(input);
+  useCreateMessage().mutate({ roomId: 1, text: "hi" });
+  const patch: MessageUpdate = { text: "x" };
+  useUpdate("Message").mutate({ id: 1, data: patch });
+  useDelete("User").mutate(3);
+
+  // @ts-expect-error: a Room has no text
+  useCreate("Room").mutate({ text: "x" });
+  // @ts-expect-error: wrong params for the model
+  useList("Room", { where: { roomId: 1 } });
+  // @ts-expect-error: no such model
+  useList("Rooms");
+}
+
+export const provider = SsotProvider({ client, queryClient: new QueryClient(), children: null });
+export type MessageRow = SsotModels["Message"]["row"];
