@@ -269,6 +269,22 @@ static int64_t row_count(sync_ctx *c, const char *table) {
     return n;
 }
 
+/* Whether an index of table covers column. */
+static int column_indexed(sync_ctx *c, const char *table, const char *column) {
+    sqlite3_stmt *stmt = NULL;
+    int found = 0;
+    if (sqlite3_prepare_v2(c->s->db,
+                           "SELECT 1 FROM pragma_index_list(?1) AS l, pragma_index_info(l.name) AS i "
+                           "WHERE i.name = ?2",
+                           -1, &stmt, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(stmt, 1, table, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, column, -1, SQLITE_STATIC);
+        found = sqlite3_step(stmt) == SQLITE_ROW;
+    }
+    sqlite3_finalize(stmt);
+    return found;
+}
+
 /* The columns of a table: name -> {"type": declared type, "notnull": bool, "pk": bool}. */
 static json_t *table_columns(sync_ctx *c, const char *table) {
     json_t *cols = json_object();
@@ -500,10 +516,20 @@ static void migrate_model(sync_ctx *c, const ssot_model *m, json_t *recorded, js
         const char *name = str_of(of, "name");
         if (ssot_model_field(m, name, strlen(name))) continue;
         if (!json_object_get(cols, name)) continue; /* dropped by hand already */
-        problem(c, "%s.%s: the field was removed from the config, but the column \"%s\" of \"%s\" still holds its data "
-                   "(%lld rows). Put the field back (optional = true if you no longer need it), or drop the column by "
-                   "hand: sqlite3 %s 'ALTER TABLE \"%s\" DROP COLUMN \"%s\"', then start again.",
-                m->name, name, name, m->table, (long long)row_count(c, m->table), c->s->path, m->table, name);
+        int64_t rows = row_count(c, m->table);
+        int plain = !json_is_true(json_object_get(of, "unique")) && !json_object_get(of, "references") &&
+                    !column_indexed(c, m->table, name);
+        if (plain)
+            problem(c, "%s.%s: the field was removed from the config, but the column \"%s\" of \"%s\" still holds its "
+                       "data (%lld row%s). Put the field back (optional = true if you no longer need it), or drop the "
+                       "column by hand: sqlite3 %s 'ALTER TABLE \"%s\" DROP COLUMN \"%s\"', then start again.",
+                    m->name, name, name, m->table, (long long)rows, rows == 1 ? "" : "s", c->s->path, m->table, name);
+        else
+            problem(c, "%s.%s: the field was removed from the config, but the column \"%s\" of \"%s\" still holds its "
+                       "data (%lld row%s). Put the field back (optional = true if you no longer need it), or remove the "
+                       "column by hand: it is unique, indexed or a foreign key, so SQLite needs the table rebuilt "
+                       "(docs/runtime-storage.md, \"Migrating by hand\").",
+                    m->name, name, name, m->table, (long long)rows, rows == 1 ? "" : "s");
     }
     json_decref(cols);
 
@@ -599,9 +625,10 @@ static void check_removed_models(sync_ctx *c) {
             ssot_buf_append(&gone, model, strlen(model) + 1);
             continue;
         }
-        problem(c, "model %s was removed from the config, but its table \"%s\" still exists (%lld rows). Put the "
+        int64_t rows = row_count(c, table);
+        problem(c, "model %s was removed from the config, but its table \"%s\" still exists (%lld row%s). Put the "
                    "model back, or drop the table by hand: sqlite3 %s 'DROP TABLE \"%s\"', then start again.",
-                model, table, (long long)row_count(c, table), c->s->path, table);
+                model, table, (long long)rows, rows == 1 ? "" : "s", c->s->path, table);
     }
     sqlite3_finalize(stmt);
     for (size_t at = 0; at < gone.len; at += strlen(gone.data + at) + 1) {

@@ -6,36 +6,6 @@
 
 #include <regex.h>
 
-static const char *const config =
-    "name = 'storetest'\n"
-    "models = {\n"
-    "  User = {\n"
-    "    fields = {\n"
-    "      { 'id', 'id' },\n"
-    "      { 'name', 'string', max = 10 },\n"
-    "      { 'email', 'string', unique = true, optional = true },\n"
-    "    },\n"
-    "  },\n"
-    "  Item = {\n"
-    "    owner = 'ownerId',\n"
-    "    fields = {\n"
-    "      { 'id', 'id' },\n"
-    "      { 'title', 'string', max = 20 },\n"
-    "      { 'qty', 'int', optional = true },\n"
-    "      { 'price', 'float', optional = true },\n"
-    "      { 'done', 'bool', default = false },\n"
-    "      { 'notes', 'text', optional = true },\n"
-    "      { 'meta', 'json', optional = true },\n"
-    "      { 'state', 'enum', values = { 'open', 'closed' }, default = 'open' },\n"
-    "      { 'dueAt', 'datetime', optional = true },\n"
-    "      { 'ownerId', 'int', belongsTo = 'User', optional = true },\n"
-    "      { 'createdAt', 'datetime', auto = 'create' },\n"
-    "      { 'updatedAt', 'datetime', auto = 'update' },\n"
-    "    },\n"
-    "  },\n"
-    "  Doc = { fields = { { 'id', 'id', uuid = true }, { 'body', 'text' } } },\n"
-    "}\n";
-
 static ssot_store_error err;
 
 static ssot_store_status create(ssot_store *store, const ssot_model *m, const char *body_text, ssot_buf *out,
@@ -272,7 +242,7 @@ static void test_restart(const ssot_app *app) {
 int main(void) {
     make_test_dir("store");
     ssot_host *host;
-    ssot_app *app = load_app(&host, config);
+    ssot_app *app = load_app(&host, test_store_config);
     ssot_store *store = NULL;
     CHECK_STATUS(open_store(app, &store, &err), SSOT_STORE_OK);
     if (store) {

@@ -45,9 +45,40 @@ static int failures;
         }                                                                                          \
     } while (0)
 
+/* A config with every field type, an owner, a foreign key and a uuid model. */
+static const char *const test_store_config =
+    "name = 'storetest'\n"
+    "models = {\n"
+    "  User = {\n"
+    "    fields = {\n"
+    "      { 'id', 'id' },\n"
+    "      { 'name', 'string', max = 10 },\n"
+    "      { 'email', 'string', unique = true, optional = true },\n"
+    "    },\n"
+    "  },\n"
+    "  Item = {\n"
+    "    owner = 'ownerId',\n"
+    "    fields = {\n"
+    "      { 'id', 'id' },\n"
+    "      { 'title', 'string', max = 20 },\n"
+    "      { 'qty', 'int', optional = true },\n"
+    "      { 'price', 'float', optional = true },\n"
+    "      { 'done', 'bool', default = false },\n"
+    "      { 'notes', 'text', optional = true },\n"
+    "      { 'meta', 'json', optional = true },\n"
+    "      { 'state', 'enum', values = { 'open', 'closed' }, default = 'open' },\n"
+    "      { 'dueAt', 'datetime', optional = true },\n"
+    "      { 'ownerId', 'int', belongsTo = 'User', optional = true },\n"
+    "      { 'createdAt', 'datetime', auto = 'create' },\n"
+    "      { 'updatedAt', 'datetime', auto = 'update' },\n"
+    "    },\n"
+    "  },\n"
+    "  Doc = { fields = { { 'id', 'id', uuid = true }, { 'body', 'text' } } },\n"
+    "}\n";
+
 static char test_dir[64];
 
-static void make_test_dir(const char *name) {
+static inline void make_test_dir(const char *name) {
     snprintf(test_dir, sizeof test_dir, "/tmp/ssot-%s-XXXXXX", name);
     if (!mkdtemp(test_dir)) {
         perror("mkdtemp");
@@ -55,14 +86,14 @@ static void make_test_dir(const char *name) {
     }
 }
 
-static void remove_test_dir(void) {
+static inline void remove_test_dir(void) {
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", test_dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", test_dir);
 }
 
 /* Writes text to test_dir/name; returns the path (static buffer). */
-static const char *write_test_file(const char *name, const char *text) {
+static inline const char *write_test_file(const char *name, const char *text) {
     static char path[256];
     snprintf(path, sizeof path, "%s/%s", test_dir, name);
     FILE *f = fopen(path, "w");
@@ -76,7 +107,7 @@ static const char *write_test_file(const char *name, const char *text) {
 }
 
 /* Loads config text (written as test_dir/config.lua) into a new host; exits on failure. */
-static ssot_app *load_app(ssot_host **host, const char *config) {
+static inline ssot_app *load_app(ssot_host **host, const char *config) {
     const char *path = write_test_file("config.lua", config);
     *host = ssot_host_new(NULL);
     char message[2048];
@@ -90,7 +121,7 @@ static ssot_app *load_app(ssot_host **host, const char *config) {
 }
 
 /* Opens the store on test_dir/test.db. */
-static ssot_store_status open_store(const ssot_app *app, ssot_store **store, ssot_store_error *err) {
+static inline ssot_store_status open_store(const ssot_app *app, ssot_store **store, ssot_store_error *err) {
     char db[256];
     snprintf(db, sizeof db, "%s/test.db", test_dir);
     ssot_sqlite_options options = {.path = db, .history = 0};
@@ -98,7 +129,7 @@ static ssot_store_status open_store(const ssot_app *app, ssot_store **store, sso
 }
 
 /* Parses JSON text (exits on failure: a test bug). */
-static json_t *parse(const char *text) {
+static inline json_t *parse(const char *text) {
     json_error_t error;
     json_t *j = json_loads(text, JSON_DECODE_ANY, &error);
     if (!j) {
