@@ -64,8 +64,9 @@ local function parser(tokens)
       if OPERATOR_WORDS[t.text] then
         fail(string.format("'%s' is not a rule operator: use '%s'", t.text, OPERATOR_WORDS[t.text]), t.column)
       end
-      fail(string.format("unknown rule '%s'%s; a rule uses %s", t.text,
-        text.did_you_mean(t.text, M.NAMES), table.concat(M.NAMES, ", ")), t.column)
+      local hint = text.did_you_mean(t.text, M.NAMES)
+      if hint == "" then hint = "; a rule uses " .. table.concat(M.NAMES, ", ") end
+      fail(string.format("unknown rule '%s'%s", t.text, hint), t.column)
     elseif t.kind == "(" then
       i = i + 1
       local expr = parse_or()
