@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PEERS, ROOT, tryRun } from './shell.mjs';
 import { SERVERS } from './servers.mjs';
+import { problems } from './wrk.mjs';
 
 // versions(prepared) -> the versions of Node, wrk, each peer's packages and ssot's tree.
 export function versions(prepared) {
@@ -30,11 +31,12 @@ export function versions(prepared) {
   return v;
 }
 
-// formatCell(result) -> "12,345 req/s, p99 1.23 ms" (with the error count when wrk saw any).
+// formatCell(result) -> "12,345 req/s, p99 1.23 ms" (and what went wrong, when anything did).
 function formatCell(r) {
   if (!r) return '—';
   const rps = Math.round(r.rps).toLocaleString('en-US');
-  const flag = r.errors ? ` ⚠ ${r.errors} errors` : '';
+  const wrong = problems(r);
+  const flag = wrong ? ` ⚠ ${wrong}` : '';
   return `${rps} req/s, p99 ${r.p99Ms < 10 ? r.p99Ms.toFixed(2) : r.p99Ms.toFixed(1)} ms${flag}`;
 }
 

@@ -12,12 +12,28 @@ export const SERVERS = {
   express: { label: 'Express + better-sqlite3', short: 'Express', port: 18182 },
 };
 
-// The peers install from their lock files (npm ci) the first time; better-sqlite3 compiles.
+// Node's headers as the Debian/NodeSource package installs them: better-sqlite3 compiles
+// against them, since node-gyp cannot download headers where only the npm registry is reachable.
+function systemNodeDir() {
+  try {
+    const header = fs.readFileSync('/usr/include/node/node_version.h', 'utf8');
+    const v = ['MAJOR', 'MINOR', 'PATCH'].map((k) => new RegExp(`define NODE_${k}_VERSION (\\d+)`).exec(header)?.[1]);
+    return `v${v.join('.')}` === process.version ? '/usr' : null;
+  } catch {
+    return null;
+  }
+}
+
+// The peers install from their lock files (npm ci) the first time; better-sqlite3 compiles
+// from source (its prebuilt binaries are downloaded from GitHub, which may be unreachable).
 export function preparePeer(name) {
   const dir = path.join(PEERS, name);
   if (!fs.existsSync(path.join(dir, 'node_modules', '.package-lock.json'))) {
     console.error(`bench/http: installing the ${name} peer (npm ci in bench/peers/${name}; compiling better-sqlite3 takes a few minutes)`);
-    run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
+    const env = { ...process.env };
+    const nodedir = systemNodeDir();
+    if (nodedir && !env.npm_config_nodedir) env.npm_config_nodedir = nodedir;
+    run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, env, stdio: ['ignore', 'inherit', 'inherit'] });
   }
   return { cmd: 'node', args: [path.join(dir, 'server.js')], dir };
 }
