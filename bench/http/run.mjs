@@ -166,7 +166,7 @@ async function main() {
 
   const distinct = new Set(Object.values(schemas));
   if (distinct.size > 1) {
-    notes.push('the servers store different `messages` tables: ' +
+    notes.push('the servers create different tables (messages, its index, _ssot_streams, _ssot_changes): ' +
       Object.entries(schemas).map(([s, ddl]) => `${s}: \`${ddl}\``).join('; '));
   }
 

@@ -128,10 +128,11 @@ export async function seed(base, rows, rooms) {
   if (last.status !== 200) throw new Error(`after seeding, GET /api/messages/${rows} answered ${last.status}: ids are not 1..${rows}`);
 }
 
-// The table's DDL and the journal mode, read from the database file, so the report can show
-// every server stores the same table with the same durability.
+// The DDL of the model's table, its index and the change-stream tables, and the journal
+// mode, read from the database file: the report notes any server that differs.
 export function inspectDatabase(db) {
-  const schema = tryRun('sqlite3', ['-readonly', db, '.schema messages']);
+  const schema = tryRun('sqlite3', ['-readonly', db,
+    "SELECT sql FROM sqlite_master WHERE tbl_name IN ('messages', '_ssot_streams', '_ssot_changes') AND sql IS NOT NULL ORDER BY name;"]);
   const journal = tryRun('sqlite3', ['-readonly', db, 'PRAGMA journal_mode;']);
-  return { schema: schema.replace(/\s+/g, ' ').replace(/ ?([(),]) ?/g, '$1').trim(), journal };
+  return { schema: schema.replace(/\s+/g, ' ').replace(/ ?([(),]) ?/g, '$1').replace(/IF NOT EXISTS /g, '').trim(), journal };
 }

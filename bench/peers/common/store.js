@@ -3,18 +3,26 @@
 // its change event in the same transaction as the row, as `ssot serve` does.
 import crypto from 'node:crypto';
 
-// History kept per model, and how often old events are pruned (in the writing transaction).
-const HISTORY = 10000;
-const PRUNE_EVERY = 1000;
+// History kept per model, pruned every PRUNE_EVERY events in the writing transaction: the
+// policy and the tables of ssot's store (src/runtime/store_sqlite_stream.c, _schema.c).
+const HISTORY = 1000;
+const PRUNE_EVERY = 64;
 
-const STREAM_DDL = `CREATE TABLE IF NOT EXISTS "_ssot_streams" (
-  "model" TEXT PRIMARY KEY, "epoch" TEXT NOT NULL, "offset" INTEGER NOT NULL DEFAULT 0
+const STREAM_DDL = `CREATE TABLE IF NOT EXISTS _ssot_streams (
+  model TEXT PRIMARY KEY NOT NULL,
+  epoch TEXT NOT NULL,
+  "offset" INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS "_ssot_changes" (
-  "model" TEXT NOT NULL, "offset" INTEGER NOT NULL, "event" TEXT NOT NULL,
-  "row_id" TEXT NOT NULL, "data" TEXT NOT NULL, "at" TEXT NOT NULL,
-  PRIMARY KEY ("model", "offset")
-);`;
+CREATE TABLE IF NOT EXISTS _ssot_changes (
+  model TEXT NOT NULL,
+  "offset" INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  row_id TEXT NOT NULL,
+  owner TEXT,
+  data TEXT NOT NULL,
+  at TEXT NOT NULL,
+  PRIMARY KEY (model, "offset")
+) WITHOUT ROWID;`;
 
 // openStore(Database, file, model) -> { create(values), get(id), list(query) }, each returning
 // JSON text ready to send. Database is the better-sqlite3 constructor.
@@ -26,27 +34,27 @@ function openStore(Database, file, model) {
   db.pragma('busy_timeout = 5000');
   db.exec(model.ddl);
   db.exec(STREAM_DDL);
-  db.prepare('INSERT OR IGNORE INTO "_ssot_streams" ("model", "epoch") VALUES (?, ?)')
+  db.prepare('INSERT OR IGNORE INTO _ssot_streams (model, epoch, "offset") VALUES (?, ?, 0)')
     .run(model.name, crypto.randomBytes(16).toString('hex'));
 
   const columns = model.fields.map((f) => `"${f.name}"`).join(', ');
   const writable = model.fields.filter((f) => !f.serverFilled);
   const insert = db.prepare(`INSERT INTO "${model.table}" (${writable.map((f) => `"${f.name}"`).join(', ')})
     VALUES (${writable.map((f) => `@${f.name}`).join(', ')}) RETURNING ${columns}`);
-  const advance = db.prepare('UPDATE "_ssot_streams" SET "offset" = "offset" + 1 WHERE "model" = ? RETURNING "offset"');
-  const record = db.prepare(`INSERT INTO "_ssot_changes" ("model", "offset", "event", "row_id", "data", "at")
-    VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
-  const prune = db.prepare('DELETE FROM "_ssot_changes" WHERE "model" = ? AND "offset" <= ?');
+  const advance = db.prepare('UPDATE _ssot_streams SET "offset" = "offset" + 1 WHERE model = ? RETURNING "offset", epoch');
+  const record = db.prepare(`INSERT INTO _ssot_changes (model, "offset", event, row_id, owner, data, at)
+    VALUES (?, ?, ?, ?, NULL, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
+  const prune = db.prepare('DELETE FROM _ssot_changes WHERE model = ? AND "offset" <= ?');
   const byId = db.prepare(`SELECT ${columns} FROM "${model.table}" WHERE "id" = ?`);
-  const position = db.prepare('SELECT "epoch", "offset" FROM "_ssot_streams" WHERE "model" = ?');
+  const position = db.prepare('SELECT epoch, "offset" FROM _ssot_streams WHERE model = ?');
 
-  // The row and its change event commit together or not at all.
+  // The row and its change event commit together or not at all (BEGIN IMMEDIATE, as ssot).
   const createTx = db.transaction((values) => {
     const row = insert.get(values);
     const json = JSON.stringify(row);
     const { offset } = advance.get(model.name);
     record.run(model.name, offset, 'created', String(row.id), json);
-    if (offset % PRUNE_EVERY === 0) prune.run(model.name, offset - HISTORY);
+    if (offset % PRUNE_EVERY === 0 && offset > HISTORY) prune.run(model.name, offset - HISTORY);
     return { id: row.id, json };
   });
 
@@ -75,7 +83,7 @@ function openStore(Database, file, model) {
   });
 
   return {
-    create: (values) => createTx(values),
+    create: (values) => createTx.immediate(values),
     get(id) {
       const row = byId.get(id);
       return row === undefined ? null : JSON.stringify(row);
