@@ -52,14 +52,6 @@ local function fail(path, message)
   error("json.encode: " .. message .. " at " .. path_text(path), 0)
 end
 
-local function encode_string(s, path)
-  local valid, bad = utf8.len(s)
-  if not valid then
-    fail(path, string.format("string is not valid UTF-8 (byte %d of %d)", bad, #s))
-  end
-  return '"' .. s:gsub('[%c"\\]', ESCAPES) .. '"'
-end
-
 -- The shortest of %.14g..%.17g that reads back as the same float.
 local function encode_float(x, path)
   if x ~= x then fail(path, "number NaN has no JSON form") end
@@ -76,32 +68,8 @@ local function encode_float(x, path)
   return string.format("%.17g", x)
 end
 
-local function sorted_keys(t, path)
-  local keys, n = {}, 0
-  for k in pairs(t) do
-    if type(k) ~= "string" then
-      fail(path, "object has a " .. type(k) .. " key (" .. tostring(k) .. "); JSON keys are strings")
-    end
-    n = n + 1
-    keys[n] = k
-  end
-  table.sort(keys)
-  return keys
-end
-
--- Object keys in output order: the marker's json_keys first (those present), then the rest
--- sorted (or in table order when sort_keys is false).
-local function object_keys(t, mt, path, sort)
-  local first = mt and mt.json_keys
-  local keys
-  if sort then keys = sorted_keys(t, path) else
-    keys = {}
-    for k in pairs(t) do
-      if type(k) ~= "string" then fail(path, "object has a " .. type(k) .. " key; JSON keys are strings") end
-      keys[#keys + 1] = k
-    end
-  end
-  if not first then return keys end
+-- Object keys in output order: the marker's json_keys first (those present), then the rest.
+local function put_first(t, keys, first)
   local out, seen = {}, {}
   for _, k in ipairs(first) do
     if t[k] ~= nil and not seen[k] then out[#out + 1] = k; seen[k] = true end
@@ -112,77 +80,15 @@ local function object_keys(t, mt, path, sort)
   return out
 end
 
--- "array" when t is a sequence 1..n (n > 0) with no other keys, "object" when every key is a
--- string, nil (with an explanation) otherwise.
-local function table_kind(t, path)
-  local mt = getmetatable(t)
-  if mt == ARRAY then return "array" end
-  if mt and mt.__name == OBJECT.__name then return "object" end
-  local n = #t
-  local count, strings = 0, 0
-  for k in pairs(t) do
-    count = count + 1
-    if type(k) == "string" then strings = strings + 1 end
-  end
-  if count == 0 then return "object" end
-  if strings == count then return "object" end
-  if strings == 0 and n == count then return "array" end
-  if strings > 0 then fail(path, "table mixes string keys and other keys") end
-  fail(path, "table is a sparse array (has holes or non-integer keys); JSON arrays are 1..n")
-end
-
-local encode_value
-
-local function encode_table(t, buf, n, path, options, depth, active)
-  if active[t] then fail(path, "table contains itself") end
-  active[t] = true
-  local kind = table_kind(t, path)
-  local indent = options.indent
-  local newline, inner, outer, colon = "", "", "", ":"
+-- The separators of one nesting depth: before the first item, between items, before the
+-- closing bracket; and the "separator + key + colon" strings made at that depth.
+local function separators(indent, depth)
+  local sep = { first = "", next = ",", close = "", colon = ":", first_keys = {}, next_keys = {} }
   if indent then
-    newline = "\n"
-    inner = string.rep(" ", indent * (depth + 1))
-    outer = string.rep(" ", indent * depth)
-    colon = ": "
+    local inner = "\n" .. string.rep(" ", indent * (depth + 1))
+    sep.first, sep.next, sep.close, sep.colon = inner, "," .. inner, "\n" .. string.rep(" ", indent * depth), ": "
   end
-  local level = #path + 1
-  local keys = kind == "object" and object_keys(t, getmetatable(t), path, options.sort_keys ~= false) or nil
-  local len = keys and #keys or #t
-  local open, close = "[", "]"
-  if keys then open, close = "{", "}" end
-  if len == 0 then
-    n = n + 1; buf[n] = open .. close
-  else
-    n = n + 1; buf[n] = open .. newline
-    for i = 1, len do
-      local k = keys and keys[i] or i
-      path[level] = k
-      n = n + 1; buf[n] = keys and (inner .. encode_string(k, path) .. colon) or inner
-      n = encode_value(t[k], buf, n, path, options, depth + 1, active)
-      n = n + 1; buf[n] = i < len and "," .. newline or newline
-    end
-    path[level] = nil
-    n = n + 1; buf[n] = outer .. close
-  end
-  active[t] = nil
-  return n
-end
-
--- Appends the encoding of value to buf (whose last index is n); returns the new last index.
-encode_value = function(value, buf, n, path, options, depth, active)
-  local tv = type(value)
-  local s
-  if tv == "string" then s = encode_string(value, path)
-  elseif tv == "number" then
-    if math.type(value) == "integer" then s = string.format("%d", value)
-    else s = encode_float(value, path) end
-  elseif tv == "boolean" then s = value and "true" or "false"
-  elseif value == nil or value == M.null then s = "null"
-  elseif tv == "table" then return encode_table(value, buf, n, path, options, depth, active)
-  else fail(path, "cannot encode a " .. tv .. " value") end
-  n = n + 1
-  buf[n] = s
-  return n
+  return sep
 end
 
 -- encode(value[, options]) -> JSON text. options: indent (spaces per level; compact when
@@ -190,11 +96,119 @@ end
 -- deterministic). Errors name the path of the bad value: "json.encode: ... at $.a[2]".
 function M.encode(value, options)
   options = options or {}
-  if options.indent ~= nil and (math.type(options.indent) ~= "integer" or options.indent < 0) then
-    error("json.encode: options.indent must be a non-negative integer, got " .. tostring(options.indent), 2)
+  local indent = options.indent
+  if indent ~= nil and (math.type(indent) ~= "integer" or indent < 0) then
+    error("json.encode: options.indent must be a non-negative integer, got " .. tostring(indent), 2)
   end
-  local buf = {}
-  local n = encode_value(value, buf, 0, {}, options, 0, {})
+  local sort = options.sort_keys ~= false
+  local buf, n = {}, 0
+  local path, active = {}, {}
+  local encoded = {}        -- string -> its JSON form: keys and values repeat a lot
+  local by_depth = {}       -- depth -> separators
+
+  local function string_json(s)
+    local e = encoded[s]
+    if e then return e end
+    local valid, bad = utf8.len(s)
+    if not valid then fail(path, string.format("string is not valid UTF-8 (byte %d of %d)", bad, #s)) end
+    if s:find('[%c"\\]') then e = '"' .. s:gsub('[%c"\\]', ESCAPES) .. '"' else e = '"' .. s .. '"' end
+    encoded[s] = e
+    return e
+  end
+
+  local value_json
+
+  -- The keys of t when it is an object (sorted), or nil when it is an array.
+  local function object_keys(t)
+    local mt = getmetatable(t)
+    if mt == ARRAY then return nil end
+    local keys, count, nkeys = {}, 0, 0
+    for k in pairs(t) do
+      count = count + 1
+      if type(k) == "string" then nkeys = nkeys + 1; keys[nkeys] = k end
+    end
+    local marked = mt and mt.__name == OBJECT.__name
+    if not marked and count > 0 and nkeys < count then
+      if nkeys > 0 then fail(path, "table mixes string keys and other keys") end
+      if #t == count then return nil end
+      fail(path, "table is a sparse array (has holes or non-integer keys); JSON arrays are 1..n")
+    end
+    if marked and nkeys < count then
+      for k in pairs(t) do
+        if type(k) ~= "string" then
+          fail(path, "object has a " .. type(k) .. " key (" .. tostring(k) .. "); JSON keys are strings")
+        end
+      end
+    end
+    if sort then table.sort(keys) end
+    if marked and mt.json_keys then keys = put_first(t, keys, mt.json_keys) end
+    return keys
+  end
+
+  local function table_json(t, depth)
+    if active[t] then fail(path, "table contains itself") end
+    active[t] = true
+    local sep = by_depth[depth]
+    if not sep then sep = separators(indent, depth); by_depth[depth] = sep end
+    local keys = object_keys(t)
+    local level = #path + 1
+    if keys then
+      local len = #keys
+      if len == 0 then
+        n = n + 1; buf[n] = "{}"
+      else
+        n = n + 1; buf[n] = "{"
+        for i = 1, len do
+          local k = keys[i]
+          path[level] = k
+          -- Separator, key and colon as one string, made once per depth and key.
+          local prefixes = i == 1 and sep.first_keys or sep.next_keys
+          local prefix = prefixes[k]
+          if not prefix then
+            prefix = (i == 1 and sep.first or sep.next) .. string_json(k) .. sep.colon
+            prefixes[k] = prefix
+          end
+          n = n + 1; buf[n] = prefix
+          value_json(t[k], depth + 1)
+        end
+        path[level] = nil
+        buf[n + 1] = sep.close
+        buf[n + 2] = "}"
+        n = n + 2
+      end
+    else
+      local len = #t
+      if len == 0 then
+        n = n + 1; buf[n] = "[]"
+      else
+        n = n + 1; buf[n] = "["
+        for i = 1, len do
+          path[level] = i
+          n = n + 1; buf[n] = i == 1 and sep.first or sep.next
+          value_json(t[i], depth + 1)
+        end
+        path[level] = nil
+        buf[n + 1] = sep.close
+        buf[n + 2] = "]"
+        n = n + 2
+      end
+    end
+    active[t] = nil
+  end
+
+  value_json = function(v, depth)
+    local tv = type(v)
+    if tv == "string" then n = n + 1; buf[n] = string_json(v)
+    elseif tv == "table" then table_json(v, depth)
+    elseif tv == "number" then
+      n = n + 1
+      if math.type(v) == "integer" then buf[n] = string.format("%d", v) else buf[n] = encode_float(v, path) end
+    elseif tv == "boolean" then n = n + 1; buf[n] = v and "true" or "false"
+    elseif v == nil or v == M.null then n = n + 1; buf[n] = "null"
+    else fail(path, "cannot encode a " .. tv .. " value") end
+  end
+
+  value_json(value, 0)
   return table.concat(buf, "", 1, n)
 end
 
