@@ -9,7 +9,7 @@
 
 json_t *ssot_body_parse(const char *data, size_t n, char *message, size_t message_size) {
     json_error_t error;
-    json_t *body = json_loadb(data, n, JSON_REJECT_DUPLICATES, &error);
+    json_t *body = json_loadb(data, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
     if (!body) {
         if (n == 0)
             snprintf(message, message_size, "the body is empty: send a JSON object");

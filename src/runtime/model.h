@@ -5,11 +5,11 @@
 #define SSOT_RUNTIME_MODEL_H
 
 #include <jansson.h>
+#include <lauxlib.h> /* LUA_NOREF marks an absent function reference */
+#include <lua.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-typedef struct lua_State lua_State;
 
 typedef enum ssot_field_type {
     SSOT_TYPE_ID,
