@@ -6,7 +6,18 @@ local ts = require "ssot.ts"
 
 local M = {}
 
-local function ref(kind, name) return { ["$ref"] = "#/components/" .. kind .. "/" .. name } end
+-- { $ref = "#/components/<kind>/<name>" }, made once per target: the encoder may meet the same
+-- table many times (it only rejects cycles).
+local refs = setmetatable({}, { __mode = "v" })
+local function ref(kind, name)
+  local key = kind .. "/" .. name
+  local r = refs[key]
+  if not r then
+    r = { ["$ref"] = "#/components/" .. key }
+    refs[key] = r
+  end
+  return r
+end
 
 -- The JSON Schema of a field's value (as read; `input` for what a client sends).
 local function value_schema(field, input)
@@ -113,15 +124,15 @@ local function where_schema(m, shared)
     { "type", "properties", "additionalProperties" })
 end
 
-local function order_by_schema(m)
+-- One sort key of the model: an object with exactly one sortable field, "asc" or "desc".
+local function sort_key_schema(m, shared)
   local names = {}
   for i, f in ipairs(m.sortable) do names[i] = f.name end
-  local key = {
+  return {
     type = "object", minProperties = 1, maxProperties = 1,
     propertyNames = { enum = names },
-    additionalProperties = { enum = json.array { "asc", "desc" } },
+    additionalProperties = ref("schemas", shared.SortDirection),
   }
-  return { anyOf = json.array { key, { type = "array", items = key } } }
 end
 
 -- True when the rule lets a caller without a token through (evaluated with no user).
@@ -145,32 +156,20 @@ local function security(rule)
   return json.array { { bearerAuth = json.array {} } }
 end
 
-local ERROR_RESPONSES = {
-  { "400", "BadRequest", "The request is malformed or does not fit the model (see error.fields)." },
-  { "401", "Unauthorized", "A valid token is needed and was missing, invalid or expired." },
-  { "403", "Forbidden", "A permission rule denied the request." },
-  { "404", "NotFound", "No such row." },
-  { "409", "Conflict", "A unique field already has this value (see error.fields)." },
-  { "413", "PayloadTooLarge", "The body is over the server's limit." },
-  { "415", "UnsupportedMediaType", "The body is not application/json." },
-  { "500", "Internal", "A server error; error.requestId finds it in the server log." },
-}
-
-local function responses(success_status, success)
-  local out = { [success_status] = success }
-  for _, r in ipairs(ERROR_RESPONSES) do out[r[1]] = ref("responses", r[2]) end
-  return out
-end
+-- Every error status shares one body shape: operations refer to one `default` response
+-- (the statuses are listed in its description) rather than repeating eight per operation.
+local ERROR_DESCRIPTION = "An error, in the one error shape of the REST contract: 400 bad_request, "
+  .. "invalid_json, validation_failed (see error.fields) or rejected; 401 unauthorized; 403 forbidden; "
+  .. "404 not_found; 405 method_not_allowed; 409 conflict (see error.fields); 413 payload_too_large; "
+  .. "415 unsupported_media_type; 500 internal (error.requestId finds it in the server log)."
 
 local function json_content(schema) return { ["application/json"] = { schema = schema } } end
 
-local SUCCESS_HEADERS = { ["X-SSOT-Schema"] = ref("headers", "Schema"), ["X-Request-Id"] = ref("headers", "RequestId") }
-
-local function ok(description, schema, extra_headers)
-  local headers = {}
-  for k, v in pairs(SUCCESS_HEADERS) do headers[k] = v end
-  for k, v in pairs(extra_headers or {}) do headers[k] = v end
-  return { description = description, headers = headers, content = schema and json_content(schema) or nil }
+local function responses(status, description, schema, headers)
+  return {
+    [status] = { description = description, headers = headers, content = schema and json_content(schema) or nil },
+    default = ref("responses", "Error"),
+  }
 end
 
 local function model_paths(m, paths, operation_ids)
@@ -193,11 +192,13 @@ local function model_paths(m, paths, operation_ids)
         { name = "where", ["in"] = "query", description = "Filter: every condition must hold.",
           content = json_content(ref("schemas", m.where)) },
         { name = "orderBy", ["in"] = "query", description = "Sort keys, applied in order; the id breaks ties.",
-          content = json_content(order_by_schema(m)) },
+          content = json_content({ anyOf = json.array {
+            ref("schemas", m.sort_key), { type = "array", items = ref("schemas", m.sort_key) },
+          } }) },
         { name = "skip", ["in"] = "query", schema = { type = "integer", minimum = 0, default = 0 } },
         { name = "take", ["in"] = "query", schema = { type = "integer", minimum = 1 } },
       },
-      responses = responses("200", ok("A page of rows.", ref("schemas", m.list))),
+      responses = responses("200", "A page of rows.", ref("schemas", m.list)),
     },
     post = {
       operationId = op_id("create", T),
@@ -205,8 +206,8 @@ local function model_paths(m, paths, operation_ids)
       tags = tags,
       security = security(perms.create),
       requestBody = { required = true, content = json_content(ref("schemas", m.create)) },
-      responses = responses("201", ok("The created row.", ref("schemas", T),
-        { Location = { description = "The row's URL", schema = { type = "string" } } })),
+      responses = responses("201", "The created row.", ref("schemas", T),
+        { Location = { description = "The row's URL", schema = { type = "string" } } }),
     },
   }
   local body = function(name) return { required = true, content = json_content(ref("schemas", name)) } end
@@ -214,22 +215,22 @@ local function model_paths(m, paths, operation_ids)
     parameters = json.array { id_param },
     get = {
       operationId = op_id("get", T), summary = "Get a " .. T, tags = tags, security = security(perms.get),
-      responses = responses("200", ok("The row.", ref("schemas", T))),
+      responses = responses("200", "The row.", ref("schemas", T)),
     },
     patch = {
       operationId = op_id("update", T), summary = "Change fields of a " .. T, tags = tags,
       security = security(perms.update), requestBody = body(m.update),
-      responses = responses("200", ok("The updated row.", ref("schemas", T))),
+      responses = responses("200", "The updated row.", ref("schemas", T)),
     },
     put = {
       operationId = op_id("replace", T), summary = "Replace a " .. T, tags = tags,
       security = security(perms.update), requestBody = body(m.create),
-      responses = responses("200", ok("The updated row.", ref("schemas", T))),
+      responses = responses("200", "The updated row.", ref("schemas", T)),
     },
     delete = {
       operationId = op_id("delete", T), summary = "Delete a " .. T, tags = tags,
       security = security(perms.delete),
-      responses = responses("204", ok("Deleted.")),
+      responses = responses("204", "Deleted."),
     },
   }
 end
@@ -244,6 +245,7 @@ local function model_schemas(m, schemas, shared)
   schemas[m.update] = object_schema(m.fields, function(f) return f.in_update end,
     function() return false end, true, "What changing (PATCH) a " .. T .. " takes: any writable fields.")
   schemas[m.where] = where_schema(m, shared)
+  schemas[m.sort_key] = sort_key_schema(m, shared)
   schemas[m.list] = json.object({
     type = "object",
     properties = json.object({
@@ -267,23 +269,27 @@ local function schema_names(plan)
   end
   local shared = {}
   for _, n in ipairs { "ErrorResponse", "NumberFilter", "TextFilter", "DateTimeFilter", "BooleanFilter",
-    "EqualityFilter", "NullFilter" } do
+    "EqualityFilter", "NullFilter", "SortDirection" } do
     shared[n] = names.take(n, "Ssot" .. n)
   end
-  local lists = {}
-  for _, m in ipairs(plan.models) do lists[m.type] = names.take(m.type .. "List", m.type .. "Page") end
-  return shared, lists
+  local lists, sort_keys = {}, {}
+  for _, m in ipairs(plan.models) do
+    lists[m.type] = names.take(m.type .. "List", m.type .. "Page")
+    sort_keys[m.type] = names.take(m.type .. "SortKey", m.type .. "OrderKey")
+  end
+  return shared, lists, sort_keys
 end
 
 -- document(ir) -> the OpenAPI document as a table for ssot.json.encode.
 function M.document(ir)
   local plan = ts.plan(ir)
-  local shared, lists = schema_names(plan)
+  local shared, lists, sort_keys = schema_names(plan)
   local paths, schemas, operation_ids = {}, {}, ts.allocator()
   for name, schema in pairs(filter_schemas()) do schemas[shared[name]] = schema end
+  schemas[shared.SortDirection] = { enum = json.array { "asc", "desc" } }
   for _, m in ipairs(plan.models) do
     -- The plan is shared with other phases: the list name goes into a copy.
-    local mm = setmetatable({ list = lists[m.type] }, { __index = m })
+    local mm = setmetatable({ list = lists[m.type], sort_key = sort_keys[m.type] }, { __index = m })
     model_schemas(mm, schemas, shared)
     model_paths(mm, paths, operation_ids)
   end
@@ -306,10 +312,6 @@ function M.document(ir)
       },
     },
   }
-  local error_responses = {}
-  for _, r in ipairs(ERROR_RESPONSES) do
-    error_responses[r[2]] = { description = r[3], content = json_content(ref("schemas", shared.ErrorResponse)) }
-  end
   paths["/healthz"] = {
     get = {
       operationId = operation_ids.take("healthz", "ssotHealthz"), summary = "Liveness", security = json.array { {} },
@@ -340,7 +342,8 @@ function M.document(ir)
       title = ir.name,
       version = ir.hash,
       description = "The REST API of " .. ir.name .. ". Generated by ssot from " .. ir.source_name
-        .. " — do not edit. Every response carries X-SSOT-Schema: " .. ir.hash .. ".",
+        .. " — do not edit. Every response carries the headers X-SSOT-Schema (the server's schema hash, "
+        .. ir.hash .. " for this document) and X-Request-Id.",
     },
     ["x-generated-by"] = "ssot from " .. ir.source_name .. " — do not edit",
     servers = { { url = "http://localhost:" .. port, description = "ssot serve (default port)" } },
@@ -348,11 +351,8 @@ function M.document(ir)
     paths = paths,
     components = {
       schemas = schemas,
-      responses = error_responses,
-      headers = {
-        Schema = { description = "The server's schema hash; the SDK warns when it differs from its own.",
-          schema = { type = "string" } },
-        RequestId = { description = "The request's id, as in the server log.", schema = { type = "string" } },
+      responses = {
+        Error = { description = ERROR_DESCRIPTION, content = json_content(ref("schemas", shared.ErrorResponse)) },
       },
       securitySchemes = {
         bearerAuth = { type = "http", scheme = "bearer", bearerFormat = "JWT",

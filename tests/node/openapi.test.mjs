@@ -72,7 +72,14 @@ describe("examples/chat openapi.json", () => {
     const error = doc.components.schemas.ErrorResponse.properties.error;
     assert.deepEqual(error.required, ["code", "message"]);
     assert.deepEqual(Object.keys(error.properties).sort(), ["code", "fields", "message", "requestId"]);
-    assert.equal(doc.components.responses.NotFound.content["application/json"].schema.$ref, "#/components/schemas/ErrorResponse");
+    for (const op of [list, doc.paths["/api/messages"].post, item.get, item.patch, item.put, item.delete]) {
+      assert.equal(op.responses.default.$ref, "#/components/responses/Error", op.operationId);
+    }
+    const errorResponse = doc.components.responses.Error;
+    assert.equal(errorResponse.content["application/json"].schema.$ref, "#/components/schemas/ErrorResponse");
+    for (const status of ["400", "401", "403", "404", "405", "409", "413", "415", "500"]) {
+      assert.match(errorResponse.description, new RegExp(`\\b${status} `), `the error response names ${status}`);
+    }
   });
 
   it("models rows, create and update inputs from the fields", () => {
