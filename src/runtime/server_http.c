@@ -207,6 +207,7 @@ static int dispatch(ssot_server *server, http_session *s, struct lws *wsi) {
     ssot_response *resp = &server->resp;
     ssot_response_reset(resp, &server->out);
     server->options.handler(server->options.handler_ctx, &s->req, resp);
+    if (s->no_length) resp->close = 1;
     s->state = SESSION_IDLE;
     return respond(server, s, wsi, resp);
 }
@@ -251,9 +252,12 @@ static int on_headers(ssot_server *server, http_session *s, struct lws *wsi, con
                           s->req.method == SSOT_METHOD_PATCH;
     if (length == -2)
         return answer_early(server, s, wsi, 400, "bad_request", 1, "the Content-Length header is not a number");
-    if (length == -1 && has_body_method)
-        return answer_early(server, s, wsi, 411, "length_required", 1,
-                            "send the body with a Content-Length header (chunked request bodies are not supported)");
+    if (length == -1 && has_body_method) {
+        /* lws would wait for a body of unknown length: answer without one (the handler says
+         * 405, or 411 where a body is needed), then close */
+        s->no_length = 1;
+        return dispatch(server, s, wsi);
+    }
     int64_t max_body = server->options.max_body;
     if (length > max_body) {
         char message[160];

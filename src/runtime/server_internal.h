@@ -29,6 +29,7 @@ typedef struct http_session {
     struct lws *wsi;
     session_state state;
     int64_t content_length;
+    int no_length; /* POST/PUT/PATCH without Content-Length: answered, then closed */
     ssot_buf body;
     struct timespec start;
     ssot_request req;

@@ -52,7 +52,8 @@ typedef struct ssot_request {
     const char *authorization; /* header values, or NULL when absent */
     const char *content_type;
     const char *origin;
-    const char *body; /* the body, NUL-terminated, or NULL when none was sent */
+    const char *body; /* the body, NUL-terminated ("" when empty), or NULL when the request had
+                       * no Content-Length (then the connection closes after the answer) */
     size_t body_len;
     char id[SSOT_REQUEST_ID_SIZE]; /* X-Request-Id: the client's when sane, else generated */
     ssot_user user;                /* filled by the handler once the token is verified */

@@ -1,0 +1,49 @@
+/* The REST service of `ssot serve`: everything one service thread needs to answer requests
+ * (the app, its Lua state, a store connection, the JWT verifier, the fan-out, the router)
+ * and the request handler the HTTP server calls. A second service thread would get its own
+ * ssot_service (own host, app, store). Uses router.h, rest.h, custom_routes.h,
+ * static_files.h. */
+#ifndef SSOT_RUNTIME_SERVICE_H
+#define SSOT_RUNTIME_SERVICE_H
+
+#include "runtime/auth_jwt.h"
+#include "runtime/fanout.h"
+#include "runtime/model.h"
+#include "runtime/router.h"
+#include "runtime/rules.h"
+#include "runtime/server_request.h"
+#include "runtime/static_files.h"
+#include "runtime/store.h"
+
+#include <lua.h>
+
+typedef struct ssot_service {
+    const ssot_app *app;
+    lua_State *L;           /* the host's state that holds the config's functions */
+    ssot_store *store;
+    ssot_auth *auth;
+    ssot_fanout *fanout;
+    ssot_router *router;
+    ssot_static_files *static_files; /* NULL unless serve.static is set */
+    ssot_pred_pool preds;   /* row filters of the current request */
+    ssot_buf scratch;       /* text of the current request (bodies of hooks, ...) */
+} ssot_service;
+
+typedef struct ssot_service_options {
+    const char *jwt_secret; /* the secret's value, or NULL when its variable is unset */
+    size_t jwt_secret_len;
+} ssot_service_options;
+
+/* Sets up a service for app over an open store (the service takes both: ssot_service_close
+ * closes the store but not the app). Returns 0, or -1 with a message in err. */
+int ssot_service_init(ssot_service *service, const ssot_app *app, ssot_store *store,
+                      const ssot_service_options *options, char *err, size_t err_size);
+void ssot_service_close(ssot_service *service);
+
+/* The server's handler (ssot_handler_fn): routes and answers one request. */
+void ssot_service_handle(void *service, ssot_request *req, ssot_response *resp);
+
+/* Logs an internal error with the request id and answers 500 internal naming that id. */
+void ssot_service_fail(ssot_response *resp, const ssot_request *req, const char *what, const char *detail);
+
+#endif
