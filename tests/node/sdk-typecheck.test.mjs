@@ -134,6 +134,16 @@ models = {
   });
 });
 
+describe("names the SDK keeps for itself", () => {
+  it("a model named like an export of sdk/index.ts is a config error naming it", () => {
+    const dir = tempDir("reserved");
+    writeFileSync(join(dir, "config.lua"), 'name = "r"\nmodels = { SsotClient = { fields = { { "id", "id" } } } }\n');
+    const result = spawnSync(SSOT_BIN, ["run", join(dir, "config.lua"), "-o", join(dir, "out")], { encoding: "utf8" });
+    assert.equal(result.status, 3, result.stderr);
+    assert.match(result.stderr, /config\.lua:2: models\.SsotClient: .*SDK export; rename the model/);
+  });
+});
+
 describe("targets", () => {
   function run(extra) {
     const dir = tempDir("targets");
