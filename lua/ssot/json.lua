@@ -116,6 +116,17 @@ function M.encode(value, options)
     return e
   end
 
+  -- Separator, key and colon as one string, made once per depth and key.
+  local function key_prefix(sep, first, k)
+    local prefixes = first and sep.first_keys or sep.next_keys
+    local prefix = prefixes[k]
+    if not prefix then
+      prefix = (first and sep.first or sep.next) .. string_json(k) .. sep.colon
+      prefixes[k] = prefix
+    end
+    return prefix
+  end
+
   local value_json
 
   -- The keys of t when it is an object (sorted), or nil when it is an array.
@@ -152,46 +163,22 @@ function M.encode(value, options)
     if not sep then sep = separators(indent, depth); by_depth[depth] = sep end
     local keys = object_keys(t)
     local level = #path + 1
-    if keys then
-      local len = #keys
-      if len == 0 then
-        n = n + 1; buf[n] = "{}"
-      else
-        n = n + 1; buf[n] = "{"
-        for i = 1, len do
-          local k = keys[i]
-          path[level] = k
-          -- Separator, key and colon as one string, made once per depth and key.
-          local prefixes = i == 1 and sep.first_keys or sep.next_keys
-          local prefix = prefixes[k]
-          if not prefix then
-            prefix = (i == 1 and sep.first or sep.next) .. string_json(k) .. sep.colon
-            prefixes[k] = prefix
-          end
-          n = n + 1; buf[n] = prefix
-          value_json(t[k], depth + 1)
-        end
-        path[level] = nil
-        buf[n + 1] = sep.close
-        buf[n + 2] = "}"
-        n = n + 2
-      end
+    local len = keys and #keys or #t
+    if len == 0 then
+      n = n + 1; buf[n] = keys and "{}" or "[]"
     else
-      local len = #t
-      if len == 0 then
-        n = n + 1; buf[n] = "[]"
-      else
-        n = n + 1; buf[n] = "["
-        for i = 1, len do
-          path[level] = i
-          n = n + 1; buf[n] = i == 1 and sep.first or sep.next
-          value_json(t[i], depth + 1)
-        end
-        path[level] = nil
-        buf[n + 1] = sep.close
-        buf[n + 2] = "]"
-        n = n + 2
+      n = n + 1; buf[n] = keys and "{" or "["
+      for i = 1, len do
+        local k = keys and keys[i] or i
+        path[level] = k
+        n = n + 1
+        if keys then buf[n] = key_prefix(sep, i == 1, k) else buf[n] = i == 1 and sep.first or sep.next end
+        value_json(t[k], depth + 1)
       end
+      path[level] = nil
+      buf[n + 1] = sep.close
+      buf[n + 2] = keys and "}" or "]"
+      n = n + 2
     end
     active[t] = nil
   end
