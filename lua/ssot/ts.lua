@@ -108,7 +108,7 @@ local function field_notes(field, model)
   end
   if field.auto == "create" then notes[#notes + 1] = "set by the server when the row is created" end
   if field.auto == "update" then notes[#notes + 1] = "set by the server on every change" end
-  if model.owner == field.name then notes[#notes + 1] = "owner: set from the caller's token on create" end
+  if model.owner == field.name then notes[#notes + 1] = "owner: set by the server from the caller's token on create" end
   if field.max then notes[#notes + 1] = "at most " .. field.max .. " characters" end
   if field.type == "datetime" then notes[#notes + 1] = "ISO 8601 UTC" end
   if field.references then
@@ -220,7 +220,6 @@ local function plan_model(model, types, values, files, keys, hooks)
     end
     local row, input, where = field_types(field, enum_type)
     local server_filled = field.server_filled == true
-    local is_owner = model.owner == field.name
     m.fields[#m.fields + 1] = {
       field = field,
       name = field.name,
@@ -229,10 +228,10 @@ local function plan_model(model, types, values, files, keys, hooks)
       input = input,
       where = where,
       doc = field_notes(field, model),
-      -- Create (and replace): server-filled fields are left out, except the owner, which a
-      -- caller may set (the token's user id wins when there is one).
-      in_create = not server_filled or is_owner,
-      create_optional = field.optional or field.default ~= nil or is_owner,
+      -- Create (and replace): server-filled fields (id, auto datetimes, the owner, which the
+      -- server takes from the token) are left out; the server rejects them.
+      in_create = not server_filled,
+      create_optional = field.optional or field.default ~= nil,
       in_update = not field.read_only,
     }
     if field.type ~= "json" then m.sortable[#m.sortable + 1] = m.fields[#m.fields] end

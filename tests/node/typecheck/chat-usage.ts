@@ -64,6 +64,8 @@ export async function sdkUsage(): Promise<void> {
   await client.messages.create({ roomId: 3 });
   // @ts-expect-error: the id is set by the server
   await client.messages.create({ roomId: 3, text: "x", id: 9 });
+  // @ts-expect-error: the owner is set by the server from the token
+  await client.messages.create({ roomId: 3, text: "x", authorId: 1 });
   // @ts-expect-error: createdAt is set by the server
   await client.messages.update(1, { createdAt: "2026-01-01T00:00:00.000Z" });
   // @ts-expect-error: not one of the enum's values

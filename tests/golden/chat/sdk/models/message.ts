@@ -19,7 +19,7 @@ export interface Message {
   id: number;
   /** references Room.id */
   roomId: number;
-  /** owner: set from the caller's token on create; references User.id */
+  /** owner: set by the server from the caller's token on create; references User.id */
   authorId: number;
   /** at most 2000 characters */
   text: string;
@@ -37,7 +37,6 @@ export interface Message {
 /** What create and replace take: server-filled fields left out, defaulted ones optional. */
 export interface MessageCreate {
   roomId: number;
-  authorId?: number;
   text: string;
   kind?: MessageKind;
   attachments?: rt.JsonValue | null;
