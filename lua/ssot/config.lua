@@ -7,6 +7,7 @@ local errors = require "ssot.errors"
 local locate = require "ssot.locate"
 local sandbox = require "ssot.sandbox"
 local validate = require "ssot.validate"
+local check = require "ssot.validate_check"
 
 local M = {}
 
@@ -56,8 +57,9 @@ local function format_problems(problems, source_text, source)
   local lines = locate.map(source_text)
   local entries = {}
   for i, problem in ipairs(problems) do
-    local line = problem.at and lines[locate.path(problem.at)] or locate.line(lines, problem.path)
-    local where = #problem.path > 0 and locate.path(problem.path) .. ": " or ""
+    local path = check.segments(problem.path)
+    local line = problem.at and lines[locate.path(check.segments(problem.at))] or locate.line(lines, path)
+    local where = #path > 0 and locate.path(path) .. ": " or ""
     local text = line and string.format("%s:%d: %s%s", source, line, where, problem.message)
       or string.format("%s: %s%s", source, where, problem.message)
     entries[#entries + 1] = { line = line or math.huge, order = i, text = text }

@@ -22,13 +22,26 @@ M.TARGETS = { "sql", "sdk", "react", "openapi", "asyncapi" }
 
 -- names(name) -> the casings of a model name (docs/ir.md, Model.names). The Pascal forms
 -- keep the name as written ("HTTPLog", "HTTPLogs"); the others are built from its words.
+local names_cache, names_cached = {}, 0
+
 function M.names(name)
+  local cached = names_cache[name]
+  if cached then
+    local copy = {}
+    for k, v in pairs(cached) do copy[k] = v end
+    return copy
+  end
   local plural = text.plural(name)
-  return {
+  local names = {
     pascal = name, camel = text.camel(name), kebab = text.kebab(name),
     snake = text.snake(name), plural_pascal = plural, plural_camel = text.camel(plural),
     plural_kebab = text.kebab(plural), plural_snake = text.snake(plural),
   }
+  if names_cached < 10000 then
+    names_cache[name], names_cached = names, names_cached + 1
+    return M.names(name)    -- a copy: callers may change theirs
+  end
+  return names
 end
 
 -- field(spec) -> IR field. spec: name, type, id_kind?, optional, default?, unique, max?,
@@ -83,11 +96,11 @@ local function model_indexes(table_name, belongs_to, field_indexes, config_index
   return list
 end
 
--- model(spec) -> IR model. spec: name, description?, path?, fields (IR fields, declared
+-- model(spec) -> IR model. spec: name, names? (from names()), description?, path?, fields (IR fields, declared
 -- order), owner?, belongs_to, has_many, field_indexes (names), indexes ({ fields, unique }),
 -- permissions (action -> rule), hooks, realtime?.
 function M.model(spec)
-  local names = M.names(spec.name)
+  local names = spec.names or M.names(spec.name)
   local model = {
     name = spec.name,
     names = names,
@@ -113,27 +126,42 @@ function M.model(spec)
   return model
 end
 
--- The REST-visible schema the hash covers: what a client's requests and responses depend on.
-local function hashed_schema(models)
-  local json = require "ssot.json"
-  local out = {}
-  for _, model in ipairs(models) do
+-- A JSON string; names and enum values rarely need escaping, so the encoder is the fallback.
+local function quote(s)
+  if s:find('[%c"\\\128-\255]') then return require("ssot.json").encode(s) end
+  return '"' .. s .. '"'
+end
+
+-- The canonical JSON (keys sorted, no spaces) of the REST-visible schema the hash covers:
+-- for each model its name, path and fields, for each field what a client's requests and
+-- responses depend on. Written directly rather than through ssot.json because it runs on
+-- every load; ir_spec checks it is byte-identical to json.encode of the same value.
+function M.schema_json(models)
+  local out, n = {}, 0
+  local format = string.format
+  for i, model in ipairs(models) do
     local fields = {}
-    for _, f in ipairs(model.fields) do
-      fields[#fields + 1] = {
-        name = f.name, type = f.type, id_kind = f.id_kind, optional = f.optional, max = f.max,
-        values = f.values and json.array(f.values), read_only = f.read_only,
-        server_filled = f.server_filled,
-      }
+    for j, f in ipairs(model.fields) do
+      local values = ""
+      if f.values then
+        local quoted = {}
+        for k, v in ipairs(f.values) do quoted[k] = quote(v) end
+        values = ',"values":[' .. table.concat(quoted, ",") .. "]"
+      end
+      fields[j] = format('{%s%s"name":%s,"optional":%s,"read_only":%s,"server_filled":%s,"type":"%s"%s}',
+        f.id_kind and format('"id_kind":"%s",', f.id_kind) or "", f.max and format('"max":%d,', f.max) or "",
+        quote(f.name), f.optional, f.read_only, f.server_filled, f.type, values)
     end
-    out[#out + 1] = { name = model.name, path = model.path, fields = json.array(fields) }
+    n = n + 1
+    out[n] = format('%s{"fields":[%s],"name":%s,"path":%s}', i > 1 and "," or "", table.concat(fields, ","),
+      quote(model.name), quote(model.path))
   end
-  return json.encode({ version = M.VERSION, models = json.array(out) })
+  return format('{"models":[%s],"version":%d}', table.concat(out, "", 1, n), M.VERSION)
 end
 
 -- hash(models) -> 16 hex digits of the SHA-256 of the canonical schema JSON.
 function M.hash(models)
-  return require("ssot.core").sha256(hashed_schema(models)):sub(1, 16)
+  return require("ssot.core").sha256(M.schema_json(models)):sub(1, 16)
 end
 
 -- build(parts) -> the IR. parts: the top-level values (docs/ir.md) with models as a list of

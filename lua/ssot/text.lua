@@ -9,27 +9,29 @@ local function check_string(fname, s)
   end
 end
 
-local function is_upper(c) return c ~= "" and c:match("^%u$") ~= nil end
-local function is_lower(c) return c ~= "" and c:match("^%l$") ~= nil end
-local function is_digit(c) return c ~= "" and c:match("^%d$") ~= nil end
+-- Byte classes: upper-case letter, lower-case letter, digit.
+local function is_upper(b) return b ~= nil and b >= 65 and b <= 90 end
+local function is_lower(b) return b ~= nil and b >= 97 and b <= 122 end
+local function is_digit(b) return b ~= nil and b >= 48 and b <= 57 end
 
 -- Splits one run of letters/digits at case changes: "userId" -> user|Id,
 -- "HTTPServer" -> HTTP|Server, "userIDs" -> user|IDs, "sha256Hash" -> sha256|Hash.
 -- Digits stay with the word before them.
 local function split_run(run, out)
-  local start = 1
-  local n = #run
+  local start, n = 1, #run
+  local byte = string.byte
   for i = 2, n do
-    local prev, c, nxt = run:sub(i - 1, i - 1), run:sub(i, i), run:sub(i + 1, i + 1)
+    local prev, c, nxt = byte(run, i - 1, i + 1)
     local boundary = false
-    if is_upper(c) and (is_lower(prev) or is_digit(prev)) then
-      boundary = true
-    elseif is_upper(c) and is_upper(prev) and is_lower(nxt) then
-      -- "HTTPServer": the last capital of an acronym starts the next word, except a
-      -- plural "s" closing the acronym ("IDs", "URLs").
-      local after = run:sub(i + 2, i + 2)
-      local plural_acronym = nxt == "s" and (after == "" or is_upper(after) or is_digit(after))
-      boundary = not plural_acronym
+    if is_upper(c) then
+      if is_lower(prev) or is_digit(prev) then
+        boundary = true
+      elseif is_upper(prev) and is_lower(nxt) then
+        -- "HTTPServer": the last capital of an acronym starts the next word, except a
+        -- plural "s" closing the acronym ("IDs", "URLs").
+        local after = byte(run, i + 2)
+        boundary = not (nxt == 115 and (after == nil or is_upper(after) or is_digit(after)))
+      end
     end
     if boundary then
       out[#out + 1] = run:sub(start, i - 1):lower()
@@ -39,39 +41,55 @@ local function split_run(run, out)
   if start <= n then out[#out + 1] = run:sub(start):lower() end
 end
 
+-- Identifiers are split again and again (every casing of every model name): the words of
+-- each string are kept (up to a bound). Callers get copies or only read them.
+local split_cache, cache_size = {}, 0
+
+local function split(s)
+  local words = split_cache[s]
+  if words then return words end
+  words = {}
+  for run in s:gmatch("[%w\128-\255]+") do split_run(run, words) end
+  if cache_size < 10000 then
+    split_cache[s] = words
+    cache_size = cache_size + 1
+  end
+  return words
+end
+
 -- words(s) -> list of lowercase words. Separators are anything but letters and digits
 -- (bytes >= 128 count as letters); case changes start a new word.
 function M.words(s)
   check_string("words", s)
-  local out = {}
-  for run in s:gmatch("[%w\128-\255]+") do split_run(run, out) end
-  return out
+  local words = split(s)
+  return table.move(words, 1, #words, 1, {})
 end
 
 local function capitalize(w) return (w:gsub("^%l", string.upper)) end
 
 function M.pascal(s)
   check_string("pascal", s)
-  local words = M.words(s)
-  for i, w in ipairs(words) do words[i] = capitalize(w) end
-  return table.concat(words)
+  local words, out = split(s), {}
+  for i = 1, #words do out[i] = capitalize(words[i]) end
+  return table.concat(out)
 end
 
 function M.camel(s)
   check_string("camel", s)
-  local words = M.words(s)
-  for i = 2, #words do words[i] = capitalize(words[i]) end
-  return table.concat(words)
+  local words = split(s)
+  local out = { words[1] }
+  for i = 2, #words do out[i] = capitalize(words[i]) end
+  return table.concat(out)
 end
 
 function M.kebab(s)
   check_string("kebab", s)
-  return table.concat(M.words(s), "-")
+  return table.concat(split(s), "-")
 end
 
 function M.snake(s)
   check_string("snake", s)
-  return table.concat(M.words(s), "_")
+  return table.concat(split(s), "_")
 end
 
 -- constant("chatRoom") -> "CHAT_ROOM"

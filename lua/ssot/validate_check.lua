@@ -17,11 +17,23 @@ function M.new()
   return setmetatable({ problems = {} }, Checker)
 end
 
--- sub(path, key, ...) -> a new path with the keys appended.
-function M.sub(path, ...)
-  local p = table.move(path, 1, #path, 1, {})
-  for _, key in ipairs { ... } do p[#p + 1] = key end
-  return p
+-- A config path is a list of keys ({ "models", "Message" }) or a node { up = path, key = k }
+-- made by sub(): validation makes a path for nearly every value it looks at, and a node
+-- costs one small table where a copied list would cost the whole path.
+
+-- sub(path, key[, key2]) -> the path of path[key] (or path[key][key2]).
+function M.sub(path, key, key2)
+  local node = { up = path, key = key }
+  if key2 ~= nil then node = { up = node, key = key2 } end
+  return node
+end
+
+-- segments(path) -> the path as a plain list of keys.
+function M.segments(path)
+  if path.up == nil and path.key == nil then return table.move(path, 1, #path, 1, {}) end
+  local list = M.segments(path.up)
+  list[#list + 1] = path.key
+  return list
 end
 
 -- show(value) -> a short description of a value for messages: 'text', 42, a table.
@@ -51,9 +63,18 @@ end
 
 function Checker:ok() return #self.problems == 0 end
 
-local function sorted_keys(t)
+-- sorted_keys(t) -> the keys of t in a stable order (numbers, then strings, then others);
+-- sorted_keys(list, true) sorts the list's values instead.
+local function sorted_keys(t, values)
   local keys = {}
-  for k in pairs(t) do keys[#keys + 1] = k end
+  if values then keys = t else
+    for k in pairs(t) do keys[#keys + 1] = k end
+  end
+  local all_strings = true
+  for i = 1, #keys do
+    if type(keys[i]) ~= "string" then all_strings = false break end
+  end
+  if all_strings then table.sort(keys) return keys end
   table.sort(keys, function(a, b)
     local ta, tb = type(a), type(b)
     if ta ~= tb then return ta < tb end
@@ -64,26 +85,34 @@ local function sorted_keys(t)
 end
 M.sorted_keys = sorted_keys
 
+local known_sets = setmetatable({}, { __mode = "k" })   -- known list -> set of its keys
+
 -- keys(t, path, known, what, hints?) -> true when every key of t is in known (a list).
 -- what names the table in messages ("a field", "serve"); hints maps a likely mistake to
 -- advice ({ required = "fields are required unless optional = true" }).
 function Checker:keys(t, path, known, what, hints)
-  local set, all_ok = {}, true
-  for _, k in ipairs(known) do set[k] = true end
-  for _, k in ipairs(sorted_keys(t)) do
-    if not set[k] then
-      all_ok = false
-      if type(k) ~= "string" then
-        self:error(M.sub(path, k), string.format("unexpected entry %s in %s: write its entries as key = value",
-          M.show(t[k]), what))
-      else
-        local hint = hints and hints[k]
-        self:error(M.sub(path, k), string.format("unknown key '%s' in %s%s", k, what,
-          hint and ": " .. hint or M.suggest(k, known, "known keys")))
-      end
+  local set = known_sets[known]
+  if not set then
+    set = {}
+    for _, k in ipairs(known) do set[k] = true end
+    known_sets[known] = set
+  end
+  local unknown = {}
+  for k in pairs(t) do
+    if not set[k] then unknown[#unknown + 1] = k end
+  end
+  if #unknown == 0 then return true end
+  for _, k in ipairs(sorted_keys(unknown, true)) do
+    if type(k) ~= "string" then
+      self:error(M.sub(path, k), string.format("unexpected entry %s in %s: write its entries as key = value",
+        M.show(t[k]), what))
+    else
+      local hint = hints and hints[k]
+      self:error(M.sub(path, k), string.format("unknown key '%s' in %s%s", k, what,
+        hint and ": " .. hint or M.suggest(k, known, "known keys")))
     end
   end
-  return all_ok
+  return false
 end
 
 local KIND_NAMES = {
@@ -135,14 +164,16 @@ end
 -- list(value, path) -> true when value is a table whose keys are exactly 1..n.
 function Checker:list(value, path)
   if not self:is(value, path, "table") then return false end
-  local n = #value
-  for _, k in ipairs(sorted_keys(value)) do
+  local n, bad = #value, nil
+  for k in pairs(value) do
     if math.type(k) ~= "integer" or k < 1 or k > n then
-      return self:error(M.sub(path, k), string.format(
-        "expected a list ({ a, b, ... }), but found the key %s", M.show(k)))
+      bad = bad or {}
+      bad[#bad + 1] = k
     end
   end
-  return true
+  if not bad then return true end
+  local k = sorted_keys(bad, true)[1]
+  return self:error(M.sub(path, k), string.format("expected a list ({ a, b, ... }), but found the key %s", M.show(k)))
 end
 
 -- string_list(value, path, item_check?) -> list of strings, or nil after recording

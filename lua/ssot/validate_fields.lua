@@ -40,12 +40,26 @@ local TYPE_ALIASES = {
   timestamp = "datetime", time = "datetime", object = "json", array = "json", serial = "id",
 }
 
+local IS_TYPE = {}
+for _, t in ipairs(ir.TYPES) do IS_TYPE[t] = true end
+
+local BELONGS_TO_OPTIONS = { "onDelete", "as" }
+
 local ON_DELETE = { "restrict", "cascade", "setNull" }
 local ON_DELETE_IR = { restrict = "restrict", cascade = "cascade", setNull = "set_null" }
 
+-- place(path, key, position, long) -> the path an error about a field's name or type shows
+-- (fields[2].type) and the path where that value is written (fields[2][2] in the shorthand).
+local function place(path, key, position, long)
+  local shown = sub(path, key)
+  return shown, long and shown or sub(path, position)
+end
+
+function M.name_place(spec) return place(spec.path, "name", 1, spec.long_name) end
+function M.type_place(spec) return place(spec.path, "type", 2, spec.long_type) end
+
 local function check_type(c, value, path, at)
   if not c:is(value, path, "string", at) then return nil end
-  for _, t in ipairs(ir.TYPES) do if t == value then return value end end
   local message
   if value == "uuid" then
     message = "unknown type 'uuid': a UUID primary key is { \"id\", \"id\", uuid = true }; "
@@ -133,6 +147,10 @@ local TYPE_ONLY = {
   { key = "uuid", id = true, advice = "uuid applies to the id field only" },
 }
 
+-- Options that any field may have, with the type of their value.
+local SIMPLE_OPTIONS = { { "optional", "boolean" }, { "unique", "boolean" }, { "index", "boolean" },
+  { "description", "string" } }
+
 -- read(c, entry, path) -> field spec (with .belongs_to_model, .as, .on_delete, .index,
 -- .path for the model validator to resolve) or nil when its name or type is unusable.
 function M.read(c, entry, path)
@@ -140,36 +158,49 @@ function M.read(c, entry, path)
     c:error(path, string.format("expected a field entry like { \"title\", \"string\" }, got %s", show(entry)))
     return nil
   end
-  local name, name_path, name_at = entry[1], sub(path, "name"), sub(path, 1)
-  local type_, type_path, type_at = entry[2], sub(path, "type"), sub(path, 2)
-  if entry.name ~= nil then
-    if name ~= nil then c:error(name_path, "the name is given twice (first value and name =); keep one") end
-    name, name_at = entry.name, name_path
+  local name, type_ = entry[1], entry[2]
+  local long_name, long_type = entry.name ~= nil, entry.type ~= nil
+  if long_name then
+    if name ~= nil then c:error(sub(path, "name"), "the name is given twice (first value and name =); keep one") end
+    name = entry.name
   end
-  if entry.type ~= nil then
-    if type_ ~= nil then c:error(type_path, "the type is given twice (second value and type =); keep one") end
-    type_, type_at = entry.type, type_path
+  if long_type then
+    if type_ ~= nil then c:error(sub(path, "type"), "the type is given twice (second value and type =); keep one") end
+    type_ = entry.type
   end
-  local options = {}
+  -- One pass over the entry: known options, unknown keys, extra positional values.
+  local options, unknown, extra = {}, nil, nil
   for k, v in pairs(entry) do
-    if not (k == 1 or k == 2) then options[k] = v end
-  end
-  for k, v in pairs(options) do
-    if math.type(k) == "integer" then
-      options[k] = nil
-      c:error(sub(path, k), string.format("unexpected value %s: a field is { \"name\", \"type\", option = value, ... }, "
-        .. "so options are written as key = value (e.g. optional = true)", show(v)))
+    if KNOWN[k] then options[k] = v
+    elseif math.type(k) ~= "integer" then
+      unknown = unknown or {}
+      unknown[k] = v
+    elseif k ~= 1 and k ~= 2 then
+      extra = extra or {}
+      extra[#extra + 1] = k
     end
   end
-  c:keys(options, path, M.KEYS, "a field", KEY_HINTS)
+  if extra then
+    table.sort(extra)
+    for _, k in ipairs(extra) do
+      c:error(sub(path, k), string.format("unexpected value %s: a field is { \"name\", \"type\", option = value, ... }, "
+        .. "so options are written as key = value (e.g. optional = true)", show(entry[k])))
+    end
+  end
+  if unknown then c:keys(unknown, path, M.KEYS, "a field", KEY_HINTS) end
 
   if name == nil then
     c:error(path, "the field has no name: write { \"name\", \"type\", ... }")
     return nil
   end
-  if not c:name(name, name_path, M.NAME_PATTERN, M.NAME_RULE, name_at) then return nil end
+  if not (type(name) == "string" and name:match(M.NAME_PATTERN)) then
+    local name_path, name_at = place(path, "name", 1, long_name)
+    c:name(name, name_path, M.NAME_PATTERN, M.NAME_RULE, name_at)
+    return nil
+  end
   local why = reserved.field_reason(name)
   if why then
+    local name_path, name_at = place(path, "name", 1, long_name)
     c:error(name_path, string.format("'%s' is %s, which the generated code cannot use as a field name; rename the field",
       name, why), name_at)
   end
@@ -178,14 +209,17 @@ function M.read(c, entry, path)
       name, name, table.concat(ir.TYPES, ", ")))
     return nil
   end
-  type_ = check_type(c, type_, type_path, type_at)
-  if not type_ then return nil end
+  if not IS_TYPE[type_] then
+    local type_path, type_at = place(path, "type", 2, long_type)
+    check_type(c, type_, type_path, type_at)
+    return nil
+  end
 
-  local spec = { name = name, type = type_, path = path, name_path = name_path, name_at = name_at,
-    type_path = type_path, type_at = type_at }
+  local spec = { name = name, type = type_, path = path, long_name = long_name, long_type = long_type }
 
   if type_ == "id" then
     if name ~= "id" then
+      local name_path, name_at = M.name_place(spec)
       c:error(name_path, string.format("the id field must be named 'id', not '%s': write { \"id\", \"id\" }", name), name_at)
     end
     for _, k in ipairs(check.sorted_keys(options)) do
@@ -194,11 +228,13 @@ function M.read(c, entry, path)
       end
     end
   elseif name == "id" then
+    local type_path, type_at = M.type_place(spec)
     c:error(type_path, string.format("the field 'id' is the primary key, so its type must be 'id', not '%s' "
       .. "(add uuid = true for UUIDs)", type_), type_at)
   end
 
-  for _, allowed in ipairs(TYPE_ONLY) do
+  for i = 1, #TYPE_ONLY do
+    local allowed = TYPE_ONLY[i]
     local key = allowed.key
     if options[key] ~= nil and not allowed[type_] then
       local extra = key == "max" and type_ == "text" and "; 'text' has no limit, use type 'string' for a limited length" or ""
@@ -207,10 +243,11 @@ function M.read(c, entry, path)
     end
   end
 
-  if c:optional(options.optional, sub(path, "optional"), "boolean") then spec.optional = options.optional == true end
-  if c:optional(options.unique, sub(path, "unique"), "boolean") then spec.unique = options.unique == true end
-  if c:optional(options.index, sub(path, "index"), "boolean") then spec.index = options.index == true end
-  if c:optional(options.description, sub(path, "description"), "string") then spec.description = options.description end
+  for i = 1, #SIMPLE_OPTIONS do
+    local key, kind = SIMPLE_OPTIONS[i][1], SIMPLE_OPTIONS[i][2]
+    if options[key] ~= nil and c:is(options[key], sub(path, key), kind) then spec[key] = options[key] end
+  end
+  spec.optional, spec.unique, spec.index = spec.optional == true, spec.unique == true, spec.index == true
   if spec.unique and type_ == "json" then
     c:error(sub(path, "unique"), "unique is not supported on json fields")
   end
@@ -243,10 +280,12 @@ function M.read(c, entry, path)
   if options.belongsTo ~= nil then
     if c:is(options.belongsTo, sub(path, "belongsTo"), "string") then spec.belongs_to_model = options.belongsTo end
   end
-  for _, key in ipairs { "onDelete", "as" } do
-    if options[key] ~= nil and options.belongsTo == nil then
-      c:error(sub(path, key), key .. " applies only to fields with belongsTo = \"Model\"")
-      options[key] = nil
+  if options.belongsTo == nil then
+    for _, key in ipairs(BELONGS_TO_OPTIONS) do
+      if options[key] ~= nil then
+        c:error(sub(path, key), key .. " applies only to fields with belongsTo = \"Model\"")
+        options[key] = nil
+      end
     end
   end
   spec.on_delete = "restrict"

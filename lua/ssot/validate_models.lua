@@ -142,8 +142,9 @@ local function read_model(c, name, raw, path, ctx)
         local lower = spec.name:lower()
         local first = by_lower[lower]
         if first then
-          c:error(spec.name_path, string.format("duplicate field '%s': fields[%d] is already '%s'%s", spec.name, first.index,
-            first.name, first.name ~= spec.name and " (SQL column names ignore case)" or ""), spec.name_at)
+          local name_path, name_at = fields.name_place(spec)
+          c:error(name_path, string.format("duplicate field '%s': fields[%d] is already '%s'%s", spec.name, first.index,
+            first.name, first.name ~= spec.name and " (SQL column names ignore case)" or ""), name_at)
         else
           spec.index_in_model = i
           by_lower[lower] = { index = i, name = spec.name }
@@ -221,23 +222,27 @@ local function resolve_belongs_to(c, model, models, names)
       elseif target.id_kind then
         local want = target.id_kind == "uuid" and "string" or "int"
         if f.type ~= want then
-          c:error(f.type_path, string.format("'%s' belongs to %s, whose id is %s, so its type must be '%s': "
+          local type_path, type_at = fields.type_place(f)
+          c:error(type_path, string.format("'%s' belongs to %s, whose id is %s, so its type must be '%s': "
             .. "{ \"%s\", \"%s\", belongsTo = \"%s\" }", f.name, target.name,
-            target.id_kind == "uuid" and "a uuid" or "an integer", want, f.name, want, target.name), f.type_at)
+            target.id_kind == "uuid" and "a uuid" or "an integer", want, f.name, want, target.name), type_at)
         else
           f.references = { model = target.name, field = "id", on_delete = f.on_delete }
         end
       end
       local rel = relation_name(f)
+      -- where a problem with the relation name is written: `as`, or else the field's name
+      local rel_path, rel_at
+      if f.as then rel_path = sub(f.path, "as") else rel_path, rel_at = fields.name_place(f) end
       if not rel then
-        c:error(f.name_path, string.format("cannot name the relation of '%s' to %s: the field name does not end in 'Id'; "
-          .. "rename it (e.g. '%sId') or add as = \"<relation name>\"", f.name, f.belongs_to_model, f.name), f.name_at)
+        c:error(rel_path, string.format("cannot name the relation of '%s' to %s: the field name does not end in 'Id'; "
+          .. "rename it (e.g. '%sId') or add as = \"<relation name>\"", f.name, f.belongs_to_model, f.name), rel_at)
       elseif model.field_by_name[rel] then
-        c:error(f.as and sub(f.path, "as") or f.name_path, string.format("the relation name '%s' of '%s' is also a field "
-          .. "of %s; add as = \"<another name>\"", rel, f.name, model.name), f.as and nil or f.name_at)
+        c:error(rel_path, string.format("the relation name '%s' of '%s' is also a field "
+          .. "of %s; add as = \"<another name>\"", rel, f.name, model.name), rel_at)
       elseif model.relation_names[rel] then
-        c:error(f.as and sub(f.path, "as") or f.name_path, string.format("the relation name '%s' is used twice in %s; "
-          .. "add as = \"<another name>\" to one of them", rel, model.name))
+        c:error(rel_path, string.format("the relation name '%s' is used twice in %s; "
+          .. "add as = \"<another name>\" to one of them", rel, model.name), rel_at)
       else
         model.relation_names[rel] = true
         model.belongs_to[#model.belongs_to + 1] = { name = rel, field = f.name, model = f.belongs_to_model }
@@ -362,7 +367,7 @@ function M.to_ir(spec)
   local ir_fields = {}
   for i, f in ipairs(spec.fields) do ir_fields[i] = ir.field(f) end
   return ir.model {
-    name = spec.name, description = spec.description, path = spec.path, fields = ir_fields,
+    name = spec.name, names = spec.names, description = spec.description, path = spec.path, fields = ir_fields,
     owner = spec.owner, belongs_to = spec.belongs_to, has_many = spec.has_many,
     field_indexes = spec.field_indexes, indexes = spec.indexes, permissions = spec.permissions,
     hooks = spec.hooks, realtime = spec.realtime,

@@ -315,6 +315,27 @@ models = {
       assert.are.equal(16, #ir.hash)
     end)
 
+    it("hashes the canonical JSON of the REST-visible schema", function()
+      local ir_module = require "ssot.ir"
+      local models = {}
+      for i, model in ipairs(ir.models) do
+        local fields = {}
+        for j, f in ipairs(model.fields) do
+          fields[j] = { name = f.name, type = f.type, id_kind = f.id_kind, optional = f.optional, max = f.max,
+            values = f.values and json.array(f.values), read_only = f.read_only, server_filled = f.server_filled }
+        end
+        models[i] = { name = model.name, path = model.path, fields = json.array(fields) }
+      end
+      local canonical = json.encode({ version = 1, models = json.array(models) })
+      assert.are.equal(canonical, ir_module.schema_json(ir.models))
+      assert.are.equal(require("ssot.core").sha256(canonical):sub(1, 16), ir.hash)
+      local odd = { { name = "Odd", path = "odd", fields = { { name = "e", type = "enum", optional = false,
+        read_only = false, server_filled = false, values = { 'say "hi"', "tab\t", "é" } } } } }
+      assert.are.equal(json.encode({ version = 1, models = json.array { { name = "Odd", path = "odd",
+        fields = json.array { { name = "e", type = "enum", optional = false, read_only = false, server_filled = false,
+        values = json.array { 'say "hi"', "tab\t", "é" } } } } } }), ir_module.schema_json(odd))
+    end)
+
     local base = [[
 models = {
   Todo = {
