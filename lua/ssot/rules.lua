@@ -54,7 +54,7 @@ local function parser(tokens)
   local function peek() return tokens[i] end
   local function fail(message, column) error({ message = message, column = column }, 0) end
 
-  local parse_or
+  local parse_or   -- defined below; primary needs it for parentheses
 
   local function parse_primary()
     local t = peek()
@@ -89,23 +89,19 @@ local function parser(tokens)
     return parse_primary()
   end
 
-  local function parse_and()
-    local left = parse_unary()
-    while peek().kind == "&&" do
-      i = i + 1
-      left = { op = "and", left = left, right = parse_unary() }
+  -- A left-associative level: operand { token operand }.
+  local function binary(token, op, operand)
+    return function()
+      local left = operand()
+      while peek().kind == token do
+        i = i + 1
+        left = { op = op, left = left, right = operand() }
+      end
+      return left
     end
-    return left
   end
 
-  function parse_or()
-    local left = parse_and()
-    while peek().kind == "||" do
-      i = i + 1
-      left = { op = "or", left = left, right = parse_and() }
-    end
-    return left
-  end
+  parse_or = binary("||", "or", binary("&&", "and", parse_unary))
 
   return function()
     local ast = parse_or()

@@ -30,37 +30,22 @@ local function check_name(c, value, ctx)
   return nil
 end
 
-local function check_dir_list(c, value, path, ctx)
-  local dirs = {}
+-- existing(c, value, path, ctx, kind, what) -> absolute paths of a string or list of
+-- strings naming files or directories (kind) that must exist; what names them in messages.
+local function existing(c, value, path, ctx, kind, what)
+  local found = {}
   local list = c:string_list(value, path)
-  for i, dir in ipairs(list or {}) do
-    local full = ctx.resolve(dir)
-    local kind = ctx.file_type(full)
-    if kind ~= "directory" and kind ~= "link" then
+  for i, name in ipairs(list or {}) do
+    local full = ctx.resolve(name)
+    local actual = ctx.file_type(full)
+    if actual ~= kind and actual ~= "link" then
       c:error(type(value) == "string" and path or sub(path, i),
-        string.format("the directory %s does not exist (looked for %s)", show(dir), full))
+        string.format("the %s %s does not exist (looked for %s)", what, show(name), full))
     else
-      dirs[#dirs + 1] = full
+      found[#found + 1] = full
     end
   end
-  return dirs
-end
-
-local function check_phases(c, value, ctx)
-  local files = {}
-  local path = { "phases" }
-  local list = c:string_list(value, path)
-  for i, file in ipairs(list or {}) do
-    local full = ctx.resolve(file)
-    local kind = ctx.file_type(full)
-    if kind ~= "file" and kind ~= "link" then
-      c:error(type(value) == "string" and path or sub(path, i),
-        string.format("the phase file %s does not exist (looked for %s)", show(file), full))
-    else
-      files[#files + 1] = full
-    end
-  end
-  return files
+  return found
 end
 
 local function check_targets(c, value)
@@ -231,8 +216,8 @@ function M.run(raw, ctx)
     if raw.output == "" then c:error({ "output" }, "output cannot be empty: write a directory, e.g. \"generated\"")
     else output = raw.output end
   end
-  local lib = raw.lib ~= nil and check_dir_list(c, raw.lib, { "lib" }, ctx) or {}
-  local phases = raw.phases ~= nil and check_phases(c, raw.phases, ctx) or {}
+  local lib = raw.lib ~= nil and existing(c, raw.lib, { "lib" }, ctx, "directory", "directory") or {}
+  local phases = raw.phases ~= nil and existing(c, raw.phases, { "phases" }, ctx, "file", "phase file") or {}
   local targets = check_targets(c, raw.targets)
   local auth = check_auth(c, raw.auth)
   local model_specs, by_name, model_names = models_check.check(c, raw.models, ctx)

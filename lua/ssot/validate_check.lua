@@ -209,6 +209,29 @@ function Checker:set_of(value, path, choices, what)
   return set
 end
 
+-- options(t, path, what, specs, out) -> out, with each valid value of t copied to its IR
+-- key. specs lists { config_key, ir_key, kind = "boolean" | "string" | "integer" | "one_of",
+-- min =, max = (integer), choices =, what = (one_of) }; t may be nil (out keeps its defaults).
+function Checker:options(t, path, what, specs, out)
+  if t == nil or not self:is(t, path, "table") then return out end
+  if not specs.keys then
+    specs.keys = {}
+    for i, spec in ipairs(specs) do specs.keys[i] = spec[1] end
+  end
+  self:keys(t, path, specs.keys, what)
+  for _, spec in ipairs(specs) do
+    local value = t[spec[1]]
+    if value ~= nil then
+      local value_path, ok = M.sub(path, spec[1]), nil
+      if spec.kind == "integer" then ok = self:integer(value, value_path, spec.min, spec.max)
+      elseif spec.kind == "one_of" then ok = self:one_of(value, value_path, spec.choices, spec.what)
+      else ok = self:is(value, value_path, spec.kind) end
+      if ok then out[spec[2]] = value end
+    end
+  end
+  return out
+end
+
 -- rule(value, path, opts?) -> IR rule | nil after recording the problem. opts.owner: the
 -- model's owner field (isOwner is an error without one); opts.no_row: the rule guards
 -- something without a row (channels), where isOwner can never hold.

@@ -14,6 +14,17 @@ local SUBSCRIBE = { "list", "item" }
 local BROADCAST = { "created", "updated", "deleted" }
 local BACKOFF = { "exponential", "linear", "fixed" }
 
+local RECONNECT = {
+  { "maxAttempts", "max_attempts", kind = "integer", min = 0 },
+  { "backoff", "backoff", kind = "one_of", choices = BACKOFF, what = "backoff" },
+  { "baseDelay", "base_delay", kind = "integer", min = 0 },
+}
+local BATCHING = {
+  { "enabled", "enabled", kind = "boolean" },
+  { "flushInterval", "flush_interval", kind = "integer", min = 1 },
+  { "maxBatchSize", "max_batch_size", kind = "integer", min = 1 },
+}
+
 local function defaults()
   return {
     enabled = false,
@@ -183,33 +194,8 @@ function M.check(c, raw, models, model_names)
     end
   end
 
-  local reconnect, reconnect_path = raw.reconnect, sub(path, "reconnect")
-  if reconnect ~= nil and c:is(reconnect, reconnect_path, "table") then
-    c:keys(reconnect, reconnect_path, { "backoff", "baseDelay", "maxAttempts" }, "reconnect")
-    if reconnect.maxAttempts ~= nil and c:integer(reconnect.maxAttempts, sub(reconnect_path, "maxAttempts"), 0) then
-      ws.reconnect.max_attempts = reconnect.maxAttempts
-    end
-    if reconnect.backoff ~= nil and c:one_of(reconnect.backoff, sub(reconnect_path, "backoff"), BACKOFF, "backoff") then
-      ws.reconnect.backoff = reconnect.backoff
-    end
-    if reconnect.baseDelay ~= nil and c:integer(reconnect.baseDelay, sub(reconnect_path, "baseDelay"), 0) then
-      ws.reconnect.base_delay = reconnect.baseDelay
-    end
-  end
-
-  local batching, batching_path = raw.batching, sub(path, "batching")
-  if batching ~= nil and c:is(batching, batching_path, "table") then
-    c:keys(batching, batching_path, { "enabled", "flushInterval", "maxBatchSize" }, "batching")
-    if batching.enabled ~= nil and c:is(batching.enabled, sub(batching_path, "enabled"), "boolean") then
-      ws.batching.enabled = batching.enabled
-    end
-    if batching.flushInterval ~= nil and c:integer(batching.flushInterval, sub(batching_path, "flushInterval"), 1) then
-      ws.batching.flush_interval = batching.flushInterval
-    end
-    if batching.maxBatchSize ~= nil and c:integer(batching.maxBatchSize, sub(batching_path, "maxBatchSize"), 1) then
-      ws.batching.max_batch_size = batching.maxBatchSize
-    end
-  end
+  c:options(raw.reconnect, sub(path, "reconnect"), "reconnect", RECONNECT, ws.reconnect)
+  c:options(raw.batching, sub(path, "batching"), "batching", BATCHING, ws.batching)
   return ws
 end
 
