@@ -196,6 +196,47 @@ _G.name = "via-g"
     end)
   end)
 
+  describe("through the ssot binary", function()
+    local bin = os.getenv("SSOT_BIN")
+
+    -- run(args) -> exit status, combined output
+    local function run(args)
+      local out = os.tmpname()
+      local ok, _, status = os.execute(string.format("NO_COLOR=1 '%s' %s >'%s' 2>&1", bin, args, out))
+      local f = assert(io.open(out))
+      local text = f:read("a")
+      f:close()
+      os.remove(out)
+      return ok and 0 or status, text
+    end
+
+    it("prints every problem and exits with the config status", function()
+      assert.is_string(bin, "SSOT_BIN must name the ssot binary (ctest sets it)")
+      local dir = support.scratch_dir()
+      support.write(dir .. "/config.lua", table.concat({
+        "models = {",
+        '  Item = { fields = { { "id", "id" }, { "title", "strng" } } },',
+        "}",
+        'serve = { port = "x" }',
+        "" }, "\n"))
+      local status, output = run("run '" .. dir .. "/config.lua'")
+      assert.are.equal(3, status)
+      assert.are.equal(table.concat({
+        "error: " .. dir .. "/config.lua:2: models.Item.fields[2].type: unknown type 'strng' (did you mean 'string'?)",
+        "error: " .. dir .. "/config.lua:4: serve.port: expected an integer, got 'x'",
+        "2 errors in " .. dir .. "/config.lua",
+        "" }, "\n"), output)
+    end)
+
+    it("reports an unknown config global from the binary too", function()
+      local dir = support.scratch_dir()
+      support.write(dir .. "/config.lua", "modles = {}\n")
+      local status, output = run("phases '" .. dir .. "/config.lua'")
+      assert.are.equal(3, status)
+      assert.are.equal("error: " .. dir .. "/config.lua:1: unknown config key 'modles' (did you mean 'models'?)\n", output)
+    end)
+  end)
+
   describe("locate", function()
     it("maps config paths to the lines their values are written on", function()
       local lines = locate.map([==[
