@@ -117,14 +117,20 @@ end
 
 local KIND_NAMES = {
   string = "a string", boolean = "a boolean (true or false)", table = "a table",
-  ["function"] = "a function", number = "a number", integer = "an integer",
+  ["function"] = "a function", number = "a number", integer = "an integer", text = "a string",
 }
 
 -- is(value, path, kind) -> true when value has the kind ("string", "boolean", "table",
--- "function", "number", "integer"); otherwise records "expected ..., got ...".
+-- "function", "number", "integer", or "text": a string of valid UTF-8); otherwise records
+-- "expected ..., got ...".
 function Checker:is(value, path, kind, at)
   local ok
   if kind == "integer" then ok = math.type(value) == "integer"
+  elseif kind == "text" then
+    ok = type(value) == "string"
+    if ok and not utf8.len(value) then
+      return self:error(path, "the text is not valid UTF-8; save the config as UTF-8", at)
+    end
   else ok = type(value) == kind end
   if ok then return true end
   return self:error(path, string.format("expected %s, got %s", KIND_NAMES[kind], M.show(value)), at)

@@ -91,7 +91,12 @@ local function check_default(c, spec, value, path)
   if t == "int" then
     if c:is(value, path, "integer") then return value end
   elseif t == "float" then
-    if c:is(value, path, "number") then return value + 0.0 end
+    if not c:is(value, path, "number") then return nil end
+    if value ~= value or value == math.huge or value == -math.huge then
+      c:error(path, string.format("the default %s is not a finite number", tostring(value)))
+      return nil
+    end
+    return value + 0.0
   elseif t == "bool" then
     if c:is(value, path, "boolean") then return value end
   elseif t == "string" or t == "text" then
@@ -149,7 +154,7 @@ local TYPE_ONLY = {
 
 -- Options that any field may have, with the type of their value.
 local SIMPLE_OPTIONS = { { "optional", "boolean" }, { "unique", "boolean" }, { "index", "boolean" },
-  { "description", "string" } }
+  { "description", "text" } }
 
 -- read(c, entry, path) -> field spec (with .belongs_to_model, .as, .on_delete, .index,
 -- .path for the model validator to resolve) or nil when its name or type is unusable.

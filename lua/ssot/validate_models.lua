@@ -174,7 +174,7 @@ local function read_model(c, name, raw, path, ctx)
     end
   end
   if raw.path ~= nil then model.path = check_path(c, raw.path, sub(path, "path")) end
-  if c:optional(raw.description, sub(path, "description"), "string") then model.description = raw.description end
+  if c:optional(raw.description, sub(path, "description"), "text") then model.description = raw.description end
 
   model.permissions = {}
   local permissions_path = sub(path, "permissions")

@@ -191,6 +191,8 @@ targets = { sdk = 1 }
         '      { "due", "datetime", default = "2026-02-30T00:00:00Z" },',
         '      { "meta", "json", default = { f = print } },',
         '      { "made", "datetime", auto = "create", default = "2026-01-01T00:00:00Z" },',
+        '      { "ratio", "float", default = 0/0 },',
+        '      { "note", "string", description = "caf\\233" },',
         "" }, "\n")))
       assert_has(messages, "config.lua:5: models.Item.fields[2].default: expected an integer, got 1.5")
       assert_has(messages, "config.lua:6: models.Item.fields[3].default: expected a boolean (true or false), got 'yes'")
@@ -204,7 +206,11 @@ targets = { sdk = 1 }
       assert_has(messages, "config.lua:11: models.Item.fields[8].default: the default cannot be written as JSON: "
         .. "cannot encode a function value at $.f")
       assert_has(messages, "config.lua:12: models.Item.fields[9].default: the server sets auto fields; remove default")
-      assert.are.equal(8, #messages)
+      assert_has(messages, "config.lua:13: models.Item.fields[10].default: the default " .. tostring(0/0)
+        .. " is not a finite number")
+      assert_has(messages, "config.lua:14: models.Item.fields[11].description: the text is not valid UTF-8; save the "
+        .. "config as UTF-8")
+      assert.are.equal(10, #messages)
     end)
 
     it("rejects options that need belongsTo, and setNull on a required field", function()
