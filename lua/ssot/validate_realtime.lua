@@ -3,7 +3,6 @@
 -- events and permissions, reconnect and batching. Produces the IR's websockets table and
 -- each model spec's realtime. Uses ssot.validate_check.
 local check = require "ssot.validate_check"
-local text = require "ssot.text"
 
 local sub, show = check.sub, check.show
 
