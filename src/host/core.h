@@ -19,6 +19,9 @@ int core_set_lib_dirs(lua_State *L);
 /* core_hash.c: content hashing */
 int core_sha256(lua_State *L);
 
+/* core_json.c: deterministic JSON encoding */
+int core_json_encode(lua_State *L);
+
 /* core_log.c: leveled, optionally coloured output */
 int core_log(lua_State *L);
 int core_log_level(lua_State *L);

@@ -13,6 +13,7 @@ static const luaL_Reg core_functions[] = {
     {"emitter", core_emitter},
     {"file_type", core_file_type},
     {"getcwd", core_getcwd},
+    {"json_encode", core_json_encode},
     {"lib_dirs", core_lib_dirs},
     {"list_dir", core_list_dir},
     {"log", core_log},

@@ -101,6 +101,60 @@ describe("ssot.json.encode", function()
   end)
 end)
 
+describe("ssot.json.encode in C and in Lua", function()
+  -- The C encoder (ssot.core.json_encode) is the fast path; the Lua one is the reference.
+  local function random_value(depth)
+    local kind = math.random(depth > 3 and 5 or 8)
+    if kind == 1 then return math.random(-1000000, 1000000)
+    elseif kind == 2 then return (math.random() - 0.5) * 10 ^ math.random(-20, 20)
+    elseif kind == 3 then
+      local chars = { "a", "Z", "é", "\n", '"', "\\", "\1", "\127", " ", "€", "x.y" }
+      local out = {}
+      for i = 1, math.random(0, 8) do out[i] = chars[math.random(#chars)] end
+      return table.concat(out)
+    elseif kind == 4 then return math.random(2) == 1
+    elseif kind == 5 then return json.null
+    elseif kind == 6 then
+      local t = {}
+      for i = 1, math.random(0, 5) do t[i] = random_value(depth + 1) end
+      return math.random(3) == 1 and json.array(t) or t
+    else
+      local t = {}
+      for _ = 1, math.random(0, 6) do t["k" .. math.random(20)] = random_value(depth + 1) end
+      return kind == 7 and t or json.object(t, { "k3", "k1" })
+    end
+  end
+
+  it("agree byte for byte on random values, compact and indented", function()
+    math.randomseed(42)
+    for _ = 1, 500 do
+      local v = random_value(0)
+      assert.are.equal(json.encode(v, { reference = true }), json.encode(v))
+      assert.are.equal(json.encode(v, { indent = 2, reference = true }), json.encode(v, { indent = 2 }))
+    end
+  end)
+
+  it("agree on errors, with the same path", function()
+    local bad = { { a = { 1, { ["x y"] = 0 / 0 } } }, { s = "\255" }, { 1, nil, 3 }, { 1, x = 2 }, { f = print } }
+    for _, v in ipairs(bad) do
+      local ok_lua, err_lua = pcall(json.encode, v, { reference = true })
+      local ok_c, err_c = pcall(json.encode, v)
+      assert.is_false(ok_lua)
+      assert.is_false(ok_c)
+      assert.are.equal(err_lua, err_c)
+    end
+  end)
+
+  it("refuses nesting deeper than 512 levels instead of overflowing the C stack", function()
+    local deep = {}
+    local t = deep
+    for _ = 1, 600 do t[1] = {}; t = t[1] end
+    local ok, err = pcall(json.encode, deep)
+    assert.is_false(ok)
+    assert.matches("nesting is too deep", err)
+  end)
+end)
+
 describe("ssot.json.decode", function()
   it("parses JSON and reports bad input", function()
     assert.are.same({ a = { 1, 2 } }, json.decode('{"a":[1,2]}'))

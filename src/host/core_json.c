@@ -1,0 +1,396 @@
+/* ssot.core deterministic JSON encoding: object keys sorted, integers without ".0", floats in
+ * the shortest form that reads back exactly, the json.array/json.object markers and
+ * cjson.null of lua/ssot/json.lua honoured. The same value always gives the same bytes; this is
+ * the fast path of json.encode (openapi.json, the IR hash). Errors name the path of the bad
+ * value: "json.encode: ... at $.a[2]". */
+#include "host/core.h"
+
+#include <lauxlib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEPTH 512
+#define ARRAY_MARKER "ssot.json.array"
+#define OBJECT_MARKER "ssot.json.object"
+
+/* The output buffer lives in a userdata so a Lua error while encoding frees it (__gc). */
+typedef struct json_out {
+    char *data;
+    size_t len, cap;
+} json_out;
+
+/* One step of the path to the value being encoded, for error messages. */
+typedef struct path_step {
+    const char *key; /* string key, or NULL for an array index */
+    size_t key_len;
+    lua_Integer index;
+} path_step;
+
+typedef struct encoder {
+    lua_State *L;
+    json_out *out;
+    int indent; /* spaces per level; -1 for compact output */
+    path_step path[MAX_DEPTH + 1];
+    int depth;
+} encoder;
+
+typedef struct sort_key {
+    const char *s;
+    size_t len;
+} sort_key;
+
+static int out_gc(lua_State *L) {
+    json_out *out = lua_touserdata(L, 1);
+    free(out->data);
+    out->data = NULL;
+    return 0;
+}
+
+static void out_reserve(encoder *e, size_t extra) {
+    json_out *out = e->out;
+    if (out->len + extra <= out->cap) return;
+    size_t cap = out->cap ? out->cap : 4096;
+    while (cap < out->len + extra) cap *= 2;
+    char *grown = realloc(out->data, cap);
+    if (!grown) luaL_error(e->L, "json.encode: out of memory");
+    out->data = grown;
+    out->cap = cap;
+}
+
+static void out_add(encoder *e, const char *s, size_t len) {
+    out_reserve(e, len);
+    memcpy(e->out->data + e->out->len, s, len);
+    e->out->len += len;
+}
+
+#define OUT_LITERAL(e, s) out_add((e), "" s, sizeof(s) - 1)
+
+/* Raises "json.encode: <message> at $<path>". Does not return. */
+static int fail(encoder *e, const char *message) {
+    lua_State *L = e->L;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, "json.encode: ");
+    luaL_addstring(&b, message);
+    luaL_addstring(&b, " at $");
+    for (int i = 1; i <= e->depth; i++) {
+        const path_step *step = &e->path[i];
+        char number[32];
+        if (!step->key) {
+            snprintf(number, sizeof number, "[%lld]", (long long)step->index);
+            luaL_addstring(&b, number);
+            continue;
+        }
+        /* Lua's %a / %w in the C locale: ASCII letters and digits. */
+        int identifier = step->key_len > 0 && !(step->key[0] >= '0' && step->key[0] <= '9');
+        for (size_t k = 0; identifier && k < step->key_len; k++) {
+            char c = step->key[k];
+            identifier = c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        }
+        if (identifier) {
+            luaL_addchar(&b, '.');
+            luaL_addlstring(&b, step->key, step->key_len);
+        } else {
+            /* As string.format("%q", key) would quote it. */
+            lua_getglobal(L, "string");
+            lua_getfield(L, -1, "format");
+            lua_pushliteral(L, "[%q]");
+            lua_pushlstring(L, step->key, step->key_len);
+            lua_call(L, 2, 1);
+            lua_remove(L, -2);
+            luaL_addvalue(&b);
+        }
+    }
+    luaL_pushresult(&b);
+    return lua_error(L);
+}
+
+static void encode_string(encoder *e, const char *s, size_t len) {
+    /* Validate UTF-8 the way utf8.len does (strict: no surrogates, nothing above U+10FFFF). */
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        unsigned long cp = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+        int ok = n > 0 && i + n <= len;
+        for (size_t k = 1; ok && k < n; k++) {
+            unsigned char cc = (unsigned char)s[i + k];
+            ok = (cc & 0xc0) == 0x80;
+            cp = (cp << 6) | (cc & 0x3f);
+        }
+        static const unsigned long min_for_length[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (ok && (cp < min_for_length[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))) ok = 0;
+        if (!ok) {
+            char message[96];
+            snprintf(message, sizeof message, "string is not valid UTF-8 (byte %zu of %zu)", i + 1, len);
+            fail(e, message);
+        }
+        i += n;
+    }
+    out_reserve(e, len + 2);
+    e->out->data[e->out->len++] = '"';
+    size_t run = 0;
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 32 && c != '"' && c != '\\' && c != 127) continue;
+        out_add(e, s + run, i - run);
+        run = i + 1;
+        char escape[8];
+        const char *text = escape;
+        switch (c) {
+        case '"': text = "\\\""; break;
+        case '\\': text = "\\\\"; break;
+        case '\b': text = "\\b"; break;
+        case '\f': text = "\\f"; break;
+        case '\n': text = "\\n"; break;
+        case '\r': text = "\\r"; break;
+        case '\t': text = "\\t"; break;
+        default: snprintf(escape, sizeof escape, "\\u%04x", c); break;
+        }
+        out_add(e, text, strlen(text));
+    }
+    out_add(e, s + run, len - run);
+    out_add(e, "\"", 1);
+}
+
+static void encode_number(encoder *e, int idx) {
+    char text[64];
+    if (lua_isinteger(e->L, idx)) {
+        snprintf(text, sizeof text, "%lld", (long long)lua_tointeger(e->L, idx));
+    } else {
+        double x = lua_tonumber(e->L, idx);
+        if (isnan(x)) fail(e, "number NaN has no JSON form");
+        if (isinf(x)) fail(e, x > 0 ? "number inf has no JSON form" : "number -inf has no JSON form");
+        if (x == floor(x) && x >= -9007199254740992.0 && x <= 9007199254740992.0) {
+            snprintf(text, sizeof text, "%lld", (long long)x);
+        } else {
+            int precision = 14;
+            for (; precision <= 17; precision++) {
+                snprintf(text, sizeof text, "%.*g", precision, x);
+                if (strtod(text, NULL) == x) break;
+            }
+        }
+    }
+    out_add(e, text, strlen(text));
+}
+
+static void newline(encoder *e, int depth) {
+    if (e->indent < 0) return;
+    size_t n = (size_t)e->indent * (size_t)depth;
+    out_reserve(e, n + 1);
+    e->out->data[e->out->len++] = '\n';
+    memset(e->out->data + e->out->len, ' ', n);
+    e->out->len += n;
+}
+
+static int compare_keys(const void *a, const void *b) {
+    const sort_key *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->s, y->s, n);
+    if (c) return c;
+    return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static void encode_value(encoder *e, int idx, int depth);
+
+/* Collects the object keys of the table at idx in output order into a new userdata array
+ * (pushed: stack +1). Returns the count, or -1 when the table is an array. */
+static lua_Integer object_keys(encoder *e, int idx, sort_key **keys_out) {
+    lua_State *L = e->L;
+    int marked_array = 0, marked_object = 0, has_first = 0;
+    if (lua_getmetatable(L, idx)) {
+        if (lua_getfield(L, -1, "__name") == LUA_TSTRING) {
+            marked_array = strcmp(lua_tostring(L, -1), ARRAY_MARKER) == 0;
+            marked_object = strcmp(lua_tostring(L, -1), OBJECT_MARKER) == 0;
+        }
+        lua_pop(L, 1);
+        if (marked_object) has_first = lua_getfield(L, -1, "json_keys") == LUA_TTABLE;
+        if (marked_object) lua_pop(L, 1);
+        lua_pop(L, 1);
+    }
+    if (marked_array) return -1;
+
+    lua_Integer count = 0, nkeys = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        count++;
+        if (lua_type(L, -2) == LUA_TSTRING) nkeys++;
+        else if (marked_object) {
+            char message[160];
+            snprintf(message, sizeof message, "object has a %s key (%s); JSON keys are strings",
+                     luaL_typename(L, -2), luaL_tolstring(L, -2, NULL));
+            fail(e, message);
+        }
+        lua_pop(L, 1);
+    }
+    if (!marked_object && count > 0 && nkeys < count) {
+        if (nkeys > 0) fail(e, "table mixes string keys and other keys");
+        if ((lua_Integer)lua_rawlen(L, idx) == count) return -1;
+        fail(e, "table is a sparse array (has holes or non-integer keys); JSON arrays are 1..n");
+    }
+    if (!marked_object && count == 0) {
+        /* An unmarked empty table: like the Lua encoder, an object. */
+    }
+    sort_key *keys = lua_newuserdatauv(L, sizeof *keys * (size_t)(nkeys ? nkeys : 1), 0);
+    lua_Integer n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        keys[n].s = lua_tolstring(L, -1, &keys[n].len); /* alive: it is a key of the table */
+        n++;
+    }
+    qsort(keys, (size_t)n, sizeof *keys, compare_keys);
+
+    if (has_first) {
+        /* The marker's json_keys (those present) come first, in their order; then the rest. */
+        lua_getmetatable(L, idx);
+        lua_getfield(L, -1, "json_keys");
+        lua_Integer nfirst = (lua_Integer)lua_rawlen(L, -1);
+        sort_key *ordered = lua_newuserdatauv(L, sizeof *ordered * (size_t)(n ? n : 1), 0);
+        char *taken = lua_newuserdatauv(L, (size_t)(n ? n : 1), 0);
+        memset(taken, 0, (size_t)(n ? n : 1));
+        lua_Integer m = 0;
+        for (lua_Integer i = 1; i <= nfirst; i++) {
+            lua_rawgeti(L, -3, i);
+            size_t len;
+            const char *k = lua_tolstring(L, -1, &len);
+            lua_pop(L, 1);
+            if (!k) continue;
+            sort_key probe = {k, len};
+            sort_key *found = bsearch(&probe, keys, (size_t)n, sizeof *keys, compare_keys);
+            if (found && !taken[found - keys]) {
+                taken[found - keys] = 1;
+                ordered[m++] = *found;
+            }
+        }
+        for (lua_Integer i = 0; i < n; i++)
+            if (!taken[i]) ordered[m++] = keys[i];
+        memcpy(keys, ordered, sizeof *keys * (size_t)n);
+        lua_pop(L, 4); /* metatable, json_keys, ordered, taken */
+    }
+    *keys_out = keys;
+    return n;
+}
+
+static void encode_table(encoder *e, int idx, int depth) {
+    lua_State *L = e->L;
+    if (depth >= MAX_DEPTH) fail(e, "nesting is too deep (more than 512 levels)");
+    /* Cycle check: the registry-side "active" set is the table at index 2 of the call. */
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, 2) != LUA_TNIL) fail(e, "table contains itself");
+    lua_pop(L, 1);
+    lua_pushvalue(L, idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, 2);
+    luaL_checkstack(L, 8, "json.encode: nesting too deep");
+
+    sort_key *keys = NULL;
+    lua_Integer nkeys = object_keys(e, idx, &keys); /* pushes the key array when an object */
+    path_step *step = &e->path[depth + 1];
+    if (nkeys < 0) {
+        lua_Integer len = (lua_Integer)lua_rawlen(L, idx);
+        if (len == 0) {
+            OUT_LITERAL(e, "[]");
+        } else {
+            OUT_LITERAL(e, "[");
+            e->depth = depth + 1;
+            for (lua_Integer i = 1; i <= len; i++) {
+                step->key = NULL;
+                step->index = i;
+                if (i > 1) OUT_LITERAL(e, ",");
+                newline(e, depth + 1);
+                lua_rawgeti(L, idx, i);
+                encode_value(e, lua_gettop(L), depth + 1);
+                lua_pop(L, 1);
+            }
+            e->depth = depth;
+            newline(e, depth);
+            OUT_LITERAL(e, "]");
+        }
+    } else {
+        if (nkeys == 0) {
+            OUT_LITERAL(e, "{}");
+        } else {
+            OUT_LITERAL(e, "{");
+            e->depth = depth + 1;
+            for (lua_Integer i = 0; i < nkeys; i++) {
+                step->key = keys[i].s;
+                step->key_len = keys[i].len;
+                if (i > 0) OUT_LITERAL(e, ",");
+                newline(e, depth + 1);
+                encode_string(e, keys[i].s, keys[i].len);
+                if (e->indent >= 0) OUT_LITERAL(e, ": ");
+                else OUT_LITERAL(e, ":");
+                lua_pushlstring(L, keys[i].s, keys[i].len);
+                lua_rawget(L, idx);
+                encode_value(e, lua_gettop(L), depth + 1);
+                lua_pop(L, 1);
+            }
+            e->depth = depth;
+            newline(e, depth);
+            OUT_LITERAL(e, "}");
+        }
+        lua_pop(L, 1); /* the key array */
+    }
+    lua_pushvalue(L, idx);
+    lua_pushnil(L);
+    lua_rawset(L, 2);
+}
+
+static void encode_value(encoder *e, int idx, int depth) {
+    lua_State *L = e->L;
+    switch (lua_type(L, idx)) {
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        encode_string(e, s, len);
+        break;
+    }
+    case LUA_TNUMBER: encode_number(e, idx); break;
+    case LUA_TBOOLEAN:
+        if (lua_toboolean(L, idx)) OUT_LITERAL(e, "true");
+        else OUT_LITERAL(e, "false");
+        break;
+    case LUA_TNIL: OUT_LITERAL(e, "null"); break;
+    case LUA_TTABLE: encode_table(e, idx, depth); break;
+    case LUA_TLIGHTUSERDATA:
+        if (lua_touserdata(L, idx) == NULL) { /* cjson.null */
+            OUT_LITERAL(e, "null");
+            break;
+        }
+        /* fall through */
+    default: {
+        char message[64];
+        snprintf(message, sizeof message, "cannot encode a %s value", luaL_typename(L, idx));
+        fail(e, message);
+    }
+    }
+}
+
+/* json_encode(value [, indent]) -> JSON text with sorted keys; compact when indent is nil.
+ * Stack: 1 value, 2 indent -> replaced by the "active tables" set while encoding. */
+int core_json_encode(lua_State *L) {
+    luaL_checkany(L, 1);
+    lua_Integer indent = luaL_optinteger(L, 2, -1);
+    luaL_argcheck(L, indent >= -1 && indent <= 64, 2, "indent must be between 0 and 64");
+    lua_settop(L, 1);
+    lua_newtable(L); /* index 2: tables being encoded, for cycle detection */
+    json_out *out = lua_newuserdatauv(L, sizeof *out, 0); /* index 3 */
+    memset(out, 0, sizeof *out);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, out_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+
+    /* The encoder (with its path stack) is a userdata too: no malloc to leak on errors. */
+    encoder *e = lua_newuserdatauv(L, sizeof *e, 0); /* index 4 */
+    e->L = L;
+    e->out = out;
+    e->indent = (int)indent;
+    e->depth = 0;
+    encode_value(e, 1, 0);
+    lua_pushlstring(L, out->data ? out->data : "", out->len);
+    return 1;
+}
