@@ -164,6 +164,7 @@ static ssot_store_status apply_pragmas(sqlite_store *s, int busy_timeout_ms, sso
         "PRAGMA synchronous = NORMAL",   /* WAL + NORMAL: durable across crashes of the process */
         "PRAGMA foreign_keys = ON",      /* belongsTo references are enforced */
         "PRAGMA temp_store = MEMORY",
+        "PRAGMA cache_size = -32768",    /* 32 MiB of page cache per connection (default 2 MiB) */
     };
     for (size_t i = 0; i < sizeof pragmas / sizeof pragmas[0]; i++) {
         char *msg = NULL;

@@ -4,26 +4,23 @@
  * Uses SQLite, jansson (store_sqlite.h). */
 #include "store_sqlite.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void sq_ident(ssot_buf *b, const char *name) {
-    ssot_buf_putc(b, '"');
-    for (const char *p = name; *p; p++) {
-        if (*p == '"') ssot_buf_putc(b, '"');
+/* s between quote characters, quotes inside doubled (SQL's one escaping rule). */
+static void quoted(ssot_buf *b, const char *s, char quote) {
+    ssot_buf_putc(b, quote);
+    for (const char *p = s; *p; p++) {
+        if (*p == quote) ssot_buf_putc(b, quote);
         ssot_buf_putc(b, *p);
     }
-    ssot_buf_putc(b, '"');
+    ssot_buf_putc(b, quote);
 }
 
-static void sql_string(ssot_buf *b, const char *s) {
-    ssot_buf_putc(b, '\'');
-    for (const char *p = s; *p; p++) {
-        if (*p == '\'') ssot_buf_putc(b, '\'');
-        ssot_buf_putc(b, *p);
-    }
-    ssot_buf_putc(b, '\'');
-}
+void sq_ident(ssot_buf *b, const char *name) { quoted(b, name, '"'); }
+
+static void sql_string(ssot_buf *b, const char *s) { quoted(b, s, '\''); }
 
 /* The SQL expression of a field's value in the row JSON. */
 static void value_expr(ssot_buf *b, const ssot_field *f) {
@@ -55,13 +52,9 @@ static void row_expr(ssot_buf *b, const ssot_model *m) {
         if (i < PAIRS_PER_CALL) {
             sql_string(b, f->name);
         } else {
-            ssot_buf_puts(b, "'$.");
-            ssot_buf_puts(b, "\"");
-            for (const char *p = f->name; *p; p++) { /* names are identifiers; quotes doubled anyway */
-                if (*p == '\'') ssot_buf_putc(b, '\'');
-                ssot_buf_putc(b, *p);
-            }
-            ssot_buf_puts(b, "\"'");
+            char path[300]; /* json_insert's path of the key: $."name" */
+            snprintf(path, sizeof path, "$.\"%s\"", f->name);
+            sql_string(b, path);
         }
         ssot_buf_puts(b, ", ");
         value_expr(b, f);

@@ -61,14 +61,8 @@ static void test_parse(void) {
     CHECK_CONTAINS(message, "invalid JSON");
     CHECK(!ssot_body_parse("{\"a\":1} trailing", 16, message, sizeof message));
     /* deep nesting is an error, not a crash */
-    size_t depth = 100000;
-    char *deep = malloc(2 * depth + 16);
-    strcpy(deep, "{\"meta\":");
-    size_t n = strlen(deep);
-    for (size_t i = 0; i < depth; i++) deep[n++] = '[';
-    for (size_t i = 0; i < depth; i++) deep[n++] = ']';
-    deep[n++] = '}';
-    CHECK(!ssot_body_parse(deep, n, message, sizeof message));
+    char *deep = deeply_nested("{\"meta\":", 100000, "}");
+    CHECK(!ssot_body_parse(deep, strlen(deep), message, sizeof message));
     CHECK_CONTAINS(message, "invalid JSON");
     free(deep);
 }
@@ -216,7 +210,5 @@ int main(void) {
     test_datetimes();
     ssot_app_free(app);
     ssot_host_free(host);
-    remove_test_dir();
-    if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
-    return failures ? 1 : 0;
+    return finish_tests();
 }

@@ -95,13 +95,7 @@ static void test_rejected(void) {
     EXPECT("where|where.title.contains: must be a string", "where", "{\"title\":{\"contains\":5}}");
 
     /* deep nesting: an error, never a crash */
-    size_t depth = 50000;
-    char *deep = malloc(2 * depth + 32);
-    strcpy(deep, "{\"qty\":{\"eq\":");
-    size_t n = strlen(deep);
-    for (size_t i = 0; i < depth; i++) deep[n++] = '[';
-    for (size_t i = 0; i < depth; i++) deep[n++] = ']';
-    strcpy(deep + n, "}}");
+    char *deep = deeply_nested("{\"qty\":{\"eq\":", 50000, "}}");
     EXPECT("where|where: invalid JSON", "where", deep);
     free(deep);
 
@@ -184,7 +178,5 @@ int main(void) {
     ssot_query_free(&q);
     ssot_app_free(app);
     ssot_host_free(host);
-    remove_test_dir();
-    if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
-    return failures ? 1 : 0;
+    return finish_tests();
 }

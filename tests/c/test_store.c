@@ -220,6 +220,21 @@ static void test_uuid(ssot_store *store, const ssot_app *app) {
     ssot_buf_free(&out);
 }
 
+static void test_wide(ssot_store *store, const ssot_app *app) {
+    const ssot_model *wide = ssot_app_model(app, "Wide");
+    ssot_buf out = SSOT_BUF_INIT;
+    ssot_change change;
+    CHECK_STATUS(create(store, wide, "{\"f1\":1,\"f63\":63,\"f64\":64,\"f70\":70}", &out, &change), SSOT_STORE_OK);
+    const char *head = "{\"id\":1,\"f1\":1,\"f2\":null,", *tail = ",\"f70\":70}";
+    CHECK(strncmp(out.data, head, strlen(head)) == 0);
+    CHECK_CONTAINS(out.data, ",\"f62\":null,\"f63\":63,\"f64\":64,\"f65\":null,");
+    CHECK(out.len > strlen(tail) && strcmp(out.data + out.len - strlen(tail), tail) == 0);
+    json_t *row = parse(out.data);
+    CHECK(json_object_size(row) == 71);
+    json_decref(row);
+    ssot_buf_free(&out);
+}
+
 static void test_restart(const ssot_app *app) {
     ssot_store *store;
     CHECK_STATUS(open_store(app, &store, &err), SSOT_STORE_OK);
@@ -248,12 +263,11 @@ int main(void) {
     if (store) {
         test_crud(store, app);
         test_uuid(store, app);
+        test_wide(store, app);
         ssot_store_close(store);
         test_restart(app);
     }
     ssot_app_free(app);
     ssot_host_free(host);
-    remove_test_dir();
-    if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
-    return failures ? 1 : 0;
+    return finish_tests();
 }

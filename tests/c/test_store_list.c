@@ -262,7 +262,5 @@ int main(void) {
     }
     ssot_app_free(app);
     ssot_host_free(host);
-    remove_test_dir();
-    if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
-    return failures ? 1 : 0;
+    return finish_tests();
 }

@@ -297,7 +297,5 @@ int main(void) {
     test_refused();
     test_by_hand();
     test_adopt();
-    remove_test_dir();
-    if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
-    return failures ? 1 : 0;
+    return finish_tests();
 }

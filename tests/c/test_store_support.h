@@ -45,10 +45,14 @@ static int failures;
         }                                                                                          \
     } while (0)
 
-/* A config with every field type, an owner, a foreign key and a uuid model. */
+/* A config with every field type, an owner, a foreign key, a uuid model and a model with
+ * more fields than one SQLite function call takes arguments for. */
 static const char *const test_store_config =
     "name = 'storetest'\n"
+    "local wide = { { 'id', 'id' } }\n"
+    "for i = 1, 70 do wide[#wide + 1] = { 'f' .. i, 'int', optional = true } end\n"
     "models = {\n"
+    "  Wide = { fields = wide },\n"
     "  User = {\n"
     "    fields = {\n"
     "      { 'id', 'id' },\n"
@@ -137,6 +141,23 @@ static inline json_t *parse(const char *text) {
         exit(1);
     }
     return j;
+}
+
+/* prefix, depth '[', depth ']', suffix: JSON nested absurdly deep (malloc'd). */
+static inline char *deeply_nested(const char *prefix, size_t depth, const char *suffix) {
+    ssot_buf b = SSOT_BUF_INIT;
+    ssot_buf_puts(&b, prefix);
+    for (size_t i = 0; i < depth; i++) ssot_buf_putc(&b, '[');
+    for (size_t i = 0; i < depth; i++) ssot_buf_putc(&b, ']');
+    ssot_buf_puts(&b, suffix);
+    return ssot_buf_detach(&b, NULL);
+}
+
+/* The end of every test's main: reports and gives the exit status. */
+static inline int finish_tests(void) {
+    remove_test_dir();
+    if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
+    return failures ? 1 : 0;
 }
 
 #endif
