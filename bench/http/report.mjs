@@ -9,14 +9,14 @@ import { PEERS, ROOT, tryRun } from './shell.mjs';
 import { SERVERS } from './servers.mjs';
 import { problems } from './wrk.mjs';
 
-// versions(prepared) -> the versions of Node, wrk, each peer's packages and ssot's tree.
-export function versions(prepared) {
+// versions(outcomes) -> the versions of Node, wrk, each peer's packages and ssot's tree.
+export function versions(outcomes) {
   const v = {};
   v.node = process.version;
   // `wrk -v` prints its version and exits with 1.
   v.wrk = (spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout || 'wrk unknown').split('\n')[0].replace(/ +Copyright.*/, '');
   for (const name of ['uws', 'express']) {
-    if (!prepared[name] || prepared[name].skip) continue;
+    if (!outcomes[name] || outcomes[name].skip) continue;
     const dir = path.join(PEERS, name);
     const lock = JSON.parse(fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8'));
     const pkg = (p) => lock.packages[`node_modules/${p}`]?.version ?? 'missing';
@@ -49,8 +49,9 @@ export function report(o, results, notes, v, command) {
     `load average ${o.loadBefore.map((l) => l.toFixed(2)).join(' ')} when it started (other work on the machine skews the figures).`);
   lines.push(`Command: \`${command}\``);
   lines.push('');
-  lines.push(`Each server: fresh database, ${o.rows} rows seeded over HTTP in ${o.rooms} rooms; wrk ${o.threads} thread(s), ${o.duration} s per measurement after ${o.warmup} s of warm-up; ` +
-    (o.pin ? `server pinned to CPU ${o.serverCpu}, wrk to CPU ${o.clientCpu}.` : 'no CPU pinning.'));
+  lines.push(`Each server: fresh database, ${o.rows} rows seeded over HTTP in ${o.rooms} rooms; wrk ${o.threads} thread(s), ${o.duration} s per measurement after ${o.warmup} s of warm-up, ` +
+    `servers measured in turn for each operation and connection count${o.rounds > 1 ? `, median of ${o.rounds} rounds` : ''}; ` +
+    (o.pin ? `servers pinned to CPU ${o.serverCpu}, wrk to CPU ${o.clientCpu}.` : 'no CPU pinning.'));
   lines.push('');
   const header = ['operation', 'connections', ...servers.map((s) => SERVERS[s].label)];
   const peersPresent = servers.filter((s) => s !== 'ssot');

@@ -1,7 +1,8 @@
 // The HTTP benchmark: `ssot serve` against the Express and uWebSockets.js peers (bench/peers),
-// in one run. Each server gets a fresh database, is seeded over HTTP, passes the contract
-// check (check.mjs), then wrk measures get by id, list (take 20) and create: requests/s and
-// p99 latency. Prints a markdown table (docs/benchmarks.md "HTTP" explains it).
+// in one run. Each server gets a fresh database, is seeded over HTTP and passes the contract
+// check (check.mjs); then wrk measures get by id, list (take 20) and create on each server in
+// turn, interleaved: requests/s and p99 latency. Prints a markdown table (docs/benchmarks.md
+// "HTTP" explains it).
 // Uses servers.mjs (life cycle), wrk.mjs (measuring), report.mjs (the table).
 // Usage: node bench/http/run.mjs --help
 import { spawnSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { checkServer } from './check.mjs';
 import { SERVERS, inspectDatabase, preparePeer, prepareSsot, seed, start, stop } from './servers.mjs';
-import { measure } from './wrk.mjs';
+import { measureAll } from './wrk.mjs';
 import { report, versions } from './report.mjs';
 
 const USAGE = `usage: node bench/http/run.mjs [options]
@@ -18,6 +19,7 @@ const USAGE = `usage: node bench/http/run.mjs [options]
   --ops LIST           operations, of get,list,create (default: all; create runs last)
   --connections LIST   wrk connection counts, e.g. 10,100 (default: 50)
   --duration SECONDS   length of each measurement (default: 10)
+  --rounds N           measure everything N times, report the medians (default: 1)
   --warmup SECONDS     unmeasured wrk run before each measurement (default: 2)
   --rows N             rows seeded before measuring (default: 2000)
   --rooms N            distinct roomId values the rows and requests use (default: 20)
@@ -54,7 +56,7 @@ function parsePositive(flag, value) {
 
 function parseArgs(argv) {
   const o = {
-    servers: ['ssot', 'uws', 'express'], ops: OPERATIONS, connections: [50], duration: 10, warmup: 2,
+    servers: ['ssot', 'uws', 'express'], ops: OPERATIONS, connections: [50], duration: 10, rounds: 1, warmup: 2,
     rows: 2000, rooms: 20, threads: 1, ssot: '', serverCpu: 0, clientCpu: 1, pin: true,
     checkOnly: false, out: '',
   };
@@ -73,6 +75,7 @@ function parseArgs(argv) {
       }
       case '--connections': o.connections = parseList(flag, value()).map((c) => parsePositive(flag, c)); break;
       case '--duration': o.duration = parsePositive(flag, value()); break;
+      case '--rounds': o.rounds = parsePositive(flag, value()); break;
       case '--warmup': o.warmup = Number(value()); break;
       case '--rows': o.rows = parsePositive(flag, value()); break;
       case '--rooms': o.rooms = parsePositive(flag, value()); break;
@@ -92,41 +95,31 @@ function parseArgs(argv) {
   return o;
 }
 
-// benchServer(name, o, prepared, results) -> { skip?, failed?, schema?, notes? }: one server
-// from start to stop in its own temporary directory; measurements are pushed to results.
-async function benchServer(name, o, prepared, results) {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), `ssot-bench-${name}-`));
-  const outcome = { notes: [] };
+// setUp(name, o, prepared, work) -> { server?, skip?, failed?, schema?, notes }: the server
+// started on a fresh database in work, seeded, contract-checked and inspected.
+async function setUp(name, o, prepared, work) {
+  const server = await start(name, o, prepared, work);
+  if (server.skip) return { skip: server.skip, notes: [] };
+  const outcome = { server, notes: [] };
   try {
-    const server = await start(name, o, prepared, work);
-    if (server.skip) return { skip: server.skip };
-    try {
-      console.error(`bench/http: ${name}: seeding ${o.rows} rows`);
-      await seed(server.base, o.rows, o.rooms);
-      const check = await checkServer(server.base);
-      console.error(`bench/http: ${name}: contract check ${check.passed} passed, ${check.failed.length} failed`);
-      for (const f of check.failed) console.error(`  FAIL ${f.name}: ${f.message}`);
-      const db = inspectDatabase(server.db);
-      outcome.schema = db.schema;
-      if (db.journal !== 'wal') outcome.notes.push(`journal_mode is '${db.journal}', not 'wal'`);
-      if (check.failed.length) {
-        outcome.failed = true;
-        outcome.notes.push(`not measured — the contract check failed (${check.failed.map((f) => f.name).join('; ')})`);
-      } else if (!o.checkOnly) {
-        measure(o, name, server, results);
-      }
-    } catch (err) {
+    console.error(`bench/http: ${name}: seeding ${o.rows} rows`);
+    await seed(server.base, o.rows, o.rooms);
+    const check = await checkServer(server.base);
+    console.error(`bench/http: ${name}: contract check ${check.passed} passed, ${check.failed.length} failed`);
+    for (const f of check.failed) console.error(`  FAIL ${f.name}: ${f.message}`);
+    const db = inspectDatabase(server.db);
+    outcome.schema = db.schema;
+    if (db.journal !== 'wal') outcome.notes.push(`journal_mode is '${db.journal}', not 'wal'`);
+    if (check.failed.length) {
       outcome.failed = true;
-      outcome.notes.push(`not measured — ${err.message.split('\n')[0]}`);
-      console.error(`bench/http: ${name}: ${err.message}`);
-    } finally {
-      const how = await stop(server);
-      if (how !== 'stopped cleanly') outcome.notes.push(how);
+      outcome.notes.push(`not measured — the contract check failed (${check.failed.map((f) => f.name).join('; ')})`);
     }
-    return outcome;
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+  } catch (err) {
+    outcome.failed = true;
+    outcome.notes.push(`not measured — ${err.message.split('\n')[0]}`);
+    console.error(`bench/http: ${name}: ${err.message}`);
   }
+  return outcome;
 }
 
 async function main() {
@@ -139,46 +132,60 @@ async function main() {
     if (o.serverCpu >= cpus || o.clientCpu >= cpus) fail(`--server-cpu/--client-cpu: this machine has CPUs 0..${cpus - 1}`);
   }
 
-  const prepared = {};
-  const notes = [];
+  const outcomes = {};
   for (const name of o.servers) {
     try {
-      prepared[name] = name === 'ssot' ? prepareSsot(o) : preparePeer(name);
+      const prepared = name === 'ssot' ? prepareSsot(o) : preparePeer(name);
+      outcomes[name] = prepared.skip ? { skip: prepared.skip, notes: [] } : { prepared, notes: [] };
     } catch (err) {
-      prepared[name] = { skip: err.message };
+      outcomes[name] = { skip: err.message, notes: [] };
     }
   }
 
-  const results = [];
-  const schemas = {};
-  let failures = 0;
+  // Every server runs at once (the idle ones cost nothing), so each operation is measured on
+  // all of them within seconds of each other, under the same background load.
+  let results = [];
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ssot-bench-'));
+  try {
+    for (const name of o.servers) {
+      if (!outcomes[name].skip) outcomes[name] = await setUp(name, o, outcomes[name].prepared, work);
+    }
+    const ready = o.servers.filter((name) => outcomes[name].server && !outcomes[name].failed);
+    if (!o.checkOnly) results = measureAll(o, ready.map((name) => [name, outcomes[name].server.base]));
+  } finally {
+    for (const name of o.servers) {
+      if (!outcomes[name].server) continue;
+      const how = await stop(outcomes[name].server);
+      if (how !== 'stopped cleanly') outcomes[name].notes.push(how);
+    }
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+
+  const notes = [];
   for (const name of o.servers) {
-    const outcome = prepared[name].skip ? { skip: prepared[name].skip } : await benchServer(name, o, prepared[name], results);
-    const label = SERVERS[name].label;
-    if (outcome.skip) {
-      notes.push(`${label}: skipped — ${outcome.skip}`);
-      console.error(`bench/http: ${name}: skipped — ${outcome.skip}`);
+    const { label } = SERVERS[name];
+    if (outcomes[name].skip) {
+      notes.push(`${label}: skipped — ${outcomes[name].skip}`);
+      console.error(`bench/http: ${name}: skipped — ${outcomes[name].skip}`);
     }
-    if (outcome.failed) failures++;
-    if (outcome.schema) schemas[name] = outcome.schema;
-    for (const n of outcome.notes || []) notes.push(`${label}: ${n}`);
+    for (const n of outcomes[name].notes) notes.push(`${label}: ${n}`);
   }
-
-  const distinct = new Set(Object.values(schemas));
-  if (distinct.size > 1) {
+  const schemas = o.servers.filter((name) => outcomes[name].schema).map((name) => [name, outcomes[name].schema]);
+  if (new Set(schemas.map(([, ddl]) => ddl)).size > 1) {
     notes.push('the servers create different tables (messages, its index, _ssot_streams, _ssot_changes): ' +
-      Object.entries(schemas).map(([s, ddl]) => `${s}: \`${ddl}\``).join('; '));
+      schemas.map(([name, ddl]) => `${name}: \`${ddl}\``).join('; '));
   }
+  const failed = o.servers.some((name) => outcomes[name].failed);
 
   if (o.checkOnly) {
     for (const n of notes) console.log(`- ${n}`);
-    console.log(failures ? 'contract check: FAILED' : 'contract check: every server that ran passed');
-    process.exit(failures ? 1 : 0);
+    console.log(failed ? 'contract check: FAILED' : 'contract check: every server that ran passed');
+    process.exit(failed ? 1 : 0);
   }
-  const text = report(o, results, notes, versions(prepared), command);
+  const text = report(o, results, notes, versions(outcomes), command);
   console.log(text);
   if (o.out) fs.writeFileSync(o.out, text);
-  process.exit(failures ? 1 : 0);
+  process.exit(failed ? 1 : 0);
 }
 
 main().catch((err) => {

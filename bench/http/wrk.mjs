@@ -43,16 +43,48 @@ function wrk(o, base, op, connections, seconds) {
   return run(cmd, args);
 }
 
-// measure(o, name, server, results): every operation (in o.ops order: create last, so get
-// and list see only the seeded rows) at every connection count, each after a warm-up run.
-export function measure(o, name, server, results) {
+// median(values) -> the middle value (the mean of the two middle ones for an even count).
+function median(values) {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+// measureAll(o, servers) -> one result per server, operation and connection count: the
+// medians of o.rounds measurements, errors summed. servers: [[name, baseUrl], ...]. Order:
+// operation (create last, so get and list see only the seeded rows), round, connection
+// count, server — so a server's figure is taken within seconds of the others'.
+export function measureAll(o, servers) {
+  const runs = [];
   for (const op of o.ops) {
-    for (const c of o.connections) {
-      if (o.warmup > 0) wrk(o, server.base, op, c, o.warmup);
-      const r = parseWrk(wrk(o, server.base, op, c, o.duration));
-      results.push({ server: name, op, connections: c, ...r });
-      const wrong = problems(r);
-      console.error(`bench/http: ${name} ${op} c=${c}: ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms${wrong ? `, ${wrong}` : ''}`);
+    for (let round = 1; round <= o.rounds; round++) {
+      for (const c of o.connections) {
+        for (const [name, base] of servers) {
+          if (o.warmup > 0) wrk(o, base, op, c, o.warmup);
+          const r = parseWrk(wrk(o, base, op, c, o.duration));
+          runs.push({ server: name, op, connections: c, ...r });
+          const wrong = problems(r);
+          console.error(`bench/http: ${op} c=${c} round ${round}: ${name} ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms${wrong ? `, ${wrong}` : ''}`);
+        }
+      }
     }
   }
+  const results = [];
+  for (const op of o.ops) {
+    for (const c of o.connections) {
+      for (const [name] of servers) {
+        const mine = runs.filter((r) => r.server === name && r.op === op && r.connections === c);
+        const socketErrors = {};
+        for (const r of mine) {
+          for (const [kind, n] of Object.entries(r.socketErrors)) socketErrors[kind] = (socketErrors[kind] || 0) + n;
+        }
+        results.push({
+          server: name, op, connections: c,
+          rps: median(mine.map((r) => r.rps)), p99Ms: median(mine.map((r) => r.p99Ms)),
+          requests: mine.reduce((a, r) => a + r.requests, 0), non2xx: mine.reduce((a, r) => a + r.non2xx, 0), socketErrors,
+        });
+      }
+    }
+  }
+  return results;
 }
