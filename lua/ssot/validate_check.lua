@@ -97,11 +97,14 @@ function Checker:keys(t, path, known, what, hints)
     for _, k in ipairs(known) do set[k] = true end
     known_sets[known] = set
   end
-  local unknown = {}
+  local unknown
   for k in pairs(t) do
-    if not set[k] then unknown[#unknown + 1] = k end
+    if not set[k] then
+      unknown = unknown or {}
+      unknown[#unknown + 1] = k
+    end
   end
-  if #unknown == 0 then return true end
+  if not unknown then return true end
   for _, k in ipairs(sorted_keys(unknown, true)) do
     if type(k) ~= "string" then
       self:error(M.sub(path, k), string.format("unexpected entry %s in %s: write its entries as key = value",

@@ -152,6 +152,17 @@ local TYPE_ONLY = {
   { key = "uuid", id = true, advice = "uuid applies to the id field only" },
 }
 
+-- without(options, entry, key) -> options without key; the first time, a copy of the
+-- entry (the config's own table is never changed).
+local function without(options, entry, key)
+  if options == entry then
+    options = {}
+    for k, v in pairs(entry) do options[k] = v end
+  end
+  options[key] = nil
+  return options
+end
+
 -- Options that any field may have, with the type of their value.
 local SIMPLE_OPTIONS = { { "optional", "boolean" }, { "unique", "boolean" }, { "index", "boolean" },
   { "description", "text" } }
@@ -173,16 +184,18 @@ function M.read(c, entry, path)
     if type_ ~= nil then c:error(sub(path, "type"), "the type is given twice (second value and type =); keep one") end
     type_ = entry.type
   end
-  -- One pass over the entry: known options, unknown keys, extra positional values.
-  local options, unknown, extra = {}, nil, nil
+  -- One pass over the entry for unknown keys and extra positional values. The options are
+  -- read from the entry itself; an option found unusable is dropped from a copy.
+  local options, unknown, extra = entry, nil, nil
   for k, v in pairs(entry) do
-    if KNOWN[k] then options[k] = v
-    elseif math.type(k) ~= "integer" then
-      unknown = unknown or {}
-      unknown[k] = v
-    elseif k ~= 1 and k ~= 2 then
-      extra = extra or {}
-      extra[#extra + 1] = k
+    if not KNOWN[k] then
+      if math.type(k) ~= "integer" then
+        unknown = unknown or {}
+        unknown[k] = v
+      elseif k ~= 1 and k ~= 2 then
+        extra = extra or {}
+        extra[#extra + 1] = k
+      end
     end
   end
   if extra then
@@ -244,7 +257,7 @@ function M.read(c, entry, path)
     if options[key] ~= nil and not allowed[type_] then
       local extra = key == "max" and type_ == "text" and "; 'text' has no limit, use type 'string' for a limited length" or ""
       c:error(sub(path, key), string.format("%s, and '%s' is %s%s", allowed.advice, name, type_, extra))
-      options[key] = nil
+      options = without(options, entry, key)
     end
   end
 
@@ -289,7 +302,7 @@ function M.read(c, entry, path)
     for _, key in ipairs(BELONGS_TO_OPTIONS) do
       if options[key] ~= nil then
         c:error(sub(path, key), key .. " applies only to fields with belongsTo = \"Model\"")
-        options[key] = nil
+        options = without(options, entry, key)
       end
     end
   end
