@@ -17,6 +17,8 @@
 static volatile sig_atomic_t stop_signals; /* how many stop requests arrived */
 static struct lws_context *volatile running_context;
 
+int ssot_server_stop_requested(void) { return stop_signals > 0; }
+
 void ssot_server_request_stop(void) {
     stop_signals++;
     struct lws_context *context = running_context;
@@ -160,5 +162,6 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
     restore_signals(&old_int, &old_term, &old_pipe);
     ssot_access_log_flush();
     ssot_buf_free(&server.out);
+    ssot_server_free_spares(&server);
     return 0;
 }

@@ -8,6 +8,7 @@
 #include "runtime/server_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static ssot_server *server_of(struct lws *wsi) {
@@ -15,6 +16,37 @@ static ssot_server *server_of(struct lws *wsi) {
 }
 
 /* --- the session list (for draining) ---------------------------------------------------- */
+
+#define MAX_SPARE_SCRATCH 64
+
+static char *take_scratch(ssot_server *server) {
+    scratch_block *block = server->spare_scratch;
+    if (!block) return malloc(SSOT_SESSION_SCRATCH);
+    server->spare_scratch = block->next;
+    server->nspare_scratch--;
+    return (char *)block;
+}
+
+static void give_back_scratch(ssot_server *server, char *scratch) {
+    if (!scratch) return;
+    if (server->nspare_scratch >= MAX_SPARE_SCRATCH) {
+        free(scratch);
+        return;
+    }
+    scratch_block *block = (scratch_block *)(void *)scratch;
+    block->next = server->spare_scratch;
+    server->spare_scratch = block;
+    server->nspare_scratch++;
+}
+
+void ssot_server_free_spares(ssot_server *server) {
+    while (server->spare_scratch) {
+        scratch_block *next = server->spare_scratch->next;
+        free(server->spare_scratch);
+        server->spare_scratch = next;
+    }
+    server->nspare_scratch = 0;
+}
 
 static void session_link(ssot_server *server, http_session *s, struct lws *wsi) {
     if (s->linked) return;
@@ -35,6 +67,8 @@ static void session_unlink(ssot_server *server, http_session *s) {
     server->nsessions--;
     s->linked = 0;
     ssot_buf_free(&s->body);
+    give_back_scratch(server, s->scratch);
+    s->scratch = NULL;
 }
 
 int ssot_server_session_idle(http_session *session) { return session->state == SESSION_IDLE; }
@@ -43,7 +77,7 @@ int ssot_server_session_idle(http_session *session) { return session->state == S
 
 /* Copies n bytes into the session's scratch space, NUL-terminated; NULL when full. */
 static char *scratch_copy(http_session *s, const char *data, size_t n) {
-    if (s->scratch_used + n + 1 > sizeof s->scratch) return NULL;
+    if (s->scratch_used + n + 1 > SSOT_SESSION_SCRATCH) return NULL;
     char *copy = s->scratch + s->scratch_used;
     memcpy(copy, data, n);
     copy[n] = '\0';
@@ -56,7 +90,7 @@ static int copy_header(http_session *s, struct lws *wsi, enum lws_token_indexes 
     int n = lws_hdr_total_length(wsi, h);
     *out = NULL;
     if (n <= 0) return 0;
-    size_t room = sizeof s->scratch - s->scratch_used;
+    size_t room = SSOT_SESSION_SCRATCH - s->scratch_used;
     if ((size_t)n + 1 > room) return -1;
     char *dest = s->scratch + s->scratch_used;
     if (lws_hdr_copy(wsi, dest, (int)room, h) < 0) return -1;
@@ -70,14 +104,15 @@ static int copy_query(http_session *s, struct lws *wsi, char *problem, size_t pr
     for (int i = 0;; i++) {
         int n = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i);
         if (n <= 0) {
-            if (lws_hdr_copy_fragment(wsi, s->scratch, 1, WSI_TOKEN_HTTP_URI_ARGS, i) < 0) return 0;
+            char probe[1];
+            if (lws_hdr_copy_fragment(wsi, probe, sizeof probe, WSI_TOKEN_HTTP_URI_ARGS, i) < 0) return 0;
             continue; /* an empty fragment ("a=1&&b=2") */
         }
         if (s->req.nparams == SSOT_MAX_QUERY_PARAMS) {
             snprintf(problem, problem_size, "too many query parameters (at most %d)", SSOT_MAX_QUERY_PARAMS);
             return -1;
         }
-        size_t room = sizeof s->scratch - s->scratch_used;
+        size_t room = SSOT_SESSION_SCRATCH - s->scratch_used;
         if ((size_t)n + 1 > room) {
             snprintf(problem, problem_size, "the query string is too long");
             return -1;
@@ -176,7 +211,7 @@ static int respond_file(ssot_server *server, http_session *s, struct lws *wsi, s
 /* Writes resp: the status line and headers go into the headroom right before the body, and
  * everything leaves with one write. Returns what the callback returns (nonzero closes). */
 static int respond(ssot_server *server, http_session *s, struct lws *wsi, ssot_response *resp) {
-    if (server->stopping) resp->close = 1;
+    if (server->stopping || ssot_server_stop_requested()) resp->close = 1;
     if (resp->body->failed) {
         resp->body->failed = 0;
         ssot_http_error(resp, &s->req, 500, "internal", "the server ran out of memory");
@@ -228,6 +263,8 @@ static int answer_early(ssot_server *server, http_session *s, struct lws *wsi, i
 static int on_headers(ssot_server *server, http_session *s, struct lws *wsi, const char *path, size_t path_len) {
     clock_gettime(CLOCK_MONOTONIC, &s->start);
     session_link(server, s, wsi);
+    if (!s->scratch) s->scratch = take_scratch(server);
+    if (!s->scratch) return -1; /* out of memory: drop the connection */
     set_request_id(server, s, wsi);
     s->req.method = method_of(wsi);
     s->req.path = scratch_copy(s, path ? path : "/", path ? path_len : 1);

@@ -22,7 +22,8 @@ typedef enum session_state {
 } session_state;
 
 /* libwebsockets' per-session user space: allocated zeroed when a transaction starts and
- * freed when it ends (so one per request on a keep-alive connection). */
+ * freed when it ends (so one per request on a keep-alive connection): kept small, the
+ * scratch space comes from the server's spares. */
 typedef struct http_session {
     struct http_session *prev, *next; /* the server's list of live sessions */
     int linked;
@@ -34,8 +35,13 @@ typedef struct http_session {
     struct timespec start;
     ssot_request req;
     size_t scratch_used;
-    char scratch[SSOT_SESSION_SCRATCH];
+    char *scratch; /* SSOT_SESSION_SCRATCH bytes from the server's spares, while linked */
 } http_session;
+
+/* A spare scratch block (kept so requests do not allocate). */
+typedef struct scratch_block {
+    struct scratch_block *next;
+} scratch_block;
 
 typedef struct ssot_server {
     ssot_server_options options;
@@ -43,6 +49,8 @@ typedef struct ssot_server {
     http_session *sessions; /* live sessions, for draining at shutdown */
     size_t nsessions;
     ssot_buf out;           /* the response being written, reused for every request */
+    scratch_block *spare_scratch; /* free scratch blocks of ended sessions */
+    size_t nspare_scratch;
     ssot_response resp;
     int stopping;           /* draining: no new connections, close after each response */
     uint32_t id_prefix;     /* request ids: random per process, then a counter */
@@ -55,5 +63,11 @@ int ssot_server_http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 /* The session is between requests with nothing left to send: safe to close when draining. */
 int ssot_server_session_idle(http_session *session);
+
+/* Whether SIGINT/SIGTERM arrived (perhaps while a handler was running). */
+int ssot_server_stop_requested(void);
+
+/* Frees the spare scratch blocks (at shutdown). */
+void ssot_server_free_spares(ssot_server *server);
 
 #endif

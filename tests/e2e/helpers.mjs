@@ -1,0 +1,169 @@
+// Shared by the end-to-end suites of `ssot serve`: starts the real binary on a free port with
+// a fresh database, talks raw HTTP to it, mints and forges tokens, and stops it with a signal,
+// checking it exited cleanly (exit 0, nothing from AddressSanitizer/UBSan on stderr — the
+// sanitizer build runs these same suites). Uses only node: modules.
+// SSOT_E2E_BIN (or SSOT_BIN) picks the binary, e.g. an ASan build: SSOT_E2E_BIN=build-asan/ssot.
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const SOURCE_DIR = resolve(process.env.SSOT_SOURCE_DIR ?? join(dirname(fileURLToPath(import.meta.url)), "..", ".."));
+export const SSOT_BIN = process.env.SSOT_E2E_BIN ?? process.env.SSOT_BIN ?? join(SOURCE_DIR, "build", "ssot");
+export const SECRET = "e2e-secret-0123456789abcdef0123456789abcdef";
+
+/** A path under the source tree. */
+export const source = (path) => resolve(SOURCE_DIR, path);
+
+/** A fresh temporary directory, removed when the process exits. */
+export function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), `ssot-e2e-${prefix}-`));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const SANITIZER_REPORT = /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:/;
+
+/**
+ * Starts `ssot serve config --port 0 --host 127.0.0.1 --db db ...args` and resolves once it
+ * prints the URL it listens on: { url, proc, stdout(), stderr(), stop(signal) }.
+ * stop() resolves to { code, signal, stdout, stderr } after checking a clean exit.
+ */
+export function startServe(config, { db, args = [], env = {}, secret = SECRET } = {}) {
+  const argv = ["serve", config, "--port", "0", "--host", "127.0.0.1", ...(db ? ["--db", db] : []), ...args];
+  const childEnv = { ...process.env, SSOT_JWT_SECRET: secret, EVERYTHING_JWT_SECRET: secret, NO_COLOR: "1", ...env };
+  const proc = spawn(SSOT_BIN, argv, { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  proc.stdout.setEncoding("utf8");
+  proc.stderr.setEncoding("utf8");
+  const exited = new Promise((ok) => proc.on("exit", (code, signal) => ok({ code, signal })));
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`ssot serve did not start in 20 s:\n${stdout}${stderr}`)), 20000);
+    proc.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      const match = /listening on (http:\/\/[^\s]+)/.exec(stdout);
+      if (match && timer) {
+        clearTimeout(timer);
+        ok({
+          url: match[1],
+          proc,
+          stdout: () => stdout,
+          stderr: () => stderr,
+          exited,
+          /** Sends signal (none: waits for an exit already under way) and checks the exit. */
+          async stop(signal = "SIGTERM") {
+            if (signal && proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+            const { code, signal: died } = await exited;
+            assert.doesNotMatch(stderr, SANITIZER_REPORT, `sanitizer report from ssot serve:\n${stderr}`);
+            assert.equal(code, 0, `ssot serve exited with ${code ?? died}:\n${stderr}`);
+            return { code, signal: died, stdout, stderr };
+          },
+        });
+      }
+    });
+    proc.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      fail(Object.assign(new Error(`ssot serve exited (${code ?? signal}) before listening:\n${stdout}${stderr}`), {
+        code, stdout, stderr,
+      }));
+    });
+  });
+}
+
+/** Runs `ssot serve ...` expecting it to refuse to start: { code, stdout, stderr }. */
+export function serveFails(config, { db, args = [] } = {}) {
+  const argv = ["serve", config, "--port", "0", "--host", "127.0.0.1", ...(db ? ["--db", db] : []), ...args];
+  const result = spawnSync(SSOT_BIN, argv, {
+    encoding: "utf8", timeout: 20000, env: { ...process.env, SSOT_JWT_SECRET: SECRET, NO_COLOR: "1" },
+  });
+  assert.doesNotMatch(result.stderr, SANITIZER_REPORT, result.stderr);
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * One request: body is sent as JSON (or raw when a string and headers say so); returns
+ * { status, headers, text, json }.
+ */
+export async function api(base, method, path, { body, token, headers = {}, raw } = {}) {
+  const init = { method, headers: { ...headers } };
+  if (token) init.headers.authorization = `Bearer ${token}`;
+  if (raw !== undefined) {
+    init.body = raw;
+  } else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers["content-type"] ??= "application/json";
+  }
+  const res = await fetch(base + path, init);
+  const text = await res.text();
+  let json;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+/** Asserts res is an error of docs/rest.md's shape with this status and code; returns the error. */
+export function assertError(res, status, code) {
+  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}: ${res.text}`);
+  assert.ok(res.json && res.json.error, `error body expected: ${res.text}`);
+  assert.equal(res.json.error.code, code, res.text);
+  assert.equal(typeof res.json.error.message, "string");
+  assert.ok(res.json.error.message.length > 0);
+  assert.equal(res.headers.get("content-type"), "application/json");
+  assert.ok(res.headers.get("x-request-id"), "every response has X-Request-Id");
+  return res.json.error;
+}
+
+/** A token minted by `ssot token` (so the CLI is exercised too). */
+export function mint(sub, { role, ttl, config, secret = SECRET } = {}) {
+  const args = ["token", "--sub", String(sub)];
+  if (role) args.push("--role", role);
+  if (ttl) args.push("--ttl", ttl);
+  if (config) args.push("--config", config);
+  const result = spawnSync(SSOT_BIN, args, {
+    encoding: "utf8", env: { ...process.env, SSOT_JWT_SECRET: secret, EVERYTHING_JWT_SECRET: secret },
+  });
+  assert.equal(result.status, 0, result.stderr);
+  return result.stdout.trim();
+}
+
+const base64url = (value) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
+
+/** A JWT signed here: claims, and optionally another header, secret or a given signature. */
+export function forge(claims, { header = { alg: "HS256", typ: "JWT" }, secret = SECRET, signature } = {}) {
+  const signing = `${base64url(header)}.${base64url(claims)}`;
+  const mac = signature ?? createHmac(header.alg === "HS512" ? "sha512" : "sha256", secret).update(signing).digest("base64url");
+  return `${signing}.${mac}`;
+}
+
+export const now = () => Math.floor(Date.now() / 1000);
+
+/** Sends raw bytes on a socket and resolves with everything the server answered until it closed
+ * (or timeoutMs passed). */
+export function rawExchange(url, bytes, { timeoutMs = 3000 } = {}) {
+  const { hostname, port } = new URL(url);
+  return new Promise((ok) => {
+    const chunks = [];
+    const socket = net.connect({ host: hostname, port: Number(port) }, () => {
+      socket.write(bytes);
+    });
+    const finish = () => ok(Buffer.concat(chunks).toString("latin1"));
+    socket.on("data", (c) => chunks.push(c));
+    socket.on("error", finish);
+    socket.on("close", finish);
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy();
+      finish();
+    });
+  });
+}

@@ -1,0 +1,152 @@
+// Lua hooks and custom routes (tests/fixtures/serve/hooks.lua) under the real `ssot serve`:
+// before-hooks that change data, reject with 400 or 403, or fail (500 naming the request id,
+// traceback in the log, server still serving); after-hooks; custom routes reading through
+// req.list / req.get and answering JSON, statuses, text or nothing.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { api, assertError, mint, source, startServe, tempDir } from "./helpers.mjs";
+
+let server, base;
+before(async () => {
+  server = await startServe(source("tests/fixtures/serve/hooks.lua"), { db: `${tempDir("hooks")}/hooks.db` });
+  base = server.url;
+});
+after(() => server.stop());
+
+const create = (text, extra = {}) => api(base, "POST", "/api/notes", { body: { text, ...extra } });
+
+/** The error logged for a request id (stderr), waiting briefly for it to arrive. */
+async function logged(requestId) {
+  for (let i = 0; i < 50 && !server.stderr().includes(requestId); i++) await new Promise((ok) => setTimeout(ok, 20));
+  const stderr = server.stderr();
+  const start = stderr.indexOf(`request ${requestId}`);
+  assert.ok(start >= 0, `no log entry for ${requestId} in:\n${stderr}`);
+  return stderr.slice(start, start + 2000);
+}
+
+describe("before-hooks", () => {
+  it("modify the data (trim, defaults, the caller)", async () => {
+    const res = await create("   padded   ");
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.json.text, "padded");
+    assert.deepEqual(res.json.tags, ["new"]);
+    assert.equal(res.json.createdBy, "anonymous");
+    const signed = await api(base, "POST", "/api/notes", { token: mint(42), body: { text: "mine", tags: ["x"] } });
+    assert.equal(signed.json.createdBy, "42");
+    assert.deepEqual(signed.json.tags, ["x"]);
+  });
+
+  it("reject with a message: 400 rejected", async () => {
+    const e = assertError(await create("reject me"), 400, "rejected");
+    assert.equal(e.message, "notes may not say that");
+  });
+
+  it("reject with 403: forbidden", async () => {
+    const e = assertError(await create("forbid me"), 403, "forbidden");
+    assert.equal(e.message, "only editors may write that");
+  });
+
+  it("a Lua error is a 500 naming the request id; the traceback is in the log", async () => {
+    const e = assertError(await create("crash me"), 500, "internal");
+    assert.ok(e.requestId);
+    assert.match(e.message, new RegExp(e.requestId));
+    assert.doesNotMatch(e.message, /boom/, "the Lua error stays in the server log");
+    const log = await logged(e.requestId);
+    assert.match(log, /hooks\.lua:\d+: boom in beforeCreate/);
+    assert.match(log, /stack traceback/);
+    assert.equal((await create("after the crash")).status, 201, "the server keeps serving");
+  });
+
+  it("data a hook leaves that does not fit the model is a 500 (a bug in the hook), nothing written", async () => {
+    const before = (await api(base, "GET", "/api/notes?take=1")).json.total;
+    const e = assertError(await create("bad data"), 500, "internal");
+    assert.match(await logged(e.requestId), /status must be one of: draft, final/);
+    assert.equal((await api(base, "GET", "/api/notes?take=1")).json.total, before);
+  });
+
+  it("beforeUpdate sees the existing row and may return a replacement table", async () => {
+    const note = (await create("quiet")).json;
+    const res = await api(base, "PATCH", `/api/notes/${note.id}`, { body: { text: "louder" } });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json.text, "LOUDER");
+    assert.deepEqual(res.json.tags, ["new"]);
+    const final = await api(base, "PATCH", `/api/notes/${note.id}`, { body: { status: "final" } });
+    assert.equal(final.json.status, "final");
+    const e = assertError(await api(base, "PATCH", `/api/notes/${note.id}`, { body: { text: "again" } }), 403, "forbidden");
+    assert.equal(e.message, "final notes cannot change");
+    assert.equal((await api(base, "GET", `/api/notes/${note.id}`)).json.text, "LOUDER", "a rejected update writes nothing");
+  });
+
+  it("beforeDelete may keep a row", async () => {
+    const note = (await create("keep")).json;
+    const e = assertError(await api(base, "DELETE", `/api/notes/${note.id}`), 400, "rejected");
+    assert.equal(e.message, `note ${note.id} is kept`);
+    assert.equal((await api(base, "GET", `/api/notes/${note.id}`)).status, 200);
+  });
+});
+
+describe("after-hooks", () => {
+  it("run after the write; a failing one is a 500 that says the write stays", async () => {
+    const e = assertError(await create("after crash"), 500, "internal");
+    assert.match(e.message, /was created/);
+    assert.match(await logged(e.requestId), /boom in afterCreate/);
+    const page = (await api(base, "GET", `/api/notes?where=${encodeURIComponent('{"text":"after crash"}')}`)).json;
+    assert.equal(page.total, 1, "the row was committed before the after-hook ran");
+  });
+
+  it("afterDelete sees the deleted row (reported by a custom route)", async () => {
+    const note = (await create("to delete")).json;
+    assert.equal((await api(base, "DELETE", `/api/notes/${note.id}`)).status, 204);
+    const stats = (await api(base, "GET", "/api/stats")).json;
+    assert.ok(stats.deleted.includes(note.id), JSON.stringify(stats));
+    assert.ok(stats.afterCreates >= 3);
+  });
+});
+
+describe("custom routes", () => {
+  it("a table is sent as JSON; req.list reads the store", async () => {
+    const res = await api(base, "GET", "/api/stats");
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/json");
+    const drafts = (await api(base, "GET", `/api/notes?where=${encodeURIComponent('{"status":"draft"}')}`)).json.total;
+    assert.equal(res.json.drafts, drafts);
+  });
+
+  it("{param} segments and req.get; a (status, table) result", async () => {
+    const note = (await create("shout")).json;
+    const res = await api(base, "GET", `/api/notes/${note.id}/shout`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json, { text: "SHOUT!" });
+    const missing = await api(base, "GET", "/api/notes/999999/shout");
+    assert.equal(missing.status, 404);
+    assert.equal(missing.json.error.message, "no note 999999");
+  });
+
+  it("the request table: method, body, query and the verified user", async () => {
+    const res = await api(base, "POST", "/api/echo?x=1&y=two", { token: mint(7, { role: "admin" }), body: { a: [1, 2] } });
+    assert.equal(res.status, 201);
+    assert.deepEqual(res.json, {
+      body: { a: [1, 2] }, method: "POST", query: { x: "1", y: "two" }, user: { id: 7, isAdmin: true, role: "admin" },
+    });
+    const invalid = await api(base, "POST", "/api/echo", { raw: "{nope", headers: { "content-type": "application/json" } });
+    assertError(invalid, 400, "invalid_json");
+  });
+
+  it("text, nothing (204), and 405 for other methods on a route's path", async () => {
+    const text = await api(base, "GET", "/api/text");
+    assert.equal(text.text, "plain text");
+    assert.match(text.headers.get("content-type"), /^text\/plain/);
+    assert.equal((await api(base, "DELETE", "/api/nothing")).status, 204);
+    const res = await api(base, "POST", "/api/stats", { body: {} });
+    assertError(res, 405, "method_not_allowed");
+    assert.equal(res.headers.get("allow"), "GET, HEAD, OPTIONS");
+  });
+
+  it("an error or an unsendable result is a 500 with the request id; the server keeps serving", async () => {
+    const e = assertError(await api(base, "GET", "/api/crash"), 500, "internal");
+    assert.match(await logged(e.requestId), /boom in a route/);
+    const bad = assertError(await api(base, "GET", "/api/bad-result"), 500, "internal");
+    assert.match(await logged(bad.requestId), /a function cannot be sent as JSON/);
+    assert.equal((await api(base, "GET", "/healthz")).status, 200);
+  });
+});

@@ -1,0 +1,184 @@
+// The life of a `ssot serve` process: data kept across restarts, additive migration, a
+// destructive change refused (database untouched), SIGTERM/SIGINT stopping cleanly after the
+// requests in flight, and the command line (flags, port in use, a missing config).
+import assert from "node:assert/strict";
+import net from "node:net";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { SSOT_BIN, api, serveFails, source, startServe, tempDir } from "./helpers.mjs";
+
+const item = (fields, extra = "") => `
+name = "life"
+models = {
+  Item = {
+    fields = { { "id", "id" }, ${fields} },
+  },${extra}
+}
+`;
+const V1 = item(`{ "name", "string", max = 40 }, { "qty", "int", default = 1 }`);
+const V2 = item(`{ "name", "string", max = 40 }, { "qty", "int", default = 1 }, { "note", "text", optional = true }`,
+  `\n  Tag = { fields = { { "id", "id" }, { "label", "string" } } },`);
+const DROPPED = item(`{ "qty", "int", default = 1 }, { "note", "text", optional = true }`,
+  `\n  Tag = { fields = { { "id", "id" }, { "label", "string" } } },`);
+const RETYPED = item(`{ "name", "int" }, { "qty", "int", default = 1 }, { "note", "text", optional = true }`,
+  `\n  Tag = { fields = { { "id", "id" }, { "label", "string" } } },`);
+
+function writeConfig(dir, name, text) {
+  const path = `${dir}/${name}`;
+  writeFileSync(path, text);
+  return path;
+}
+
+describe("restart and migration", () => {
+  const dir = tempDir("life");
+  const db = `${dir}/life.db`;
+  const v1 = writeConfig(dir, "v1.lua", V1);
+  const v2 = writeConfig(dir, "v2.lua", V2);
+
+  it("keeps the data across a restart", async () => {
+    let server = await startServe(v1, { db });
+    for (const name of ["alpha", "beta"]) {
+      assert.equal((await api(server.url, "POST", "/api/items", { body: { name } })).status, 201);
+    }
+    const offset = (await api(server.url, "GET", "/api/items")).json.offset;
+    await server.stop();
+    server = await startServe(v1, { db });
+    const page = (await api(server.url, "GET", "/api/items")).json;
+    assert.deepEqual(page.items.map((i) => i.name), ["alpha", "beta"]);
+    assert.equal(page.offset, offset, "the change stream continues where it was");
+    await server.stop();
+  });
+
+  it("migrates an additive change (new optional field, new model) and keeps the rows", async () => {
+    const server = await startServe(v2, { db });
+    const page = (await api(server.url, "GET", "/api/items")).json;
+    assert.deepEqual(page.items.map((i) => [i.name, i.note]), [["alpha", null], ["beta", null]]);
+    const res = await api(server.url, "POST", "/api/items", { body: { name: "gamma", note: "new field" } });
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.json.note, "new field");
+    assert.equal((await api(server.url, "POST", "/api/tags", { body: { label: "new model" } })).status, 201);
+    await server.stop();
+  });
+
+  it("refuses a dropped field, naming it and what to do, and leaves the database as it was", async () => {
+    const dropped = writeConfig(dir, "dropped.lua", DROPPED);
+    const result = serveFails(dropped, { db });
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /Item/);
+    assert.match(result.stderr, /name/);
+    assert.doesNotMatch(result.stdout, /listening/);
+    const retyped = writeConfig(dir, "retyped.lua", RETYPED);
+    const again = serveFails(retyped, { db });
+    assert.equal(again.code, 3, again.stderr);
+    assert.match(again.stderr, /name/);
+    const server = await startServe(v2, { db });
+    const page = (await api(server.url, "GET", "/api/items")).json;
+    assert.deepEqual(page.items.map((i) => i.name), ["alpha", "beta", "gamma"]);
+    await server.stop();
+  });
+});
+
+describe("stopping", () => {
+  const hooks = source("tests/fixtures/serve/hooks.lua");
+
+  it("SIGTERM: the request in flight is answered, then the server exits 0 and closes the database", async () => {
+    const server = await startServe(hooks, { db: `${tempDir("term")}/t.db` });
+    const slow = api(server.url, "GET", "/api/slow?seconds=0.6");
+    await new Promise((ok) => setTimeout(ok, 150));
+    const started = Date.now();
+    const stopped = server.stop("SIGTERM");
+    const res = await slow;
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.json, { slept: true });
+    assert.equal(res.headers.get("connection"), "close");
+    const { stdout } = await stopped;
+    assert.match(stdout, /stopping/);
+    assert.match(stdout, /database closed/);
+    assert.ok(Date.now() - started < 5000);
+  });
+
+  it("SIGTERM while a body is still arriving: the upload completes and is answered", async () => {
+    const server = await startServe(hooks, { db: `${tempDir("upload")}/u.db` });
+    const { hostname, port } = new URL(server.url);
+    const body = JSON.stringify({ text: "uploaded during shutdown" });
+    const answer = new Promise((ok, fail) => {
+      const socket = net.connect({ host: hostname, port: Number(port) });
+      let data = "";
+      socket.setEncoding("latin1");
+      socket.on("data", (c) => (data += c));
+      socket.on("close", () => ok(data));
+      socket.on("error", fail);
+      socket.write(`POST /api/notes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      socket.write(body.slice(0, 10));
+      setTimeout(() => {
+        server.proc.kill("SIGTERM");
+        setTimeout(() => socket.write(body.slice(10)), 200);
+      }, 100);
+    });
+    const response = await answer;
+    assert.match(response, /^HTTP\/1\.1 201/);
+    assert.match(response, /uploaded during shutdown/);
+    await server.stop(null);
+  });
+
+  it("SIGINT with idle keep-alive connections open stops promptly", async () => {
+    const server = await startServe(hooks, { db: `${tempDir("int")}/i.db` });
+    const { hostname, port } = new URL(server.url);
+    const idle = [];
+    for (let i = 0; i < 5; i++) {
+      const socket = net.connect({ host: hostname, port: Number(port) });
+      socket.on("error", () => {});
+      idle.push(socket);
+    }
+    assert.equal((await api(server.url, "GET", "/healthz")).status, 200);
+    const started = Date.now();
+    await server.stop("SIGINT");
+    assert.ok(Date.now() - started < 3000, "idle connections do not hold the server up");
+    for (const socket of idle) socket.destroy();
+  });
+});
+
+describe("command line", () => {
+  it("--help describes the flags", () => {
+    const result = spawnSync(SSOT_BIN, ["serve", "--help"], { encoding: "utf8" });
+    assert.equal(result.status, 0);
+    for (const flag of ["--port", "--host", "--db", "--quiet", "--lib"]) assert.match(result.stdout, new RegExp(flag));
+  });
+
+  it("bad flags are usage errors (exit 2)", () => {
+    for (const args of [["--port", "70000"], ["--port", "x"], ["--frobnicate"], ["a.lua", "b.lua"]]) {
+      const result = spawnSync(SSOT_BIN, ["serve", ...args], { encoding: "utf8" });
+      assert.equal(result.status, 2, `${args.join(" ")}: ${result.stderr}`);
+      assert.match(result.stderr, /ssot serve/);
+    }
+  });
+
+  it("a missing config is a config error naming the file", () => {
+    const result = serveFails(`${tempDir("missing")}/nowhere.lua`);
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /nowhere\.lua/);
+  });
+
+  it("a port in use is a clear error", async () => {
+    const blocker = net.createServer();
+    await new Promise((ok) => blocker.listen(0, "127.0.0.1", ok));
+    const { port } = blocker.address();
+    const result = spawnSync(SSOT_BIN, ["serve", source("tests/fixtures/serve/hooks.lua"), "--host", "127.0.0.1",
+      "--port", String(port), "--db", `${tempDir("busy")}/b.db`], { encoding: "utf8", timeout: 20000 });
+    blocker.close();
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stderr, new RegExp(`127\\.0\\.0\\.1:${port}.*in use`));
+  });
+
+  it("--quiet turns the access log off; without it there is one line per request", async () => {
+    const loud = await startServe(source("tests/fixtures/serve/hooks.lua"), { db: `${tempDir("loud")}/l.db` });
+    await api(loud.url, "GET", "/api/notes/12345");
+    const { stdout } = await loud.stop();
+    assert.match(stdout, /GET \/api\/notes\/12345 404 \d+\.\d+ms/);
+    const quiet = await startServe(source("tests/fixtures/serve/hooks.lua"), { db: `${tempDir("quiet")}/q.db`, args: ["--quiet"] });
+    await api(quiet.url, "GET", "/api/notes/12345");
+    const q = await quiet.stop();
+    assert.doesNotMatch(q.stdout, /GET \/api\/notes/);
+  });
+});
