@@ -4,7 +4,5 @@ export * from "./cache.js";
 export * from "./context.js";
 export * from "./hooks.js";
 export * from "./keys.js";
+export * from "./models.js";
 export * from "./options.js";
-% for _, m in ipairs(plan.models) do
-export * from "./models/<%= m.file %>.js";
-% end

@@ -46,7 +46,7 @@ describe("examples/chat", () => {
     const files = walk(out).map((f) => relative(out, f)).filter((f) => !f.startsWith(".")).sort();
     for (const expected of [
       "openapi.json", "react/cache.ts", "react/context.ts", "react/hooks.ts", "react/index.ts", "react/keys.ts",
-      "react/models/message.ts", "react/models/room.ts", "react/models/user.ts", "react/options.ts",
+      "react/models.ts", "react/options.ts",
       "sdk/index.ts", "sdk/models/message.ts", "sdk/models/room.ts", "sdk/models/user.ts", "sdk/runtime/client.ts",
       "sdk/runtime/errors.ts", "sdk/runtime/http.ts", "sdk/runtime/index.ts", "sdk/runtime/json.ts",
       "sdk/runtime/query.ts", "sdk/runtime/retry.ts", "sdk/runtime/schema-check.ts", "sdk/runtime/transport.ts",
@@ -125,7 +125,7 @@ models = {
     assert.match(index, /type MessageModelCreate/, "Message's create type steers clear of the model MessageCreate");
     assert.match(index, /type DataKindValue\b/, "Data.kind's enum type steers clear of the model DataKind");
     assert.match(readFileSync(join(out, "sdk/models/data-kind.ts"), "utf8"), /ends a comment \*\\\/ here/);
-    const listHooks = readFileSync(join(out, "react/models/list.ts"), "utf8");
+    const listHooks = readFileSync(join(out, "react/models.ts"), "utf8");
     assert.match(listHooks, /export function useListById\(/, "List's get hook steers clear of the generic useList");
     assert.match(listHooks, /export function useLists\(/);
     const transport = readFileSync(join(out, "sdk/models/transport.ts"), "utf8");

@@ -1,8 +1,9 @@
 -- The built-in `react` phase: writes react/ (provider, query keys, cache updates, query and
--- mutation options, generic and per-model hooks on TanStack Query v5) from templates/react.
+-- mutation options, generic hooks and the per-model hooks of models.ts, on TanStack Query v5)
+-- from templates/react.
 local ts = require "ssot.ts"
 
-local FILES = { "cache.ts", "context.ts", "hooks.ts", "keys.ts", "options.ts" }
+local FILES = { "cache.ts", "context.ts", "hooks.ts", "index.ts", "keys.ts", "models.ts", "options.ts" }
 
 return {
   name = "react",
@@ -18,9 +19,5 @@ return {
     for _, file in ipairs(FILES) do
       ctx.emit("react/" .. file, ctx.render("react/" .. file .. ".tpl", vars))
     end
-    for _, m in ipairs(plan.models) do
-      ctx.emit("react/models/" .. m.file .. ".ts", ctx.render("react/model.ts.tpl", { ir = ctx.ir, m = m, ts = ts }))
-    end
-    ctx.emit("react/index.ts", ctx.render("react/index.ts.tpl", vars))
   end,
 }

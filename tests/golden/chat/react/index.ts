@@ -4,7 +4,5 @@ export * from "./cache.js";
 export * from "./context.js";
 export * from "./hooks.js";
 export * from "./keys.js";
+export * from "./models.js";
 export * from "./options.js";
-export * from "./models/message.js";
-export * from "./models/room.js";
-export * from "./models/user.js";
