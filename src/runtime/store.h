@@ -86,7 +86,8 @@ typedef enum ssot_update_mode {
  * here. The callback may modify the body it was given (update) — the store reads the body
  * only after the callback returns. Return 1 to go ahead, 0 to refuse (the store rolls back
  * and returns SSOT_STORE_DENIED), -1 to abort with a message written into message (the
- * store rolls back and returns SSOT_STORE_REJECTED). Must not call the store. */
+ * store rolls back and returns SSOT_STORE_REJECTED). It may read through the same store
+ * (get, list, position: they see the transaction) but must not write. */
 typedef int (*ssot_authorize_fn)(void *ctx, const ssot_row_view *existing, char *message, size_t message_size);
 
 typedef struct ssot_authorize {

@@ -96,6 +96,19 @@ sqlite3_stmt *sq_prepare(sqlite_store *s, const char *sql, ssot_store_error *err
     return stmt;
 }
 
+ssot_store_status sq_begin_read(sqlite_store *s, const ssot_model *model, int *began, ssot_store_error *err) {
+    *began = 0;
+    if (!sqlite3_get_autocommit(s->db)) return SSOT_STORE_OK; /* inside a write: read its state */
+    int rc = sq_exec(s, s->begin);
+    if (rc != SQLITE_DONE) return sq_db_error(s, model, rc, err);
+    *began = 1;
+    return SSOT_STORE_OK;
+}
+
+void sq_end_read(sqlite_store *s, int began) {
+    if (began) sq_rollback(s); /* a read transaction: nothing to commit */
+}
+
 void sq_rollback(sqlite_store *s) {
     if (!sqlite3_get_autocommit(s->db)) sq_exec(s, s->rollback);
 }
@@ -123,6 +136,7 @@ static void sqlite_close(ssot_store *store) {
     sqlite3_close(s->db); /* a WAL checkpoint happens here when this is the last connection */
     ssot_buf_free(&s->sql);
     ssot_buf_free(&s->scratch);
+    ssot_buf_free(&s->existing);
     free(s->binds);
     free(s->owner_copy);
     free(s->path);

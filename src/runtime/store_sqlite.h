@@ -59,7 +59,8 @@ typedef struct sqlite_store {
     cached_stmt cache[STMT_CACHE_SIZE];
     unsigned cache_next;
     ssot_buf sql;       /* scratch: list SQL */
-    ssot_buf scratch;   /* scratch: JSON text of json fields while binding */
+    ssot_buf scratch;   /* scratch: the SQL of a list statement */
+    ssot_buf existing;  /* the row shown to authorize: JSON, NUL, id, NUL, owner, NUL */
     bind_value *binds;  /* scratch: list parameters */
     size_t nbinds, binds_cap;
     char at[25];        /* the time of the last change */
@@ -79,6 +80,10 @@ int sq_foreign_key_error(sqlite_store *s);
 int sq_exec(sqlite_store *s, sqlite3_stmt *stmt); /* steps a statement without rows and resets it */
 sqlite3_stmt *sq_prepare(sqlite_store *s, const char *sql, ssot_store_error *err);
 void sq_rollback(sqlite_store *s);
+/* Starts a read transaction unless one (e.g. an authorize callback's write) is open; *began
+ * says whether sq_end_read must end it. */
+ssot_store_status sq_begin_read(sqlite_store *s, const ssot_model *model, int *began, ssot_store_error *err);
+void sq_end_read(sqlite_store *s, int began);
 ssot_store_status sq_commit(sqlite_store *s, const ssot_model *model, ssot_store_error *err);
 
 /* store_sqlite_schema.c: brings the database to the app's IR (or refuses). */
@@ -106,6 +111,7 @@ int sq_bind_all(sqlite_store *s, sqlite3_stmt *stmt, int first);
 /* Copies the current result row of stmt (row, id, owner) to the end of out and the store's
  * copies, and points change->row at them. Returns 0, or -1 when memory ran out. */
 int sq_capture_row(sqlite_store *s, sqlite3_stmt *stmt, ssot_buf *out, ssot_change *change);
+int sq_capture_view(sqlite_store *s, const ssot_row_view *row, ssot_buf *out, ssot_change *change);
 /* In the open write transaction: takes the model's next offset, writes the event for
  * change->row and prunes the history; fills the rest of change. */
 ssot_store_status sq_append_change(sqlite_store *s, const ssot_model *model, ssot_event_kind kind, ssot_change *change,

@@ -144,10 +144,11 @@ ssot_store_status sq_list(ssot_store *store, const ssot_query *q, const ssot_row
     int plain = q->nconditions == 0 && q->norder == 0 && !callback && (!pred || pred->op == SSOT_PRED_TRUE);
     int nothing = pred && pred->op == SSOT_PRED_FALSE;
 
-    int rc = sq_exec(s, s->begin);
-    if (rc != SQLITE_DONE) return sq_db_error(s, m, rc, err);
+    int began = 0;
+    ssot_store_status status = sq_begin_read(s, m, &began, err);
+    if (status != SSOT_STORE_OK) return status;
     ssot_stream_position pos;
-    ssot_store_status status = sq_read_position(s, m, &pos, err);
+    status = sq_read_position(s, m, &pos, err);
     sqlite3_stmt *count = NULL, *page = NULL;
     if (status == SSOT_STORE_OK && !nothing) {
         if (plain) {
@@ -167,7 +168,7 @@ ssot_store_status sq_list(ssot_store *store, const ssot_query *q, const ssot_row
         status = collect(s, m, page, filter, q->skip, q->take, callback, &total, out, err);
     if (count) sqlite3_reset(count);
     if (page) sqlite3_reset(page);
-    sq_rollback(s); /* the read transaction */
+    sq_end_read(s, began);
     if (status != SSOT_STORE_OK) {
         ssot_buf_truncate(out, start);
         return status;

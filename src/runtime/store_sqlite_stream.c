@@ -50,32 +50,36 @@ ssot_store_status sq_ensure_streams(sqlite_store *s, ssot_store_error *err) {
     return status;
 }
 
-int sq_capture_row(sqlite_store *s, sqlite3_stmt *stmt, ssot_buf *out, ssot_change *change) {
-    ssot_row_view row;
-    sq_row_view(stmt, &row);
+int sq_capture_view(sqlite_store *s, const ssot_row_view *row, ssot_buf *out, ssot_change *change) {
     size_t start = out->len;
-    if (ssot_buf_append(out, row.json, row.json_len) != 0) return -1;
-    size_t id_len = row.id ? strlen(row.id) : 0;
+    if (ssot_buf_append(out, row->json, row->json_len) != 0) return -1;
+    size_t id_len = row->id ? strlen(row->id) : 0;
     if (id_len >= sizeof s->id_copy) id_len = sizeof s->id_copy - 1;
-    memcpy(s->id_copy, row.id ? row.id : "", id_len);
+    memcpy(s->id_copy, row->id ? row->id : "", id_len);
     s->id_copy[id_len] = '\0';
     const char *owner = NULL;
-    if (row.owner) {
-        size_t n = strlen(row.owner) + 1;
+    if (row->owner) {
+        size_t n = strlen(row->owner) + 1;
         if (n > s->owner_copy_cap) {
             char *copy = realloc(s->owner_copy, n);
             if (!copy) return -1;
             s->owner_copy = copy;
             s->owner_copy_cap = n;
         }
-        memcpy(s->owner_copy, row.owner, n);
+        memmove(s->owner_copy, row->owner, n);
         owner = s->owner_copy;
     }
     change->row.json = out->data + start;
-    change->row.json_len = row.json_len;
+    change->row.json_len = row->json_len;
     change->row.id = s->id_copy;
     change->row.owner = owner;
     return 0;
+}
+
+int sq_capture_row(sqlite_store *s, sqlite3_stmt *stmt, ssot_buf *out, ssot_change *change) {
+    ssot_row_view row;
+    sq_row_view(stmt, &row);
+    return sq_capture_view(s, &row, out, change);
 }
 
 ssot_store_status sq_append_change(sqlite_store *s, const ssot_model *model, ssot_event_kind kind, ssot_change *change,
@@ -181,10 +185,11 @@ ssot_store_status sq_events_since(ssot_store *store, const ssot_model *model, co
                                   ssot_change_visit_fn visit, void *ctx, ssot_stream_position *now_out,
                                   ssot_store_error *err) {
     sqlite_store *s = (sqlite_store *)store;
-    int rc = sq_exec(s, s->begin);
-    if (rc != SQLITE_DONE) return sq_db_error(s, model, rc, err);
+    int began = 0, rc;
+    ssot_store_status status = sq_begin_read(s, model, &began, err);
+    if (status != SSOT_STORE_OK) return status;
     ssot_stream_position now;
-    ssot_store_status status = sq_read_position(s, model, &now, err);
+    status = sq_read_position(s, model, &now, err);
     if (status == SSOT_STORE_OK) status = check_gap(s, model, since, &now, err);
     if (status == SSOT_STORE_OK && since->offset < now.offset) {
         sqlite3_stmt *stmt = s->change_since;
@@ -212,6 +217,6 @@ ssot_store_status sq_events_since(ssot_store *store, const ssot_model *model, co
         sqlite3_reset(stmt);
     }
     if (status == SSOT_STORE_OK && now_out) *now_out = now;
-    sq_rollback(s); /* a read transaction: nothing to commit */
+    sq_end_read(s, began);
     return status;
 }

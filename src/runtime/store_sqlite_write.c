@@ -91,7 +91,7 @@ static ssot_store_status still_referenced(sqlite_store *s, const ssot_model *m, 
             if (n > 0)
                 return sq_fail(err, SSOT_STORE_CONFLICT, NULL,
                                "%s %s is still referenced by %lld %s row%s (%s.%s); delete or change those first, "
-                               "or declare onDelete = \"cascade\" or \"set_null\"",
+                               "or declare onDelete = \"cascade\" or \"setNull\"",
                                m->name, id, (long long)n, app->models[i].name, n == 1 ? "" : "s",
                                app->models[i].name, f->name);
         }
@@ -153,7 +153,26 @@ ssot_store_status sq_create(ssot_store *store, const ssot_model *m, json_t *body
     return finish_write(s, m, SSOT_EVENT_CREATED, status, out, start, change, err);
 }
 
-/* In the open write transaction: reads the row, shows it to authorize. Leaves get reset. */
+/* Copies a result row into s->existing and points view at the copy. */
+static int copy_existing(sqlite_store *s, const ssot_row_view *row, ssot_row_view *view) {
+    ssot_buf *b = &s->existing;
+    ssot_buf_reset(b);
+    ssot_buf_append(b, row->json, row->json_len);
+    ssot_buf_putc(b, '\0');
+    size_t id_at = b->len;
+    ssot_buf_append(b, row->id ? row->id : "", row->id ? strlen(row->id) + 1 : 1);
+    size_t owner_at = b->len;
+    if (row->owner) ssot_buf_append(b, row->owner, strlen(row->owner) + 1);
+    if (b->failed) return -1;
+    view->json = b->data;
+    view->json_len = row->json_len;
+    view->id = b->data + id_at;
+    view->owner = row->owner ? b->data + owner_at : NULL;
+    return 0;
+}
+
+/* In the open write transaction: reads the row, shows a copy of it to authorize (the get
+ * statement is reset by then, so the callback may read through the store). */
 static ssot_store_status load_and_authorize(sqlite_store *s, const ssot_model *m, const char *id, size_t n,
                                             const ssot_authorize *authorize, ssot_buf *capture_out,
                                             ssot_change *change, ssot_store_error *err) {
@@ -170,16 +189,19 @@ static ssot_store_status load_and_authorize(sqlite_store *s, const ssot_model *m
     } else {
         ssot_row_view row;
         sq_row_view(get, &row);
-        if (authorize && authorize->fn) {
+        ssot_row_view existing;
+        if (copy_existing(s, &row, &existing) != 0) status = sq_fail(err, SSOT_STORE_ERROR, NULL, "out of memory");
+        sqlite3_reset(get); /* the callback may read through the store */
+        if (status == SSOT_STORE_OK && authorize && authorize->fn) {
             char message[sizeof err->message];
             message[0] = '\0';
-            int verdict = authorize->fn(authorize->ctx, &row, message, sizeof message);
+            int verdict = authorize->fn(authorize->ctx, &existing, message, sizeof message);
             if (verdict < 0)
                 status = sq_fail(err, SSOT_STORE_REJECTED, NULL, "%s", message[0] ? message : "rejected");
             else if (verdict == 0)
                 status = sq_fail(err, SSOT_STORE_DENIED, NULL, "%s", message[0] ? message : "not allowed");
         }
-        if (status == SSOT_STORE_OK && capture_out && sq_capture_row(s, get, capture_out, change) != 0)
+        if (status == SSOT_STORE_OK && capture_out && sq_capture_view(s, &existing, capture_out, change) != 0)
             status = sq_fail(err, SSOT_STORE_ERROR, NULL, "out of memory");
     }
     sqlite3_reset(get);

@@ -4,6 +4,8 @@
  * and data kept across a restart. */
 #include "test_store_support.h"
 
+#include "runtime/query.h"
+
 #include <regex.h>
 
 static ssot_store_error err;
@@ -66,6 +68,30 @@ static int allow_and_edit(void *ctx, const ssot_row_view *row, char *message, si
     snprintf(seen->row, sizeof seen->row, "%.*s", (int)row->json_len, row->json);
     snprintf(seen->owner, sizeof seen->owner, "%s", row->owner ? row->owner : "(null)");
     json_object_set_new(seen->body, "notes", json_string("set by the hook"));
+    return 1;
+}
+
+/* An authorize that reads through the store, as a before-hook's lookups would. */
+struct reader {
+    ssot_store *store;
+    const ssot_model *user;
+    char seen_user[256];
+    char page[64];
+};
+static int read_through(void *ctx, const ssot_row_view *row, char *message, size_t size) {
+    (void)message;
+    (void)size;
+    struct reader *r = ctx;
+    ssot_buf out = SSOT_BUF_INIT;
+    ssot_store_error e;
+    if (!row->owner || ssot_store_get(r->store, r->user, row->owner, strlen(row->owner), NULL, &out, &e) != 0) return -1;
+    snprintf(r->seen_user, sizeof r->seen_user, "%s", out.data);
+    ssot_query q;
+    ssot_query_init(&q, r->user, 20, 100);
+    ssot_buf_reset(&out);
+    if (ssot_store_list(r->store, &q, NULL, &out, NULL, &e) != 0) return -1;
+    snprintf(r->page, sizeof r->page, "%s", out.data);
+    ssot_buf_free(&out);
     return 1;
 }
 
@@ -132,6 +158,12 @@ static void test_crud(ssot_store *store, const ssot_app *app) {
     CHECK_CONTAINS(out.data, "\"title\":\"third\"");
     CHECK_CONTAINS(out.data, "\"notes\":\"set by the hook\"");
     json_decref(seen.body);
+    struct reader reader = {.store = store, .user = user};
+    ssot_authorize reads = {read_through, &reader};
+    CHECK_STATUS(update(store, item, "1", "{\"qty\":9}", SSOT_UPDATE_PATCH, &reads, &out, &change), SSOT_STORE_OK);
+    CHECK(strcmp(reader.seen_user, "{\"id\":1,\"name\":\"ann\",\"email\":\"ann@x\"}") == 0);
+    CHECK(strncmp(reader.page, "{\"items\":[{\"id\":1,", strlen("{\"items\":[{\"id\":1,")) == 0);
+    CHECK_CONTAINS(out.data, "\"qty\":9");
 
     /* a refusal or a rejection leaves the row and the stream as they were */
     ssot_stream_position before, after;
@@ -245,10 +277,10 @@ static void test_restart(const ssot_app *app) {
     CHECK(strcmp(out.data, "{\"id\":1,\"name\":\"ann\",\"email\":\"ann@x\"}") == 0);
     ssot_stream_position pos;
     CHECK_STATUS(ssot_store_position(store, item, &pos, &err), SSOT_STORE_OK);
-    CHECK(pos.offset == 6); /* create, patch, put, patch, delete, create */
+    CHECK(pos.offset == 7); /* create, patch, put, patch, patch, delete, create */
     ssot_change change;
     CHECK_STATUS(create(store, item, "{\"title\":\"after restart\"}", &out, &change), SSOT_STORE_OK);
-    CHECK(change.offset == 7 && strcmp(change.epoch, pos.epoch) == 0);
+    CHECK(change.offset == 8 && strcmp(change.epoch, pos.epoch) == 0);
     CHECK(strcmp(change.row.id, "3") == 0);
     ssot_buf_free(&out);
     ssot_store_close(store);
