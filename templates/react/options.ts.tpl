@@ -51,19 +51,31 @@ export function createMutationOptions<K extends SsotModelName>(
   };
 }
 
+/** Update and replace differ only in the request: both put the returned row in the cache. */
+function changeMutationOptions<K extends SsotModelName, Data>(
+  queryClient: QueryClient,
+  model: K,
+  action: "update" | "replace",
+  send: (id: SsotModels[K]["id"], data: Data) => Promise<SsotModels[K]["row"]>,
+): UseMutationOptions<SsotModels[K]["row"], Error, UpdateVariables<K, Data>> {
+  return {
+    mutationKey: ["ssot", model, action],
+    mutationFn: async ({ id, data }) => {
+      const row = await send(id, data);
+      ssotCache.updated(queryClient, model, row);
+      return row;
+    },
+  };
+}
+
 export function updateMutationOptions<K extends SsotModelName>(
   client: SsotClient,
   queryClient: QueryClient,
   model: K,
 ): UseMutationOptions<SsotModels[K]["row"], Error, UpdateVariables<K>> {
-  return {
-    mutationKey: ["ssot", model, "update"],
-    mutationFn: async ({ id, data }) => {
-      const row = await client.$model(model).update(id, data);
-      ssotCache.updated(queryClient, model, row);
-      return row;
-    },
-  };
+  return changeMutationOptions(queryClient, model, "update", (id, data: SsotModels[K]["update"]) =>
+    client.$model(model).update(id, data),
+  );
 }
 
 export function replaceMutationOptions<K extends SsotModelName>(
@@ -71,14 +83,9 @@ export function replaceMutationOptions<K extends SsotModelName>(
   queryClient: QueryClient,
   model: K,
 ): UseMutationOptions<SsotModels[K]["row"], Error, UpdateVariables<K, SsotModels[K]["create"]>> {
-  return {
-    mutationKey: ["ssot", model, "replace"],
-    mutationFn: async ({ id, data }) => {
-      const row = await client.$model(model).replace(id, data);
-      ssotCache.updated(queryClient, model, row);
-      return row;
-    },
-  };
+  return changeMutationOptions(queryClient, model, "replace", (id, data: SsotModels[K]["create"]) =>
+    client.$model(model).replace(id, data),
+  );
 }
 
 export function deleteMutationOptions<K extends SsotModelName>(
