@@ -37,25 +37,25 @@ M.REACT_EXPORTS = {
   "useCreate", "useDelete", "useGet", "useList", "useReplace", "useSsotClient", "useUpdate",
 }
 
--- A set of taken names; take(candidates...) returns the first free candidate (then the
--- last one numbered 2, 3...) and marks it taken. `fold` maps a name to its comparison key
--- (file names compare case-insensitively).
+-- A set of taken names; take(first, second) returns the first free candidate (then second
+-- numbered 2, 3...) and marks it taken. `fold` maps a name to its comparison key (file names
+-- compare case-insensitively).
 local function allocator(fold)
   fold = fold or function(s) return s end
   local taken = {}
   local self = {}
   function self.reserve(name) taken[fold(name)] = true end
   function self.taken(name) return taken[fold(name)] == true end
-  function self.take(...)
-    local candidates = { ... }
-    for _, c in ipairs(candidates) do
-      if not taken[fold(c)] then taken[fold(c)] = true; return c end
-    end
-    local last = candidates[#candidates]
+  function self.take(first, second)
+    second = second or first
+    local key = fold(first)
+    if not taken[key] then taken[key] = true; return first end
+    key = fold(second)
+    if not taken[key] then taken[key] = true; return second end
     local n = 2
-    while taken[fold(last .. n)] do n = n + 1 end
-    taken[fold(last .. n)] = true
-    return last .. n
+    while taken[fold(second .. n)] do n = n + 1 end
+    taken[fold(second .. n)] = true
+    return second .. n
   end
   return self
 end
@@ -186,7 +186,7 @@ local function plan_model(model, types, values, files, keys, hooks)
     client = derived("Client"),
     ref = values.take(model.names.camel .. "Model", model.names.camel .. "ModelRef"),
     file = files.take(model.names.kebab, model.names.kebab .. "-model"),
-    key = keys.take(model.names.plural_camel, model.names.camel, model.names.camel .. "Rows"),
+    key = keys.take(model.names.plural_camel, model.names.camel .. "Rows"),
     id_field = model.primary_key.name,
     id_type = model.primary_key.id_kind == "uuid" and "string" or "number",
     enums = {},
