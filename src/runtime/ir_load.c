@@ -100,10 +100,39 @@ static int get_function_ref(lua_State *L, loader *ld, int idx, const char *key) 
     return LUA_NOREF;
 }
 
-/* The Lua value at idx as JSON (a default value). Tables with only 1..n keys are arrays. */
-static json_t *to_json(lua_State *L, loader *ld, int idx, int depth) {
+/* Raises unless the Lua value at idx can be a JSON default: booleans, numbers, strings and
+ * tables of them with string keys (or only 1..n), nested at most MAX_NESTING deep. Checked
+ * before converting, so the conversion never stops half way with JSON to free. */
+static void check_default(lua_State *L, loader *ld, int idx, int depth) {
     idx = lua_absindex(L, idx);
     if (depth > MAX_NESTING) luaL_error(L, "%s.default: nested too deeply", ld->path);
+    luaL_checkstack(L, 3, "IR default nested too deeply");
+    switch (lua_type(L, idx)) {
+    case LUA_TBOOLEAN:
+    case LUA_TNUMBER:
+    case LUA_TSTRING: return;
+    case LUA_TTABLE: {
+        size_t n = (size_t)lua_rawlen(L, idx), keys = 0;
+        int strings = 1;
+        lua_pushnil(L);
+        while (lua_next(L, idx)) {
+            keys++;
+            if (lua_type(L, -2) != LUA_TSTRING) strings = 0;
+            check_default(L, ld, -1, depth + 1);
+            lua_pop(L, 1);
+        }
+        if (keys != n && !strings) luaL_error(L, "%s.default: object keys must be strings", ld->path);
+        return;
+    }
+    default: luaL_error(L, "%s.default: a %s cannot be a default", ld->path, luaL_typename(L, idx));
+    }
+}
+
+/* The Lua value at idx (checked by check_default) as JSON. Tables whose keys are exactly
+ * 1..n are arrays (an empty table is an empty array). NULL only when memory runs out. */
+static json_t *to_json(lua_State *L, int idx) {
+    idx = lua_absindex(L, idx);
+    if (!lua_checkstack(L, 3)) return NULL; /* check_default already bounded the depth */
     switch (lua_type(L, idx)) {
     case LUA_TBOOLEAN: return json_boolean(lua_toboolean(L, idx));
     case LUA_TNUMBER:
@@ -114,8 +143,7 @@ static json_t *to_json(lua_State *L, loader *ld, int idx, int depth) {
         return json_stringn(s, n);
     }
     case LUA_TTABLE: {
-        size_t n = (size_t)lua_rawlen(L, idx);
-        size_t keys = 0;
+        size_t n = (size_t)lua_rawlen(L, idx), keys = 0;
         lua_pushnil(L);
         while (lua_next(L, idx)) {
             keys++;
@@ -126,26 +154,19 @@ static json_t *to_json(lua_State *L, loader *ld, int idx, int depth) {
         if (keys == n) {
             for (size_t i = 1; i <= n; i++) {
                 lua_rawgeti(L, idx, (lua_Integer)i);
-                json_array_append_new(out, to_json(L, ld, -1, depth + 1));
+                json_array_append_new(out, to_json(L, -1));
                 lua_pop(L, 1);
             }
             return out;
         }
         lua_pushnil(L);
         while (lua_next(L, idx)) {
-            if (lua_type(L, -2) != LUA_TSTRING) {
-                json_decref(out);
-                luaL_error(L, "%s.default: object keys must be strings", ld->path);
-            }
-            json_object_set_new(out, lua_tostring(L, -2), to_json(L, ld, -1, depth + 1));
+            json_object_set_new(out, lua_tostring(L, -2), to_json(L, -1));
             lua_pop(L, 1);
         }
         return out;
     }
-    case LUA_TNIL: return NULL;
-    default:
-        luaL_error(L, "%s.default: a %s cannot be a default", ld->path, luaL_typename(L, idx));
-        return NULL;
+    default: return NULL;
     }
 }
 
@@ -153,6 +174,7 @@ static const ssot_rule_node *load_rule_node(lua_State *L, loader *ld, int idx, i
     static const char *const ops[] = {"true", "false", "authenticated", "isOwner", "isAdmin", "not", "and", "or", NULL};
     idx = lua_absindex(L, idx);
     if (depth > MAX_NESTING) luaL_error(L, "%s: rule nested too deeply", ld->path);
+    luaL_checkstack(L, 3, "IR rule nested too deeply");
     if (!lua_istable(L, idx)) luaL_error(L, "%s: expected a rule AST node (a table)", ld->path);
     lua_getfield(L, idx, "op");
     const char *name = lua_tostring(L, -1);
@@ -247,7 +269,8 @@ static void load_field(lua_State *L, loader *ld, ssot_field *f, size_t index) {
     }
     lua_getfield(L, t, "default");
     if (!lua_isnil(L, -1)) {
-        f->default_value = to_json(L, ld, -1, 0);
+        check_default(L, ld, -1, 0);
+        f->default_value = to_json(L, -1);
         if (!f->default_value) luaL_error(L, "out of memory");
     }
     lua_pop(L, 1);
