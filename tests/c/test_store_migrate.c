@@ -231,6 +231,18 @@ static void test_refused(void) {
     CHECK(before && after && strcmp(before, after) == 0);
     free(after);
 
+    /* a rebuild whose rows do not fit the new definition (titles longer than the new max) */
+    char shorter[2048];
+    const char *at = strstr(v3, "max = 40");
+    snprintf(shorter, sizeof shorter, "%.*smax = 3%s", (int)(at - v3), v3, at + strlen("max = 40"));
+    CHECK_STATUS(open_version(&v, shorter), SSOT_STORE_SCHEMA);
+    CHECK_CONTAINS(err.message, "Room: the table \"rooms\" must be rebuilt for the new definition, but its rows do not "
+                                "fit it: CHECK constraint failed");
+    close_version(&v);
+    after = snapshot();
+    CHECK(before && after && strcmp(before, after) == 0);
+    free(after);
+
     CHECK_STATUS(open_version(&v, tightened), SSOT_STORE_SCHEMA);
     CHECK_CONTAINS(err.message, "Room.score: changed from optional to required without a default");
     close_version(&v);
