@@ -2,6 +2,7 @@
  * the config, opens (and migrates) the database, and serves REST until SIGINT/SIGTERM. Uses
  * the host (include/ssot.h), ir_load.c, the SQLite store, service.c and server.c. */
 #include "cli/commands.h"
+#include "cli/options.h"
 
 #include "host/log.h"
 #include "runtime/ir_load.h"
@@ -47,16 +48,6 @@ static int usage_error(const char *fmt, const char *arg) {
     return SSOT_ERR_USAGE;
 }
 
-/* Reads the value of an option given as "--name value" or "--name=value". */
-static const char *option_value(int argc, char **argv, int *i, const char *name) {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0) return NULL;
-    if (argv[*i][n] == '=') return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0') return NULL;
-    if (*i + 1 >= argc) return "";
-    return argv[++*i];
-}
-
 /* Returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, serve_args *args) {
     memset(args, 0, sizeof *args);
@@ -68,19 +59,19 @@ static int parse_args(int argc, char **argv, serve_args *args) {
             return SSOT_OK;
         } else if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
             args->quiet = 1;
-        } else if ((value = option_value(argc, argv, &i, "--port"))) {
+        } else if ((value = ssot_cli_option_value(argc, argv, &i, "--port"))) {
             char *end;
             long port = strtol(value, &end, 10);
             if (!*value || *end || port < 0 || port > 65535)
                 return usage_error("--port needs a number from 0 to 65535, got '%s'", value);
             args->port = (int)port;
-        } else if ((value = option_value(argc, argv, &i, "--host"))) {
+        } else if ((value = ssot_cli_option_value(argc, argv, &i, "--host"))) {
             if (!*value) return usage_error("--host needs an address%s", "");
             args->host = value;
-        } else if ((value = option_value(argc, argv, &i, "--db"))) {
+        } else if ((value = ssot_cli_option_value(argc, argv, &i, "--db"))) {
             if (!*value) return usage_error("--db needs a file name%s", "");
             args->db = value;
-        } else if ((value = option_value(argc, argv, &i, "--lib"))) {
+        } else if ((value = ssot_cli_option_value(argc, argv, &i, "--lib"))) {
             if (!*value) return usage_error("--lib needs a directory%s", "");
             if (args->nlib < 32) args->lib_dirs[args->nlib++] = value;
         } else if (arg[0] == '-' && arg[1] != '\0') {

@@ -3,6 +3,7 @@
  * environment variable the config's auth.secretEnv names, SSOT_JWT_SECRET by default).
  * Uses auth_jwt.c and, with --config, the host and ir_load.c. */
 #include "cli/commands.h"
+#include "cli/options.h"
 
 #include "runtime/auth_jwt.h"
 #include "runtime/ir_load.h"
@@ -39,22 +40,17 @@ static long parse_ttl(const char *text) {
     char *end;
     long value = strtol(text, &end, 10);
     if (end == text || value <= 0) return -1;
+    static const struct { char suffix; long seconds; } units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
     long unit = 1;
-    if (*end == 's') unit = 1, end++;
-    else if (*end == 'm') unit = 60, end++;
-    else if (*end == 'h') unit = 3600, end++;
-    else if (*end == 'd') unit = 86400, end++;
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+        if (*end == units[i].suffix) {
+            unit = units[i].seconds;
+            end++;
+            break;
+        }
+    }
     if (*end != '\0' || value > 3650L * 86400 / unit) return -1;
     return value * unit;
-}
-
-static const char *option_value(int argc, char **argv, int *i, const char *name) {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0) return NULL;
-    if (argv[*i][n] == '=') return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0') return NULL;
-    if (*i + 1 >= argc) return "";
-    return argv[++*i];
 }
 
 int ssot_cmd_token(int argc, char **argv) {
@@ -64,13 +60,13 @@ int ssot_cmd_token(int argc, char **argv) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage, stdout);
             return SSOT_OK;
-        } else if ((value = option_value(argc, argv, &i, "--sub"))) {
+        } else if ((value = ssot_cli_option_value(argc, argv, &i, "--sub"))) {
             sub = value;
-        } else if ((value = option_value(argc, argv, &i, "--role"))) {
+        } else if ((value = ssot_cli_option_value(argc, argv, &i, "--role"))) {
             role = value;
-        } else if ((value = option_value(argc, argv, &i, "--config"))) {
+        } else if ((value = ssot_cli_option_value(argc, argv, &i, "--config"))) {
             config = value;
-        } else if ((value = option_value(argc, argv, &i, "--ttl"))) {
+        } else if ((value = ssot_cli_option_value(argc, argv, &i, "--ttl"))) {
             ttl = parse_ttl(value);
             if (ttl < 0) return usage_error("--ttl needs a duration like 3600, 30m, 1h or 7d, got '%s'", value);
         } else {

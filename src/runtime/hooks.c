@@ -63,30 +63,20 @@ static void push_hook(lua_State *L, const ssot_model *model, ssot_hook hook) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, model->hooks[hook]);
 }
 
-ssot_hook_outcome ssot_hooks_run_before(lua_State *L, ssot_hook hook, const ssot_hook_context *ctx, json_t **data,
-                                        ssot_hook_result *result) {
-    memset(result, 0, sizeof *result);
-    int top = lua_gettop(L);
-    if (!lua_checkstack(L, 8)) {
-        fail(result, "the Lua stack is full");
-        return result->outcome;
-    }
+/* Calls the hook below nargs arguments; on an error records it as FAILED. Returns 0 on
+ * success (nresults values pushed), -1 on failure (nothing pushed). */
+static int call_hook(lua_State *L, int nargs, int nresults, ssot_hook_result *result) {
+    if (ssot_lua_call(L, nargs, nresults, result->message, sizeof result->message) == LUA_OK) return 0;
+    result->outcome = SSOT_HOOK_FAILED;
+    result->status = 500;
+    return -1;
+}
+
+/* Reads a before-hook's results at returned.. (false, message, status / table / nothing),
+ * the table it was given at argument, into result and *data. */
+static ssot_hook_outcome read_before_result(lua_State *L, ssot_hook hook, const ssot_hook_context *ctx, int argument,
+                                            int returned, json_t **data, ssot_hook_result *result) {
     const char *name = ssot_hook_name(hook);
-    /* the argument: the data (create/update) or the row being deleted */
-    if (data && *data) ssot_lua_push_json(L, *data);
-    else if (ctx->existing) ssot_lua_push_json_text(L, ctx->existing->json, ctx->existing->json_len);
-    else lua_pushnil(L);
-    int argument = lua_gettop(L);
-    push_hook(L, ctx->model, hook);
-    lua_pushvalue(L, argument);
-    push_context(L, hook, ctx);
-    if (ssot_lua_call(L, 2, 3, result->message, sizeof result->message) != LUA_OK) {
-        result->outcome = SSOT_HOOK_FAILED;
-        result->status = 500;
-        lua_settop(L, top);
-        return result->outcome;
-    }
-    int returned = argument + 1;
     if (lua_type(L, returned) == LUA_TBOOLEAN && !lua_toboolean(L, returned)) {
         result->outcome = SSOT_HOOK_REJECTED;
         result->status = lua_tointeger(L, returned + 2) == 403 ? 403 : 400;
@@ -94,16 +84,14 @@ ssot_hook_outcome ssot_hooks_run_before(lua_State *L, ssot_hook hook, const ssot
         if (message) snprintf(result->message, sizeof result->message, "%s", message);
         else snprintf(result->message, sizeof result->message, "the %s hook of %s rejected the request", name,
                       ctx->model->name);
-        lua_settop(L, top);
         return result->outcome;
     }
-    int source;
-    if (lua_istable(L, returned)) source = returned;
-    else if (lua_isnil(L, returned) || lua_type(L, returned) == LUA_TBOOLEAN) source = argument;
-    else {
+    int source = argument;
+    if (lua_istable(L, returned)) {
+        source = returned;
+    } else if (!lua_isnil(L, returned) && lua_type(L, returned) != LUA_TBOOLEAN) {
         fail(result, "the %s hook of %s returned a %s: return nothing, a table of fields, or false and a message",
              name, ctx->model->name, luaL_typename(L, returned));
-        lua_settop(L, top);
         return result->outcome;
     }
     if (data && *data) {
@@ -113,14 +101,33 @@ ssot_hook_outcome ssot_hooks_run_before(lua_State *L, ssot_hook hook, const ssot
             if (changed) snprintf(message, sizeof message, "data: the fields must be a table with string keys");
             json_decref(changed);
             fail(result, "the %s hook of %s: %s", name, ctx->model->name, message);
-            lua_settop(L, top);
             return result->outcome;
         }
         json_decref(*data);
         *data = changed;
     }
-    lua_settop(L, top);
     result->outcome = SSOT_HOOK_OK;
+    return result->outcome;
+}
+
+ssot_hook_outcome ssot_hooks_run_before(lua_State *L, ssot_hook hook, const ssot_hook_context *ctx, json_t **data,
+                                        ssot_hook_result *result) {
+    memset(result, 0, sizeof *result);
+    int top = lua_gettop(L);
+    if (!lua_checkstack(L, 8)) {
+        fail(result, "the Lua stack is full");
+        return result->outcome;
+    }
+    /* the argument: the data (create/update) or the row being deleted */
+    if (data && *data) ssot_lua_push_json(L, *data);
+    else if (ctx->existing) ssot_lua_push_json_text(L, ctx->existing->json, ctx->existing->json_len);
+    else lua_pushnil(L);
+    int argument = lua_gettop(L);
+    push_hook(L, ctx->model, hook);
+    lua_pushvalue(L, argument);
+    push_context(L, hook, ctx);
+    if (call_hook(L, 2, 3, result) == 0) read_before_result(L, hook, ctx, argument, argument + 1, data, result);
+    lua_settop(L, top);
     return result->outcome;
 }
 
@@ -135,10 +142,7 @@ ssot_hook_outcome ssot_hooks_run_after(lua_State *L, ssot_hook hook, const ssot_
     push_hook(L, ctx->model, hook);
     ssot_lua_push_json_text(L, row, n);
     push_context(L, hook, ctx);
-    if (ssot_lua_call(L, 2, 0, result->message, sizeof result->message) != LUA_OK) {
-        result->outcome = SSOT_HOOK_FAILED;
-        result->status = 500;
-    }
+    if (call_hook(L, 2, 0, result) == 0) result->outcome = SSOT_HOOK_OK;
     lua_settop(L, top);
     return result->outcome;
 }

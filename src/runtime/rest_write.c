@@ -231,7 +231,8 @@ typedef struct write_check {
     json_t *body;          /* update: the checked body; delete: NULL */
     ssot_body_mode mode;
     ssot_hook hook;
-    const char *id;        /* NUL-terminated copy of the id */
+    const char *id;        /* the id as text (id_text) */
+    char id_text[SSOT_ID_TEXT_SIZE + 8];
     write_refusal refusal;
     ssot_hook_outcome hook_outcome;
     ssot_hook_result hook_result;
@@ -297,16 +298,16 @@ static int authorize_write(void *ctx, const ssot_row_view *existing, char *messa
 
 /* Sets up wc; returns 0, or -1 after answering (a rule nobody passing can satisfy). */
 static int begin_write(write_check *wc, ssot_service *svc, const ssot_model *model, ssot_action action, ssot_hook hook,
-                       const char *id, size_t id_len, char *id_copy, size_t id_size, ssot_request *req,
-                       ssot_response *resp) {
+                       const char *id, size_t id_len, ssot_request *req, ssot_response *resp) {
     memset(wc, 0, sizeof *wc);
     wc->svc = svc;
     wc->model = model;
     wc->req = req;
     wc->action = action;
     wc->hook = hook;
-    snprintf(id_copy, id_size, "%.*s", (int)(id_len < id_size ? id_len : id_size - 1), id);
-    wc->id = id_copy;
+    size_t keep = id_len < sizeof wc->id_text ? id_len : sizeof wc->id_text - 1;
+    memcpy(wc->id_text, id, keep);
+    wc->id = wc->id_text;
     const ssot_rule *rule = &model->permissions[action];
     if (!rule->ast) return 0;
     wc->pred = ssot_rule_reduce(rule->ast, &req->user, &svc->preds);
@@ -357,52 +358,46 @@ static void answer_write_failure(const write_check *wc, ssot_store_status status
     ssot_rest_store_error(model, err, req, resp);
 }
 
+/* After the store call: the answer to a failure, or the fan-out of the committed change
+ * and the after-hook. Returns 1 when the write happened. */
+static int end_write(const write_check *wc, ssot_store_status status, const ssot_store_error *err,
+                     const ssot_change *change, ssot_hook after, ssot_response *resp) {
+    if (status != SSOT_STORE_OK) {
+        answer_write_failure(wc, status, err, resp);
+        return 0;
+    }
+    ssot_fanout_publish_change(wc->svc->fanout, change);
+    ssot_hook_context ctx = {.model = wc->model, .user = &wc->req->user, .request_id = wc->req->id, .id = wc->id};
+    run_after_hook(wc->svc, wc->model, after, change, &ctx, wc->req, resp);
+    return 1;
+}
+
 void ssot_rest_update(ssot_service *svc, const ssot_model *model, const char *id, size_t id_len, ssot_request *req,
                       ssot_response *resp) {
     write_check wc;
-    char id_copy[SSOT_ID_TEXT_SIZE + 8];
-    if (begin_write(&wc, svc, model, SSOT_ACTION_UPDATE, SSOT_HOOK_BEFORE_UPDATE, id, id_len, id_copy,
-                    sizeof id_copy, req, resp))
-        return;
+    if (begin_write(&wc, svc, model, SSOT_ACTION_UPDATE, SSOT_HOOK_BEFORE_UPDATE, id, id_len, req, resp)) return;
     wc.mode = req->method == SSOT_METHOD_PUT ? SSOT_BODY_REPLACE : SSOT_BODY_PATCH;
     wc.body = read_body(model, wc.mode, req, resp);
     if (!wc.body) return;
     ssot_authorize authorize = {.fn = authorize_write, .ctx = &wc};
+    ssot_update_mode mode = wc.mode == SSOT_BODY_REPLACE ? SSOT_UPDATE_REPLACE : SSOT_UPDATE_PATCH;
     ssot_change change;
     ssot_store_error err;
     ssot_store_status status =
-        ssot_store_update(svc->store, model, id, id_len, wc.body,
-                          wc.mode == SSOT_BODY_REPLACE ? SSOT_UPDATE_REPLACE : SSOT_UPDATE_PATCH, &authorize,
-                          resp->body, &change, &err);
-    if (status != SSOT_STORE_OK) {
-        answer_write_failure(&wc, status, &err, resp);
-    } else {
-        ssot_fanout_publish_change(svc->fanout, &change);
-        ssot_hook_context ctx = {.model = model, .user = &req->user, .request_id = req->id, .id = wc.id};
-        run_after_hook(svc, model, SSOT_HOOK_AFTER_UPDATE, &change, &ctx, req, resp);
-    }
+        ssot_store_update(svc->store, model, id, id_len, wc.body, mode, &authorize, resp->body, &change, &err);
+    end_write(&wc, status, &err, &change, SSOT_HOOK_AFTER_UPDATE, resp);
     json_decref(wc.body);
 }
 
 void ssot_rest_delete(ssot_service *svc, const ssot_model *model, const char *id, size_t id_len, ssot_request *req,
                       ssot_response *resp) {
     write_check wc;
-    char id_copy[SSOT_ID_TEXT_SIZE + 8];
-    if (begin_write(&wc, svc, model, SSOT_ACTION_DELETE, SSOT_HOOK_BEFORE_DELETE, id, id_len, id_copy,
-                    sizeof id_copy, req, resp))
-        return;
+    if (begin_write(&wc, svc, model, SSOT_ACTION_DELETE, SSOT_HOOK_BEFORE_DELETE, id, id_len, req, resp)) return;
     ssot_authorize authorize = {.fn = authorize_write, .ctx = &wc};
     ssot_change change;
     ssot_store_error err;
     ssot_store_status status = ssot_store_remove(svc->store, model, id, id_len, &authorize, resp->body, &change, &err);
-    if (status != SSOT_STORE_OK) {
-        answer_write_failure(&wc, status, &err, resp);
-        return;
-    }
-    ssot_fanout_publish_change(svc->fanout, &change);
-    ssot_hook_context ctx = {.model = model, .user = &req->user, .request_id = req->id, .id = wc.id};
-    run_after_hook(svc, model, SSOT_HOOK_AFTER_DELETE, &change, &ctx, req, resp);
-    if (resp->status < 400) {
+    if (end_write(&wc, status, &err, &change, SSOT_HOOK_AFTER_DELETE, resp) && resp->status < 400) {
         ssot_buf_truncate(resp->body, SSOT_RESPONSE_HEADROOM); /* the deleted row was only for the event */
         resp->status = 204;
     }

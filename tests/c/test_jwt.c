@@ -1,6 +1,7 @@
 /* Tests of JWT verification and minting (src/runtime/auth_jwt.c): valid tokens and their
  * claims, expiry and nbf (also for cached tokens), tampering, wrong secrets, alg none and other
  * algorithms, malformed input, and the Bearer header. */
+#include "check.h"
 #include "runtime/auth_jwt.h"
 
 #include <jwt.h>
@@ -9,14 +10,6 @@
 #include <string.h>
 
 static int failures;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                              \
-        }                                                                            \
-    } while (0)
 
 #define SECRET "test-secret-that-is-long-enough-for-hs256"
 static const time_t NOW = 1795600000; /* 2026-11-25 */

@@ -3,6 +3,7 @@
  * partial evaluation for list gives the same answers through the store's predicate matcher
  * and folds to the expected shapes; 401-vs-403 satisfiability; Lua-function rules (allow,
  * deny, error with traceback, endless loop stopped); JSON <-> Lua conversion. */
+#include "check.h"
 #include "runtime/lua_bridge.h"
 #include "runtime/rules.h"
 #include "ssot.h"
@@ -13,14 +14,6 @@
 #include <string.h>
 
 static int failures;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                              \
-        }                                                                            \
-    } while (0)
 
 /* --- ASTs parsed by lua/ssot/rules.lua, copied into C nodes ------------------------------- */
 
