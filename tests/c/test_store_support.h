@@ -1,4 +1,5 @@
-/* Shared by the store tests (test_store*.c): a CHECK macro, temporary directories, writing
+/* Shared by the data-layer tests (test_store*.c, test_body.c, test_query.c): CHECK_STATUS and
+ * CHECK_CONTAINS next to check.h's CHECK, temporary directories, writing
  * a config there and loading it through the real host and ir_load, opening the SQLite store
  * on it. Header-only so each test stays one executable. */
 #ifndef SSOT_TEST_STORE_SUPPORT_H
@@ -16,13 +17,7 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 #define CHECK_STATUS(expr, expected)                                                               \
     do {                                                                                           \
