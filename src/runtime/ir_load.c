@@ -321,8 +321,19 @@ static void load_indexes(lua_State *L, loader *ld, int model, ssot_model *m) {
 }
 
 static void load_realtime(lua_State *L, loader *ld, int model, ssot_model *m) {
+    load_rule(L, ld, 0, "subscribe", &m->realtime.subscribe); /* "true" unless given below */
     if (!push_table(L, ld, model, "realtime", 0)) return;
     m->has_realtime = true;
+    if (push_table(L, ld, -1, "permissions", 0)) {
+        size_t base = strlen(ld->path);
+        snprintf(ld->path + base, sizeof ld->path - base, ".realtime");
+        lua_getfield(L, -1, "subscribe");
+        m->realtime.has_subscribe_rule = !lua_isnil(L, -1);
+        lua_pop(L, 1);
+        load_rule(L, ld, lua_gettop(L), "subscribe", &m->realtime.subscribe);
+        ld->path[base] = '\0';
+        lua_pop(L, 1);
+    }
     if (push_table(L, ld, -1, "subscribe", 0)) {
         m->realtime.subscribe_list = get_bool(L, ld, -1, "list", 0);
         m->realtime.subscribe_item = get_bool(L, ld, -1, "item", 0);
@@ -475,6 +486,7 @@ static int load_app(lua_State *L) {
     for (size_t i = 0; i < n; i++) {
         models[i].lua_ref = LUA_NOREF;
         for (int a = 0; a < SSOT_ACTION_COUNT; a++) models[i].permissions[a].fn_ref = LUA_NOREF;
+        models[i].realtime.subscribe.fn_ref = LUA_NOREF;
         for (int h = 0; h < SSOT_HOOK_COUNT; h++) models[i].hooks[h] = LUA_NOREF;
     }
     app->models = models;

@@ -70,6 +70,7 @@ void ssot_app_free(ssot_app *app) {
         for (size_t f = 0; f < m->nfields; f++)
             if (m->fields[f].default_value) json_decref(m->fields[f].default_value);
         for (int a = 0; a < SSOT_ACTION_COUNT; a++) unref(app->L, m->permissions[a].fn_ref);
+        unref(app->L, m->realtime.subscribe.fn_ref);
         for (int h = 0; h < SSOT_HOOK_COUNT; h++) unref(app->L, m->hooks[h]);
         unref(app->L, m->lua_ref);
     }

@@ -114,6 +114,8 @@ typedef struct ssot_index {
 typedef struct ssot_model_realtime {
     bool subscribe_list, subscribe_item;
     bool broadcast_created, broadcast_updated, broadcast_deleted;
+    bool has_subscribe_rule; /* realtime.permissions.subscribe was given */
+    ssot_rule subscribe;     /* that rule, applied on top of list/get; "true" when not given */
 } ssot_model_realtime;
 
 typedef struct ssot_model {

@@ -48,6 +48,7 @@ static void test_chat(void) {
     CHECK(m->permissions[SSOT_ACTION_CREATE].ast->op == SSOT_RULE_AUTHENTICATED);
     CHECK(m->has_realtime && m->realtime.subscribe_item && m->realtime.broadcast_deleted);
     CHECK(!ssot_app_model(app, "User")->has_realtime);
+    CHECK(!m->realtime.has_subscribe_rule && m->realtime.subscribe.ast->op == SSOT_RULE_TRUE);
     for (int h = 0; h < SSOT_HOOK_COUNT; h++) CHECK(m->hooks[h] == LUA_NOREF);
     CHECK(app->serve.port == 8080 && app->serve.default_take == 20 && app->serve.max_take == 100);
     CHECK(app->serve.database && strstr(app->serve.database, "/examples/chat/data/chat.db"));
@@ -65,11 +66,17 @@ static void test_functions(void) {
                              "models = { Note = { fields = { { 'id', 'id' }, { 'body', 'text' } },\n"
                              "  permissions = { get = function(user, row) return row.body ~= 'secret' end },\n"
                              "  hooks = { beforeCreate = function(data) data.body = 'x' end } } }\n"
-                             "routes = { ['GET /api/stats'] = function(req) return { ok = true } end }\n");
+                             "routes = { ['GET /api/stats'] = function(req) return { ok = true } end }\n"
+                             "websockets = { enabled = true, pubsub = { models = { Note = { subscribe = { 'list' },\n"
+                             "  broadcast = { 'created' }, permissions = { subscribe = 'authenticated' } } } } }\n");
     const ssot_model *note = ssot_app_model(app, "Note");
     lua_State *L = app->L;
     CHECK(note->permissions[SSOT_ACTION_GET].ast == NULL && note->permissions[SSOT_ACTION_GET].fn_ref != LUA_NOREF);
     CHECK(note->hooks[SSOT_HOOK_BEFORE_CREATE] != LUA_NOREF && note->hooks[SSOT_HOOK_AFTER_CREATE] == LUA_NOREF);
+    CHECK(note->has_realtime && note->realtime.subscribe_list && !note->realtime.subscribe_item);
+    CHECK(note->realtime.broadcast_created && !note->realtime.broadcast_deleted);
+    CHECK(note->realtime.has_subscribe_rule && note->realtime.subscribe.ast &&
+          note->realtime.subscribe.ast->op == SSOT_RULE_AUTHENTICATED);
     CHECK(app->nroutes == 1 && strcmp(app->routes[0].method, "GET") == 0 &&
           strcmp(app->routes[0].path, "/api/stats") == 0);
     lua_rawgeti(L, LUA_REGISTRYINDEX, note->permissions[SSOT_ACTION_GET].fn_ref);
