@@ -15,7 +15,7 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: ssot serve [config.lua] [--port N] [--host H] [--db FILE] [--quiet] [--lib DIR]\n"
+    "usage: ssot serve [config.lua] [--port N] [--host H] [--db FILE] [--quiet] [--verbose] [--lib DIR]\n"
     "\n"
     "Serves the REST API of the config's models over SQLite (docs/serve.md).\n"
     "\n"
@@ -24,6 +24,7 @@ static const char usage[] =
     "  --host H     address to listen on (default: serve.host, else 0.0.0.0)\n"
     "  --db FILE    SQLite database (default: serve.database, else data/<name>.db next to the config)\n"
     "  --quiet      no access log\n"
+    "  --verbose    debug logging (every change event, libwebsockets' messages)\n"
     "  --lib DIR    search DIR for Lua modules first (repeatable)\n"
     "  --help       this text\n"
     "\n"
@@ -37,6 +38,7 @@ typedef struct serve_args {
     const char *db;
     int port; /* -1: from the config */
     int quiet;
+    int verbose;
     const char *lib_dirs[33];
     int nlib;
 } serve_args;
@@ -59,6 +61,8 @@ static int parse_args(int argc, char **argv, serve_args *args) {
             return SSOT_OK;
         } else if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
             args->quiet = 1;
+        } else if (strcmp(arg, "--verbose") == 0 || strcmp(arg, "-v") == 0) {
+            args->verbose = 1;
         } else if ((value = ssot_cli_option_value(argc, argv, &i, "--port"))) {
             char *end;
             long port = strtol(value, &end, 10);
@@ -168,7 +172,8 @@ int ssot_cmd_serve(int argc, char **argv) {
     if (status >= 0) return status;
 
     args.lib_dirs[args.nlib] = NULL;
-    ssot_host_options host_options = {.lib_dirs = args.lib_dirs, .log_level = SSOT_LOG_INFO};
+    ssot_host_options host_options = {.lib_dirs = args.lib_dirs,
+                                      .log_level = args.verbose ? SSOT_LOG_DEBUG : SSOT_LOG_INFO};
     ssot_host *host = ssot_host_new(&host_options);
     if (!host) {
         fprintf(stderr, "ssot serve: out of memory\n");

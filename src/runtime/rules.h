@@ -39,7 +39,7 @@ bool ssot_rule_satisfiable_when_signed_in(const ssot_rule_node *ast);
 
 /* Calls a Lua-function rule fn(user, row) in L. The row is given as JSON text (row_json, n
  * bytes) or as a jansson value (row_value), whichever is not NULL (both NULL: row is nil).
- * Returns 1 (allowed: the function returned a true value), 0 (denied), or -1 when the
+ * Returns 1 (allowed: the function returned exactly true), 0 (denied), or -1 when the
  * function raised an error: message gets the error and its traceback. */
 int ssot_rule_call(lua_State *L, const ssot_rule *rule, const ssot_user *user, const char *row_json, size_t n,
                    const json_t *row_value, char *message, size_t message_size);

@@ -218,6 +218,9 @@ static void test_function_rules(lua_State *L) {
     CHECK(ssot_rule_call(L, &admin_only, &admin, NULL, 0, NULL, message, sizeof message) == 1);
     CHECK(ssot_rule_call(L, &admin_only, &member, NULL, 0, NULL, message, sizeof message) == 0);
 
+    ssot_rule truthy = function_rule(L, "return function() return 1 end");
+    CHECK(ssot_rule_call(L, &truthy, &member, NULL, 0, NULL, message, sizeof message) == 0); /* only true allows */
+
     ssot_rule broken = function_rule(L, "return function(user, row) return row.missing.field end");
     CHECK(ssot_rule_call(L, &broken, &member, row7, strlen(row7), NULL, message, sizeof message) == -1);
     CHECK(strstr(message, "missing") != NULL);

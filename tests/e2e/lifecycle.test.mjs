@@ -143,7 +143,7 @@ describe("command line", () => {
   it("--help describes the flags", () => {
     const result = spawnSync(SSOT_BIN, ["serve", "--help"], { encoding: "utf8" });
     assert.equal(result.status, 0);
-    for (const flag of ["--port", "--host", "--db", "--quiet", "--lib"]) assert.match(result.stdout, new RegExp(flag));
+    for (const flag of ["--port", "--host", "--db", "--quiet", "--verbose", "--lib"]) assert.match(result.stdout, new RegExp(flag));
   });
 
   it("bad flags are usage errors (exit 2)", () => {
@@ -180,5 +180,13 @@ describe("command line", () => {
     await api(quiet.url, "GET", "/api/notes/12345");
     const q = await quiet.stop();
     assert.doesNotMatch(q.stdout, /GET \/api\/notes/);
+  });
+
+  it("--verbose logs every change event", async () => {
+    const verbose = await startServe(source("tests/fixtures/serve/hooks.lua"), { db: `${tempDir("verbose")}/v.db`, args: ["--verbose"] });
+    assert.equal((await api(verbose.url, "POST", "/api/notes", { body: { text: "seen" } })).status, 201);
+    const { stderr, stdout } = await verbose.stop();
+    assert.match(stderr, /event Note:created offset 1/);
+    assert.match(stdout, /1 created, 0 updated, 0 deleted/);
   });
 });
