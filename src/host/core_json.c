@@ -28,18 +28,37 @@ typedef struct path_step {
     lua_Integer index;
 } path_step;
 
+typedef struct sort_key {
+    const char *s;
+    size_t len;
+} sort_key;
+
 typedef struct encoder {
     lua_State *L;
     json_out *out;
     int indent; /* spaces per level; -1 for compact output */
     path_step path[MAX_DEPTH + 1];
+    const void *active[MAX_DEPTH + 1]; /* the tables being encoded, outermost first */
     int depth;
+    /* Object keys of every open object, stacked: each object uses a slice at the top. Owned
+     * by the scratch userdata's __gc, so errors do not leak it. */
+    json_out *scratch;
 } encoder;
 
-typedef struct sort_key {
-    const char *s;
-    size_t len;
-} sort_key;
+/* Makes room for n more keys on the scratch stack; returns the base of the stack. */
+static sort_key *scratch_reserve(encoder *e, size_t used, size_t n) {
+    json_out *scratch = e->scratch;
+    size_t need = (used + n) * sizeof(sort_key);
+    if (need > scratch->cap) {
+        size_t cap = scratch->cap ? scratch->cap : 64 * sizeof(sort_key);
+        while (cap < need) cap *= 2;
+        char *grown = realloc(scratch->data, cap);
+        if (!grown) luaL_error(e->L, "json.encode: out of memory");
+        scratch->data = grown;
+        scratch->cap = cap;
+    }
+    return (sort_key *)scratch->data;
+}
 
 static int out_gc(lua_State *L) {
     json_out *out = lua_touserdata(L, 1);
@@ -195,19 +214,22 @@ static int compare_keys(const void *a, const void *b) {
 
 static void encode_value(encoder *e, int idx, int depth);
 
-/* Collects the object keys of the table at idx in output order into a new userdata array
- * (pushed: stack +1). Returns the count, or -1 when the table is an array. */
-static lua_Integer object_keys(encoder *e, int idx, sort_key **keys_out) {
+/* Collects the object keys of the table at idx, in output order, onto the scratch stack at
+ * position base. Returns the count, or -1 when the table is an array. Stack effect: none. */
+static lua_Integer object_keys(encoder *e, int idx, size_t base) {
     lua_State *L = e->L;
     int marked_array = 0, marked_object = 0, has_first = 0;
     if (lua_getmetatable(L, idx)) {
         if (lua_getfield(L, -1, "__name") == LUA_TSTRING) {
-            marked_array = strcmp(lua_tostring(L, -1), ARRAY_MARKER) == 0;
-            marked_object = strcmp(lua_tostring(L, -1), OBJECT_MARKER) == 0;
+            const char *name = lua_tostring(L, -1);
+            marked_array = strcmp(name, ARRAY_MARKER) == 0;
+            marked_object = strcmp(name, OBJECT_MARKER) == 0;
         }
         lua_pop(L, 1);
-        if (marked_object) has_first = lua_getfield(L, -1, "json_keys") == LUA_TTABLE;
-        if (marked_object) lua_pop(L, 1);
+        if (marked_object) {
+            has_first = lua_getfield(L, -1, "json_keys") == LUA_TTABLE;
+            lua_pop(L, 1);
+        }
         lua_pop(L, 1);
     }
     if (marked_array) return -1;
@@ -216,8 +238,12 @@ static lua_Integer object_keys(encoder *e, int idx, sort_key **keys_out) {
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         count++;
-        if (lua_type(L, -2) == LUA_TSTRING) nkeys++;
-        else if (marked_object) {
+        if (lua_type(L, -2) == LUA_TSTRING) {
+            sort_key *keys = scratch_reserve(e, base, (size_t)nkeys + 1);
+            /* The string stays alive: it is a key of the table. */
+            keys[base + (size_t)nkeys].s = lua_tolstring(L, -2, &keys[base + (size_t)nkeys].len);
+            nkeys++;
+        } else if (marked_object) {
             char message[160];
             snprintf(message, sizeof message, "object has a %s key (%s); JSON keys are strings",
                      luaL_typename(L, -2), luaL_tolstring(L, -2, NULL));
@@ -230,64 +256,55 @@ static lua_Integer object_keys(encoder *e, int idx, sort_key **keys_out) {
         if ((lua_Integer)lua_rawlen(L, idx) == count) return -1;
         fail(e, "table is a sparse array (has holes or non-integer keys); JSON arrays are 1..n");
     }
-    if (!marked_object && count == 0) {
-        /* An unmarked empty table: like the Lua encoder, an object. */
-    }
-    sort_key *keys = lua_newuserdatauv(L, sizeof *keys * (size_t)(nkeys ? nkeys : 1), 0);
-    lua_Integer n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        keys[n].s = lua_tolstring(L, -1, &keys[n].len); /* alive: it is a key of the table */
-        n++;
-    }
-    qsort(keys, (size_t)n, sizeof *keys, compare_keys);
+    sort_key *keys = (sort_key *)e->scratch->data + base;
+    if (nkeys > 1) qsort(keys, (size_t)nkeys, sizeof *keys, compare_keys);
 
-    if (has_first) {
-        /* The marker's json_keys (those present) come first, in their order; then the rest. */
+    if (has_first && nkeys > 0) {
+        /* The marker's json_keys (those present) come first, in their order; then the rest in
+         * sorted order. Built after the sorted keys on the scratch stack (with the "taken"
+         * flags after that), then moved down. */
+        size_t n = (size_t)nkeys;
+        keys = scratch_reserve(e, base, 3 * n) + base;
+        sort_key *ordered = keys + n;
+        char *taken = (char *)(keys + 2 * n); /* n flags fit in n sort_keys */
+        memset(taken, 0, n);
         lua_getmetatable(L, idx);
         lua_getfield(L, -1, "json_keys");
         lua_Integer nfirst = (lua_Integer)lua_rawlen(L, -1);
-        sort_key *ordered = lua_newuserdatauv(L, sizeof *ordered * (size_t)(n ? n : 1), 0);
-        char *taken = lua_newuserdatauv(L, (size_t)(n ? n : 1), 0);
-        memset(taken, 0, (size_t)(n ? n : 1));
-        lua_Integer m = 0;
-        for (lua_Integer i = 1; i <= nfirst; i++) {
-            lua_rawgeti(L, -3, i);
+        size_t m = 0;
+        for (lua_Integer i = 1; i <= nfirst && m < n; i++) {
+            lua_rawgeti(L, -1, i);
             size_t len;
             const char *k = lua_tolstring(L, -1, &len);
             lua_pop(L, 1);
             if (!k) continue;
             sort_key probe = {k, len};
-            sort_key *found = bsearch(&probe, keys, (size_t)n, sizeof *keys, compare_keys);
+            sort_key *found = bsearch(&probe, keys, n, sizeof *keys, compare_keys);
             if (found && !taken[found - keys]) {
-                taken[found - keys] = 1;
                 ordered[m++] = *found;
+                taken[found - keys] = 1;
             }
         }
-        for (lua_Integer i = 0; i < n; i++)
+        lua_pop(L, 2);
+        for (size_t i = 0; i < n; i++)
             if (!taken[i]) ordered[m++] = keys[i];
-        memcpy(keys, ordered, sizeof *keys * (size_t)n);
-        lua_pop(L, 4); /* metatable, json_keys, ordered, taken */
+        memcpy(keys, ordered, sizeof *keys * n);
     }
-    *keys_out = keys;
-    return n;
+    return nkeys;
 }
 
 static void encode_table(encoder *e, int idx, int depth) {
     lua_State *L = e->L;
     if (depth >= MAX_DEPTH) fail(e, "nesting is too deep (more than 512 levels)");
-    /* Cycle check: the registry-side "active" set is the table at index 2 of the call. */
-    lua_pushvalue(L, idx);
-    if (lua_rawget(L, 2) != LUA_TNIL) fail(e, "table contains itself");
-    lua_pop(L, 1);
-    lua_pushvalue(L, idx);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, 2);
+    const void *self = lua_topointer(L, idx);
+    for (int i = 0; i < depth; i++)
+        if (e->active[i] == self) fail(e, "table contains itself");
+    e->active[depth] = self;
     luaL_checkstack(L, 8, "json.encode: nesting too deep");
 
-    sort_key *keys = NULL;
-    lua_Integer nkeys = object_keys(e, idx, &keys); /* pushes the key array when an object */
+    size_t base = e->scratch->len; /* the scratch stack's top, in keys */
+    lua_Integer nkeys = object_keys(e, idx, base);
+    if (nkeys > 0) e->scratch->len = base + (size_t)nkeys;
     path_step *step = &e->path[depth + 1];
     if (nkeys < 0) {
         lua_Integer len = (lua_Integer)lua_rawlen(L, idx);
@@ -316,14 +333,16 @@ static void encode_table(encoder *e, int idx, int depth) {
             OUT_LITERAL(e, "{");
             e->depth = depth + 1;
             for (lua_Integer i = 0; i < nkeys; i++) {
-                step->key = keys[i].s;
-                step->key_len = keys[i].len;
+                /* Re-read each time: nested objects may move the scratch stack. */
+                sort_key key = ((sort_key *)e->scratch->data)[base + (size_t)i];
+                step->key = key.s;
+                step->key_len = key.len;
                 if (i > 0) OUT_LITERAL(e, ",");
                 newline(e, depth + 1);
-                encode_string(e, keys[i].s, keys[i].len);
+                encode_string(e, key.s, key.len);
                 if (e->indent >= 0) OUT_LITERAL(e, ": ");
                 else OUT_LITERAL(e, ":");
-                lua_pushlstring(L, keys[i].s, keys[i].len);
+                lua_pushlstring(L, key.s, key.len);
                 lua_rawget(L, idx);
                 encode_value(e, lua_gettop(L), depth + 1);
                 lua_pop(L, 1);
@@ -332,11 +351,8 @@ static void encode_table(encoder *e, int idx, int depth) {
             newline(e, depth);
             OUT_LITERAL(e, "}");
         }
-        lua_pop(L, 1); /* the key array */
     }
-    lua_pushvalue(L, idx);
-    lua_pushnil(L);
-    lua_rawset(L, 2);
+    e->scratch->len = base;
 }
 
 static void encode_value(encoder *e, int idx, int depth) {
@@ -369,25 +385,33 @@ static void encode_value(encoder *e, int idx, int depth) {
     }
 }
 
+/* Pushes a new empty buffer box whose memory is freed when it is collected. Stack: +1. */
+static json_out *new_box(lua_State *L) {
+    json_out *box = lua_newuserdatauv(L, sizeof *box, 0);
+    memset(box, 0, sizeof *box);
+    if (luaL_newmetatable(L, "ssot.json_buffer")) {
+        lua_pushcfunction(L, out_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    return box;
+}
+
 /* json_encode(value [, indent]) -> JSON text with sorted keys; compact when indent is nil.
- * Stack: 1 value, 2 indent -> replaced by the "active tables" set while encoding. */
+ * Stack while encoding: 1 value, 2 output box, 3 key stack box, 4 encoder. */
 int core_json_encode(lua_State *L) {
     luaL_checkany(L, 1);
     lua_Integer indent = luaL_optinteger(L, 2, -1);
     luaL_argcheck(L, indent >= -1 && indent <= 64, 2, "indent must be between 0 and 64");
     lua_settop(L, 1);
-    lua_newtable(L); /* index 2: tables being encoded, for cycle detection */
-    json_out *out = lua_newuserdatauv(L, sizeof *out, 0); /* index 3 */
-    memset(out, 0, sizeof *out);
-    lua_createtable(L, 0, 1);
-    lua_pushcfunction(L, out_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_setmetatable(L, -2);
+    json_out *out = new_box(L);     /* index 2: the output */
+    json_out *scratch = new_box(L); /* index 3: the key stack (len counts keys) */
 
-    /* The encoder (with its path stack) is a userdata too: no malloc to leak on errors. */
+    /* The encoder (with its path stack) is a userdata too: nothing to leak on errors. */
     encoder *e = lua_newuserdatauv(L, sizeof *e, 0); /* index 4 */
     e->L = L;
     e->out = out;
+    e->scratch = scratch;
     e->indent = (int)indent;
     e->depth = 0;
     encode_value(e, 1, 0);
