@@ -154,6 +154,27 @@ describe("command line", () => {
     }
   });
 
+  it("ssot token: claims from the flags, the secret from the config's variable, clear errors", () => {
+    const env = { ...process.env, SSOT_JWT_SECRET: "token-test-secret-0123456789abcdef012345" };
+    const run = (args, extra = {}) => spawnSync(SSOT_BIN, ["token", ...args], { encoding: "utf8", env: { ...env, ...extra } });
+    const minted = run(["--sub", "42", "--role", "admin", "--ttl", "90m"]);
+    assert.equal(minted.status, 0, minted.stderr);
+    const [header, payload] = minted.stdout.trim().split(".").slice(0, 2).map((p) => JSON.parse(Buffer.from(p, "base64url")));
+    assert.equal(header.alg, "HS256");
+    assert.equal(payload.sub, "42");
+    assert.equal(payload.role, "admin");
+    assert.equal(payload.exp - payload.iat, 5400);
+    const fromConfig = run(["--sub", "7", "--config", source("tests/fixtures/configs/everything.lua")],
+      { EVERYTHING_JWT_SECRET: "" });
+    assert.equal(fromConfig.status, 2);
+    assert.match(fromConfig.stderr, /EVERYTHING_JWT_SECRET is not set/);
+    assert.equal(run(["--role", "admin"]).status, 2, "--sub is required");
+    assert.equal(run(["--sub", "1", "--ttl", "soon"]).status, 2);
+    const noSecret = run(["--sub", "1"], { SSOT_JWT_SECRET: "" });
+    assert.equal(noSecret.status, 2);
+    assert.match(noSecret.stderr, /SSOT_JWT_SECRET is not set/);
+  });
+
   it("a missing config is a config error naming the file", () => {
     const result = serveFails(`${tempDir("missing")}/nowhere.lua`);
     assert.equal(result.code, 3, result.stderr);
