@@ -142,6 +142,8 @@ async function main() {
     }
   }
 
+  const versionsAtStart = versions(outcomes);
+
   // Every server runs at once (the idle ones cost nothing), so each operation is measured on
   // all of them within seconds of each other, under the same background load.
   let results = [];
@@ -182,7 +184,7 @@ async function main() {
     console.log(failed ? 'contract check: FAILED' : 'contract check: every server that ran passed');
     process.exit(failed ? 1 : 0);
   }
-  const text = report(o, results, notes, versions(outcomes), command);
+  const text = report(o, results, notes, versionsAtStart, command);
   console.log(text);
   if (o.out) fs.writeFileSync(o.out, text);
   process.exit(failed ? 1 : 0);
