@@ -46,7 +46,6 @@ typedef struct ssot_request {
     ssot_method method;
     const char *path; /* URL-decoded, normalized by the server ("/api/messages/3") */
     size_t path_len;
-    const char *query; /* the query parameters as received, for the access log, or "" */
     ssot_query_param params[SSOT_MAX_QUERY_PARAMS];
     size_t nparams;
     const char *authorization; /* header values, or NULL when absent */
