@@ -6,7 +6,8 @@ set -eu
 PACKAGES="build-essential cmake pkg-config
   lua5.4 liblua5.4-dev lua-cjson-dev lua-busted
   libwebsockets-dev libsqlite3-dev sqlite3 libjansson-dev libjwt-dev libssl-dev
-  valgrind wrk"
+  valgrind wrk
+  python3"  # python3: node-gyp compiles better-sqlite3 for the bench/peers servers
 
 missing=""
 for pkg in $PACKAGES; do
