@@ -227,6 +227,14 @@ describe("every error status", () => {
     assertError(await api(base, "DELETE", "/healthz"), 405, "method_not_allowed");
   });
 
+  it("409 conflict when other rows still refer to a row being deleted", async () => {
+    const r = (await api(base, "POST", "/api/rooms", { token: alice, body: { title: "Refs" } })).json;
+    assert.equal((await api(base, "POST", "/api/messages", { token: alice, body: { roomId: r.id, text: "ref" } })).status, 201);
+    const e = assertError(await api(base, "DELETE", "/api/users/2", { token: admin }), 409, "conflict");
+    assert.match(e.message, /Message/);
+    assert.equal((await api(base, "GET", "/api/users/2", { token: admin })).status, 200, "nothing was deleted");
+  });
+
   it("409 conflict names the unique field", async () => {
     const e = assertError(await api(base, "POST", "/api/users", {
       token: admin, body: { name: "Alice again", email: "alice@chat.test" },
