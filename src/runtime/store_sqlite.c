@@ -130,7 +130,8 @@ static void sqlite_close(ssot_store *store) {
         free(s->cache[i].sql);
     }
     sqlite3_stmt *fixed[] = {s->begin,         s->begin_immediate, s->commit,        s->rollback,
-                             s->stream_bump,   s->stream_position, s->change_insert, s->change_prune,
+                             s->stream_floor,  s->stream_position, s->change_insert, s->change_prune,
+                             s->stream_epoch,
                              s->change_oldest, s->change_since};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) sqlite3_finalize(fixed[i]);
     sqlite3_close(s->db); /* a WAL checkpoint happens here when this is the last connection */
@@ -200,9 +201,11 @@ static ssot_store_status prepare_fixed(sqlite_store *s, ssot_store_error *err) {
         {&s->begin_immediate, "BEGIN IMMEDIATE"},
         {&s->commit, "COMMIT"},
         {&s->rollback, "ROLLBACK"},
-        {&s->stream_bump, "UPDATE _ssot_streams SET \"offset\" = \"offset\" + 1 WHERE model = ?1 "
-                          "RETURNING \"offset\", epoch"},
-        {&s->stream_position, "SELECT epoch, \"offset\" FROM _ssot_streams WHERE model = ?1"},
+        /* the newest event comes from the primary key (model, offset): one seek, no write */
+        {&s->stream_position, "SELECT epoch, \"offset\", (SELECT max(c.\"offset\") FROM _ssot_changes AS c "
+                              "WHERE c.model = ?1) FROM _ssot_streams WHERE model = ?1"},
+        {&s->stream_floor, "UPDATE _ssot_streams SET \"offset\" = ?2 WHERE model = ?1"},
+        {&s->stream_epoch, "UPDATE _ssot_streams SET epoch = ?2 WHERE model = ?1"},
         {&s->change_insert, "INSERT INTO _ssot_changes (model, \"offset\", event, row_id, owner, data, at) "
                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
         {&s->change_prune, "DELETE FROM _ssot_changes WHERE model = ?1 AND \"offset\" <= ?2"},

@@ -50,8 +50,9 @@ typedef struct sqlite_store {
     int64_t history;
     model_statements *models; /* one per app model, same index */
     sqlite3_stmt *begin, *begin_immediate, *commit, *rollback;
-    sqlite3_stmt *stream_bump;     /* ?1 model -> offset, epoch */
-    sqlite3_stmt *stream_position; /* ?1 model -> epoch, offset */
+    sqlite3_stmt *stream_position; /* ?1 model -> epoch, floor offset, newest event's offset or NULL */
+    sqlite3_stmt *stream_floor;    /* ?1 model ?2 offset: records the offset when pruning */
+    sqlite3_stmt *stream_epoch;    /* ?1 model ?2 epoch: a new epoch after the history was lost */
     sqlite3_stmt *change_insert;   /* ?1 model ?2 offset ?3 event ?4 row_id ?5 owner ?6 data ?7 at */
     sqlite3_stmt *change_prune;    /* ?1 model ?2 keep offsets above this */
     sqlite3_stmt *change_oldest;   /* ?1 model -> min(offset) */

@@ -11,7 +11,8 @@
 #include <string.h>
 
 /* History is pruned every PRUNE_EVERY events, so a model keeps between `history` and
- * `history + PRUNE_EVERY` events. */
+ * `history + PRUNE_EVERY` events. A write does not touch _ssot_streams: its offset is the
+ * newest event's plus one; _ssot_streams."offset" is only a floor written when pruning. */
 #define PRUNE_EVERY 64
 
 static int new_epoch(char epoch[SSOT_EPOCH_SIZE]) {
@@ -82,23 +83,59 @@ int sq_capture_row(sqlite_store *s, sqlite3_stmt *stmt, ssot_buf *out, ssot_chan
     return sq_capture_view(s, &row, out, change);
 }
 
+/* Reads a model's position: the larger of the recorded floor and the newest event's offset.
+ * *lost is set when the history is empty although the floor is not 0 — events were deleted
+ * behind ssot's back, so offsets could repeat: the next write starts a new epoch. */
+static ssot_store_status read_stream(sqlite_store *s, const ssot_model *model, ssot_stream_position *pos, int *lost,
+                                     ssot_store_error *err) {
+    sqlite3_stmt *stmt = s->stream_position;
+    sqlite3_bind_text(stmt, 1, model->name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(stmt);
+    ssot_store_status status = SSOT_STORE_OK;
+    if (rc == SQLITE_ROW) {
+        const char *epoch = (const char *)sqlite3_column_text(stmt, 0);
+        strncpy(pos->epoch, epoch ? epoch : "", SSOT_EPOCH_SIZE - 1);
+        pos->epoch[SSOT_EPOCH_SIZE - 1] = '\0';
+        int64_t floor = sqlite3_column_int64(stmt, 1);
+        int have = sqlite3_column_type(stmt, 2) != SQLITE_NULL;
+        int64_t newest = have ? sqlite3_column_int64(stmt, 2) : 0;
+        pos->offset = newest > floor ? newest : floor;
+        *lost = !have && floor > 0;
+    } else if (rc == SQLITE_DONE) {
+        status = sq_fail(err, SSOT_STORE_ERROR, NULL, "no change stream for %s", model->name);
+    } else {
+        status = sq_db_error(s, model, rc, err);
+    }
+    sqlite3_reset(stmt);
+    return status;
+}
+
+/* Runs a two-parameter (model, value) statement of the stream. */
+static int stream_update(sqlite_store *s, sqlite3_stmt *stmt, const ssot_model *model, const char *text,
+                         int64_t value) {
+    sqlite3_bind_text(stmt, 1, model->name, -1, SQLITE_STATIC);
+    if (text)
+        sqlite3_bind_text(stmt, 2, text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(stmt, 2, value);
+    return sq_exec(s, stmt);
+}
+
 ssot_store_status sq_append_change(sqlite_store *s, const ssot_model *model, ssot_event_kind kind, ssot_change *change,
                                    ssot_store_error *err) {
-    sqlite3_stmt *bump = s->stream_bump;
-    sqlite3_bind_text(bump, 1, model->name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(bump);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(bump);
-        if (rc == SQLITE_DONE) return sq_fail(err, SSOT_STORE_ERROR, NULL, "no change stream for %s", model->name);
-        return sq_db_error(s, model, rc, err);
+    ssot_stream_position pos;
+    int lost = 0, rc;
+    ssot_store_status status = read_stream(s, model, &pos, &lost, err);
+    if (status != SSOT_STORE_OK) return status;
+    if (lost) {
+        if (new_epoch(pos.epoch) != 0) return sq_fail(err, SSOT_STORE_ERROR, NULL, "no random bytes for a stream epoch");
+        rc = stream_update(s, s->stream_epoch, model, pos.epoch, 0);
+        if (rc != SQLITE_DONE) return sq_db_error(s, model, rc, err);
     }
     change->model = model;
     change->kind = kind;
-    change->offset = sqlite3_column_int64(bump, 0);
-    const char *epoch = (const char *)sqlite3_column_text(bump, 1);
-    strncpy(change->epoch, epoch ? epoch : "", SSOT_EPOCH_SIZE - 1);
-    change->epoch[SSOT_EPOCH_SIZE - 1] = '\0';
-    sqlite3_reset(bump);
+    change->offset = pos.offset + 1;
+    memcpy(change->epoch, pos.epoch, SSOT_EPOCH_SIZE);
     ssot_datetime_now(s->at);
     change->at = s->at;
 
@@ -117,10 +154,12 @@ ssot_store_status sq_append_change(sqlite_store *s, const ssot_model *model, sso
     sqlite3_clear_bindings(ins);
     if (rc != SQLITE_DONE) return sq_db_error(s, model, rc, err);
 
-    if (change->offset % PRUNE_EVERY == 0 && change->offset > s->history) {
-        sqlite3_bind_text(s->change_prune, 1, model->name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s->change_prune, 2, change->offset - s->history);
-        rc = sq_exec(s, s->change_prune);
+    /* every PRUNE_EVERY events: record the offset as the stream's floor (so the position
+     * survives the history) and drop events older than the kept history */
+    if (change->offset % PRUNE_EVERY == 0) {
+        rc = stream_update(s, s->stream_floor, model, NULL, change->offset);
+        if (rc == SQLITE_DONE && change->offset > s->history)
+            rc = stream_update(s, s->change_prune, model, NULL, change->offset - s->history);
         if (rc != SQLITE_DONE) return sq_db_error(s, model, rc, err);
     }
     return SSOT_STORE_OK;
@@ -128,22 +167,8 @@ ssot_store_status sq_append_change(sqlite_store *s, const ssot_model *model, sso
 
 ssot_store_status sq_read_position(sqlite_store *s, const ssot_model *model, ssot_stream_position *pos,
                                    ssot_store_error *err) {
-    sqlite3_stmt *stmt = s->stream_position;
-    sqlite3_bind_text(stmt, 1, model->name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(stmt);
-    ssot_store_status status = SSOT_STORE_OK;
-    if (rc == SQLITE_ROW) {
-        const char *epoch = (const char *)sqlite3_column_text(stmt, 0);
-        strncpy(pos->epoch, epoch ? epoch : "", SSOT_EPOCH_SIZE - 1);
-        pos->epoch[SSOT_EPOCH_SIZE - 1] = '\0';
-        pos->offset = sqlite3_column_int64(stmt, 1);
-    } else if (rc == SQLITE_DONE) {
-        status = sq_fail(err, SSOT_STORE_ERROR, NULL, "no change stream for %s", model->name);
-    } else {
-        status = sq_db_error(s, model, rc, err);
-    }
-    sqlite3_reset(stmt);
-    return status;
+    int lost;
+    return read_stream(s, model, pos, &lost, err);
 }
 
 ssot_store_status sq_position(ssot_store *store, const ssot_model *model, ssot_stream_position *pos,
