@@ -147,7 +147,7 @@ async function main() {
   // Every server runs at once (the idle ones cost nothing), so each operation is measured on
   // all of them within seconds of each other, under the same background load.
   let results = [];
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ssot-bench-'));
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ssot-http-bench-'));
   try {
     for (const name of o.servers) {
       if (!outcomes[name].skip) outcomes[name] = await setUp(name, o, outcomes[name].prepared, work);
