@@ -18,7 +18,8 @@
 typedef enum ssot_store_status {
     SSOT_STORE_OK = 0,
     SSOT_STORE_NOT_FOUND,   /* no row with that id (404) — also for a malformed id */
-    SSOT_STORE_CONFLICT,    /* a unique constraint: err.field names the field (409) */
+    SSOT_STORE_CONFLICT,    /* a unique constraint: err.field names the field; or a delete
+                             * blocked by rows that still refer to the row (409) */
     SSOT_STORE_INVALID,     /* a value the database refuses: a foreign key that points
                              * nowhere, a NOT NULL or CHECK failure; err.field names the
                              * field when known (400 validation_failed) */
@@ -52,7 +53,7 @@ const char *ssot_event_name(ssot_event_kind kind);
 
 /* A model's stream position: events up to and including `offset` have happened. A new
  * stream starts at offset 0 with a fresh random epoch; the epoch changes only when the
- * history is reset (then offsets restart and old positions cannot be recovered). */
+ * history was lost (deleted by hand): positions of the old epoch cannot be recovered. */
 typedef struct ssot_stream_position {
     char epoch[SSOT_EPOCH_SIZE];
     int64_t offset;
@@ -135,7 +136,8 @@ typedef struct ssot_store_ops {
 
     /* DELETE by id: reads the row, calls authorize, deletes it and writes the change event
      * in one transaction. Appends the deleted row to out (for the event; DELETE answers 204).
-     * INVALID when a foreign key with ON DELETE RESTRICT still points at the row. */
+     * CONFLICT (the message names the referring model and field) when rows of a belongsTo
+     * without onDelete cascade/setNull still refer to it. */
     ssot_store_status (*remove)(ssot_store *store, const ssot_model *model, const char *id, size_t n,
                                 const ssot_authorize *authorize, ssot_buf *out, ssot_change *change,
                                 ssot_store_error *err);
