@@ -1,5 +1,5 @@
 /* Checking one JSON value against a field (value.h): types, enum values, max length, and the
- * canonical ISO 8601 UTC form of datetimes. Uses jansson and model.h. */
+ * canonical forms of datetimes (ISO 8601 UTC) and UUIDs (lowercase). Uses jansson, model.h. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, gmtime_r */
 #include "runtime/value.h"
 
@@ -155,6 +155,12 @@ const char *ssot_value_check(const ssot_field *field, json_t *value, int check_m
         if (field->id_kind == SSOT_ID_UUID) {
             if (!json_is_string(value) || !is_uuid(json_string_value(value), json_string_length(value)))
                 return "must be a UUID";
+            char lower[37]; /* stored ids are lowercase */
+            for (size_t i = 0; i < 36; i++) {
+                char c = json_string_value(value)[i];
+                lower[i] = c >= 'A' && c <= 'F' ? (char)(c - 'A' + 'a') : c;
+            }
+            json_string_setn(value, lower, 36);
             return NULL;
         }
         return json_is_integer(value) ? NULL : "must be an integer";

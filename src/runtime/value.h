@@ -10,11 +10,11 @@
 #include <stddef.h>
 
 /* Checks a non-null value for field: JSON type, enum membership, string max length (in
- * characters), datetime syntax. A valid datetime string is rewritten in place to the
- * canonical form YYYY-MM-DDTHH:MM:SS.mmmZ (UTC). Returns NULL when the value fits, else a
- * message for the client: "must be an integer", "must be one of: a, b", ... written into
- * msg (msg_size bytes) or a static string. check_max 0 skips the max-length check (where
- * filters compare against any string). */
+ * characters), datetime syntax. A valid datetime is rewritten in place to the canonical
+ * form YYYY-MM-DDTHH:MM:SS.mmmZ (UTC), a UUID id to lowercase. Returns NULL when the value
+ * fits, else a message for the client ("must be an integer", "must be one of: a, b", ...)
+ * written into msg (msg_size bytes) or a static string. check_max 0 skips the max-length
+ * check (where filters compare against any string). */
 const char *ssot_value_check(const ssot_field *field, json_t *value, int check_max, char *msg, size_t msg_size);
 
 /* Parses an ISO 8601 date-time (YYYY-MM-DD, optionally THH:MM[:SS[.fraction]] with Z or

@@ -244,6 +244,16 @@ static void test_uuid(ssot_store *store, const ssot_app *app) {
     for (char *p = id; *p; p++)
         if (*p >= 'a' && *p <= 'f') *p = (char)(*p - 'a' + 'A');
     CHECK_STATUS(get(store, doc, id, &out), SSOT_STORE_OK); /* case does not matter */
+    ssot_query q; /* nor in a where filter */
+    ssot_query_error qerr;
+    char where[80];
+    snprintf(where, sizeof where, "{\"id\":\"%s\"}", id);
+    ssot_query_init(&q, doc, 20, 100);
+    CHECK(ssot_query_add_param(&q, "where", where, strlen(where), &qerr) == 0);
+    ssot_buf_reset(&out);
+    CHECK_STATUS(ssot_store_list(store, &q, NULL, &out, NULL, &err), SSOT_STORE_OK);
+    CHECK_CONTAINS(out.data, "\"total\":1");
+    ssot_query_free(&q);
     CHECK_STATUS(get(store, doc, "1", &out), SSOT_STORE_NOT_FOUND);
     CHECK_STATUS(get(store, doc, "zzzzzzzz-zzzz-4zzz-8zzz-zzzzzzzzzzzz", &out), SSOT_STORE_NOT_FOUND);
     CHECK_STATUS(update(store, doc, id, "{\"body\":\"changed\"}", SSOT_UPDATE_PATCH, NULL, &out, &change),
