@@ -1,12 +1,9 @@
-/* The SQLite store's schema: creates the tables of the app's IR and ssot's own tables, and
- * migrates an existing database in one transaction — additive changes automatically, changes
- * SQLite can only make by rebuilding a table when no data can be lost, anything destructive
- * refused with what to do. DDL comes from the Lua module ssot.sql (the same text as the
- * generated schema.sql); _ssot_schema records what was created, to diff against.
- * Uses SQLite, Lua, jansson (store_sqlite.h). */
-#include "store_sqlite.h"
-
-#include "runtime/value.h"
+/* The SQLite store's schema sync: at open, in one transaction, creates the tables of the
+ * app's IR and ssot's own tables, records each model's definition in _ssot_schema, hands
+ * recorded models to the migration (store_sqlite_migrate.c) and refuses to start, changing
+ * nothing, when anything cannot be brought to the IR. DDL comes from the Lua module ssot.sql
+ * (the same text as the generated schema.sql). Uses SQLite, Lua, jansson. */
+#include "store_sqlite_schema.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -41,19 +38,8 @@ static const char *const own_tables =
     "  PRIMARY KEY (model, \"offset\")\n"
     ") WITHOUT ROWID;\n";
 
-typedef struct sync_ctx {
-    sqlite_store *s;
-    const ssot_app *app;
-    lua_State *L;
-    int sql;            /* stack index of the ssot.sql module */
-    ssot_buf problems;  /* refusals, one "  - ..." line each */
-    size_t nproblems;
-    ssot_store_error *err;
-    int failed;         /* a hard error (not a refusal) is in err */
-} sync_ctx;
 
-static void problem(sync_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void problem(sync_ctx *c, const char *fmt, ...) {
+void sq_refuse(sync_ctx *c, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     ssot_buf_puts(&c->problems, "\n  - ");
@@ -62,8 +48,7 @@ static void problem(sync_ctx *c, const char *fmt, ...) {
     c->nproblems++;
 }
 
-static void hard_error(sync_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void hard_error(sync_ctx *c, const char *fmt, ...) {
+void sq_sync_error(sync_ctx *c, const char *fmt, ...) {
     if (c->failed) return;
     c->failed = 1;
     c->err->status = SSOT_STORE_ERROR;
@@ -75,12 +60,12 @@ static void hard_error(sync_ctx *c, const char *fmt, ...) {
 }
 
 /* Runs sql; on failure returns the SQLite error code, leaving the message in the connection. */
-static int try_exec(sync_ctx *c, const char *sql) { return sqlite3_exec(c->s->db, sql, NULL, NULL, NULL); }
+int sq_sync_try(sync_ctx *c, const char *sql) { return sqlite3_exec(c->s->db, sql, NULL, NULL, NULL); }
 
-static int exec_sql(sync_ctx *c, const char *sql) {
+int sq_sync_exec(sync_ctx *c, const char *sql) {
     char *msg = NULL;
     if (sqlite3_exec(c->s->db, sql, NULL, NULL, &msg) == SQLITE_OK) return 0;
-    hard_error(c, "%s: %s\n  while running: %.300s", c->s->path, msg ? msg : "?", sql);
+    sq_sync_error(c, "%s: %s\n  while running: %.300s", c->s->path, msg ? msg : "?", sql);
     sqlite3_free(msg);
     return -1;
 }
@@ -105,7 +90,7 @@ static char *ddl_call(sync_ctx *c, const char *fn, int nargs) {
     lua_getfield(L, c->sql, fn);
     lua_insert(L, -nargs - 1);
     if (lua_pcall(L, nargs, 1, 0) != LUA_OK || lua_type(L, -1) != LUA_TSTRING) {
-        hard_error(c, "ssot.sql.%s failed: %s", fn, lua_isstring(L, -1) ? lua_tostring(L, -1) : "no string returned");
+        sq_sync_error(c, "ssot.sql.%s failed: %s", fn, lua_isstring(L, -1) ? lua_tostring(L, -1) : "no string returned");
         lua_pop(L, 1);
         return NULL;
     }
@@ -113,12 +98,12 @@ static char *ddl_call(sync_ctx *c, const char *fn, int nargs) {
     const char *s = lua_tolstring(L, -1, &n);
     char *copy = malloc(n + 1);
     if (copy) memcpy(copy, s, n + 1);
-    else hard_error(c, "out of memory");
+    else sq_sync_error(c, "out of memory");
     lua_pop(L, 1);
     return copy;
 }
 
-static char *ddl_create_table(sync_ctx *c, const ssot_model *m, const char *table_name) {
+char *sq_ddl_create_table(sync_ctx *c, const ssot_model *m, const char *table_name) {
     push_ref(c, m->lua_ref);
     if (table_name) { /* a shallow copy of the model under another table name (rebuilds) */
         lua_State *L = c->L;
@@ -207,7 +192,7 @@ static json_t *model_definition(sync_ctx *c, const ssot_model *m) {
     return def;
 }
 
-static json_t *find_named(json_t *list, const char *name) {
+json_t *sq_def_find(json_t *list, const char *name) {
     size_t i;
     json_t *item;
     json_array_foreach(list, i, item) {
@@ -217,12 +202,12 @@ static json_t *find_named(json_t *list, const char *name) {
     return NULL;
 }
 
-static const char *str_of(json_t *obj, const char *key) {
+const char *sq_def_str(json_t *obj, const char *key) {
     const char *s = json_string_value(json_object_get(obj, key));
     return s ? s : "";
 }
 
-static int record_model(sync_ctx *c, const ssot_model *m, json_t *def) {
+int sq_record_model(sync_ctx *c, const ssot_model *m, json_t *def) {
     char *text = json_dumps(def, JSON_COMPACT | JSON_SORT_KEYS);
     sqlite3_stmt *stmt = NULL;
     int rc = sqlite3_prepare_v2(c->s->db,
@@ -235,7 +220,7 @@ static int record_model(sync_ctx *c, const ssot_model *m, json_t *def) {
         sqlite3_bind_text(stmt, 3, text, -1, SQLITE_STATIC);
         rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
     }
-    if (rc != SQLITE_OK) hard_error(c, "%s: recording the schema of %s: %s", c->s->path, m->name, sqlite3_errmsg(c->s->db));
+    if (rc != SQLITE_OK) sq_sync_error(c, "%s: recording the schema of %s: %s", c->s->path, m->name, sqlite3_errmsg(c->s->db));
     sqlite3_finalize(stmt);
     free(text);
     return rc == SQLITE_OK ? 0 : -1;
@@ -243,34 +228,34 @@ static int record_model(sync_ctx *c, const ssot_model *m, json_t *def) {
 
 /* --- looking at the database ------------------------------------------------------------ */
 
-static int64_t query_int(sync_ctx *c, const char *sql, const char *arg) {
+int64_t sq_query_int(sync_ctx *c, const char *sql, const char *arg) {
     sqlite3_stmt *stmt = NULL;
     int64_t v = -1;
     if (sqlite3_prepare_v2(c->s->db, sql, -1, &stmt, NULL) == SQLITE_OK) {
         if (arg) sqlite3_bind_text(stmt, 1, arg, -1, SQLITE_STATIC);
         if (sqlite3_step(stmt) == SQLITE_ROW) v = sqlite3_column_int64(stmt, 0);
     } else {
-        hard_error(c, "%s: %s", c->s->path, sqlite3_errmsg(c->s->db));
+        sq_sync_error(c, "%s: %s", c->s->path, sqlite3_errmsg(c->s->db));
     }
     sqlite3_finalize(stmt);
     return v;
 }
 
-static int table_exists(sync_ctx *c, const char *table) {
-    return query_int(c, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1", table) > 0;
+int sq_table_exists(sync_ctx *c, const char *table) {
+    return sq_query_int(c, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1", table) > 0;
 }
 
-static int64_t row_count(sync_ctx *c, const char *table) {
+int64_t sq_row_count(sync_ctx *c, const char *table) {
     ssot_buf sql = SSOT_BUF_INIT;
     ssot_buf_puts(&sql, "SELECT count(*) FROM ");
     sq_ident(&sql, table);
-    int64_t n = query_int(c, ssot_buf_cstr(&sql), NULL);
+    int64_t n = sq_query_int(c, ssot_buf_cstr(&sql), NULL);
     ssot_buf_free(&sql);
     return n;
 }
 
 /* Whether an index of table covers column. */
-static int column_indexed(sync_ctx *c, const char *table, const char *column) {
+int sq_column_indexed(sync_ctx *c, const char *table, const char *column) {
     sqlite3_stmt *stmt = NULL;
     int found = 0;
     if (sqlite3_prepare_v2(c->s->db,
@@ -286,12 +271,12 @@ static int column_indexed(sync_ctx *c, const char *table, const char *column) {
 }
 
 /* The columns of a table: name -> {"type": declared type, "notnull": bool, "pk": bool}. */
-static json_t *table_columns(sync_ctx *c, const char *table) {
+json_t *sq_table_columns(sync_ctx *c, const char *table) {
     json_t *cols = json_object();
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(c->s->db, "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1)", -1, &stmt,
                            NULL) != SQLITE_OK) {
-        hard_error(c, "%s: %s", c->s->path, sqlite3_errmsg(c->s->db));
+        sq_sync_error(c, "%s: %s", c->s->path, sqlite3_errmsg(c->s->db));
         json_decref(cols);
         return NULL;
     }
@@ -304,308 +289,22 @@ static json_t *table_columns(sync_ctx *c, const char *table) {
     return cols;
 }
 
-/* --- creating, adopting, migrating ------------------------------------------------------ */
+/* --- creating ------------------------------------------------------------------------- */
 
-static void create_indexes(sync_ctx *c, json_t *def) {
+void sq_create_indexes(sync_ctx *c, json_t *def) {
     size_t i;
     json_t *ix;
     json_array_foreach(json_object_get(def, "indexes"), i, ix) {
-        if (exec_sql(c, str_of(ix, "ddl")) != 0) return;
+        if (sq_sync_exec(c, sq_def_str(ix, "ddl")) != 0) return;
     }
 }
 
 static void create_model(sync_ctx *c, const ssot_model *m, json_t *def) {
-    char *ddl = ddl_create_table(c, m, NULL);
+    char *ddl = sq_ddl_create_table(c, m, NULL);
     if (!ddl) return;
-    if (exec_sql(c, ddl) == 0) create_indexes(c, def);
+    if (sq_sync_exec(c, ddl) == 0) sq_create_indexes(c, def);
     free(ddl);
-    if (!c->failed) record_model(c, m, def);
-}
-
-/* A table that exists without a record (made from schema.sql, or migrated by hand and its
- * record deleted): adopted when its columns fit the model. */
-static void adopt_model(sync_ctx *c, const ssot_model *m, json_t *def) {
-    json_t *cols = table_columns(c, m->table);
-    if (!cols) return;
-    size_t before = c->nproblems;
-    for (size_t i = 0; i < m->nfields; i++) {
-        const ssot_field *f = &m->fields[i];
-        json_t *col = json_object_get(cols, f->column);
-        if (!col) {
-            problem(c, "%s.%s: the existing table \"%s\" has no column \"%s\". Add it by hand (sqlite3 %s 'ALTER TABLE "
-                       "\"%s\" ADD COLUMN ...'), or remove the field.",
-                    m->name, f->name, m->table, f->column, c->s->path, m->table);
-        } else if (strcasecmp(str_of(col, "type"), f->sql_type) != 0) {
-            problem(c, "%s.%s: the column \"%s\" of the existing table \"%s\" has type %s, the config says %s (%s). "
-                       "Change the field's type back, or migrate the table by hand.",
-                    m->name, f->name, f->column, m->table, str_of(col, "type"), f->sql_type, f->type_name);
-        }
-        json_object_del(cols, f->column);
-    }
-    const char *name;
-    json_t *col;
-    json_object_foreach(cols, name, col) {
-        if (json_is_true(json_object_get(col, "notnull")))
-            problem(c, "%s: the existing table \"%s\" has a NOT NULL column \"%s\" the config does not know, so ssot "
-                       "could not insert rows. Add the field to the model, or drop the column by hand.",
-                    m->name, m->table, name);
-    }
-    json_decref(cols);
-    if (c->nproblems != before || c->failed) return;
-    create_indexes(c, def);
-    if (!c->failed) record_model(c, m, def);
-}
-
-/* Whether a field added to an existing table can be added with ALTER TABLE ADD COLUMN (or a
- * rebuild); reports a problem when it cannot. */
-static int addable(sync_ctx *c, const ssot_model *m, const ssot_field *f) {
-    if (f->type == SSOT_TYPE_ID) {
-        problem(c, "%s.%s: the id field changed. ssot cannot change a table's primary key: change it back, or migrate "
-                   "by hand (docs/runtime-storage.md, \"Migrating by hand\").",
-                m->name, f->name);
-        return 0;
-    }
-    if (!f->optional && !f->default_value && f->auto_kind == SSOT_AUTO_NONE) {
-        problem(c, "%s.%s: a new required field without a default; the existing rows of \"%s\" would have no value. "
-                   "Give it a default (default = ...), or make it optional (optional = true).",
-                m->name, f->name, m->table);
-        return 0;
-    }
-    return 1;
-}
-
-/* "ALTER TABLE t ADD COLUMN <def>" for a new field. SQLite refuses UNIQUE, non-constant
- * defaults and, for a REFERENCES column, a non-null default there: UNIQUE becomes a unique
- * index, an auto datetime's default becomes the migration time, and the foreign key is added
- * as a column constraint. Returns 1 when done, 0 when the table must be rebuilt instead. */
-static int add_column(sync_ctx *c, const ssot_model *m, const ssot_field *f, json_t *jf) {
-    if (f->ref_model && !f->optional) return 0;
-    ssot_buf sql = SSOT_BUF_INIT;
-    ssot_buf_puts(&sql, "ALTER TABLE ");
-    sq_ident(&sql, m->table);
-    ssot_buf_puts(&sql, " ADD COLUMN ");
-    const char *ddl = str_of(jf, "ddl");
-    static const char unique[] = " UNIQUE";
-    static const char now[] = " DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
-    const char *u = strstr(ddl, unique), *d = strstr(ddl, now);
-    for (const char *p = ddl; *p;) {
-        if (p == u) {
-            p += sizeof unique - 1;
-        } else if (p == d) {
-            char at[25];
-            ssot_datetime_now(at);
-            ssot_buf_printf(&sql, " DEFAULT '%s'", at);
-            p += sizeof now - 1;
-        } else {
-            ssot_buf_putc(&sql, *p++);
-        }
-    }
-    const char *fk = str_of(jf, "foreign_key");
-    const char *refs = strstr(fk, " REFERENCES ");
-    if (refs) ssot_buf_puts(&sql, refs);
-    int ok = exec_sql(c, ssot_buf_cstr(&sql)) == 0;
-    if (ok && u) {
-        ssot_buf_reset(&sql);
-        ssot_buf_printf(&sql, "CREATE UNIQUE INDEX ");
-        char name[200];
-        snprintf(name, sizeof name, "%s_%s_unique", m->table, f->column);
-        sq_ident(&sql, name);
-        ssot_buf_puts(&sql, " ON ");
-        sq_ident(&sql, m->table);
-        ssot_buf_puts(&sql, " (");
-        sq_ident(&sql, f->column);
-        ssot_buf_puts(&sql, ")");
-        exec_sql(c, ssot_buf_cstr(&sql));
-    }
-    ssot_buf_free(&sql);
-    return 1;
-}
-
-/* Rebuilds table m from its new DDL, copying every kept column (SQLite's documented
- * procedure: create new, copy, drop old, rename; foreign keys are off during the sync).
- * fill: for each field, whether nulls take the field's default. */
-static void rebuild_model(sync_ctx *c, const ssot_model *m, json_t *recorded, json_t *def, const char *fill) {
-    char tmp[160];
-    snprintf(tmp, sizeof tmp, "_ssot_new_%s", m->table);
-    char *ddl = ddl_create_table(c, m, tmp);
-    if (!ddl) return;
-    int64_t seq = 0; /* sqlite_sequence exists only once an AUTOINCREMENT table does */
-    if (table_exists(c, "sqlite_sequence"))
-        seq = query_int(c, "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = ?1", m->table);
-    ssot_buf sql = SSOT_BUF_INIT, cols = SSOT_BUF_INIT, vals = SSOT_BUF_INIT;
-    json_t *old_fields = json_object_get(recorded, "fields");
-    int nfill = 0;
-    for (size_t i = 0; i < m->nfields; i++) {
-        const ssot_field *f = &m->fields[i];
-        if (!find_named(old_fields, f->name)) continue; /* new: takes its DDL default */
-        if (cols.len) {
-            ssot_buf_puts(&cols, ", ");
-            ssot_buf_puts(&vals, ", ");
-        }
-        sq_ident(&cols, f->column);
-        if (fill[i]) {
-            ssot_buf_puts(&vals, "coalesce(");
-            sq_ident(&vals, f->column);
-            ssot_buf_printf(&vals, ", ?%d)", ++nfill);
-        } else {
-            sq_ident(&vals, f->column);
-        }
-    }
-    ssot_buf_puts(&sql, "INSERT INTO ");
-    sq_ident(&sql, tmp);
-    ssot_buf_printf(&sql, " (%s) SELECT %s FROM ", ssot_buf_cstr(&cols), ssot_buf_cstr(&vals));
-    sq_ident(&sql, m->table);
-    if (exec_sql(c, ddl) == 0) {
-        sqlite3_stmt *copy = NULL;
-        int rc = sqlite3_prepare_v2(c->s->db, ssot_buf_cstr(&sql), -1, &copy, NULL);
-        for (size_t i = 0, k = 0; rc == SQLITE_OK && i < m->nfields; i++)
-            if (fill[i]) sq_bind_json(c->s, copy, (int)++k, &m->fields[i], m->fields[i].default_value);
-        if (rc == SQLITE_OK) rc = sqlite3_step(copy);
-        if (rc != SQLITE_DONE)
-            problem(c, "%s: the table \"%s\" must be rebuilt for the new definition, but its rows do not fit it: %s. "
-                       "Fix those rows by hand, or undo the change.",
-                    m->name, m->table, sqlite3_errmsg(c->s->db));
-        sqlite3_finalize(copy);
-    }
-    if (!c->failed && c->nproblems == 0) {
-        ssot_buf_reset(&sql);
-        ssot_buf_puts(&sql, "DROP TABLE ");
-        sq_ident(&sql, m->table);
-        ssot_buf_puts(&sql, "; ALTER TABLE ");
-        sq_ident(&sql, tmp);
-        ssot_buf_puts(&sql, " RENAME TO ");
-        sq_ident(&sql, m->table);
-        if (exec_sql(c, ssot_buf_cstr(&sql)) == 0 && seq > 0) {
-            /* keep AUTOINCREMENT from handing out ids of rows deleted before the rebuild */
-            sqlite3_stmt *stmt = NULL;
-            if (sqlite3_prepare_v2(c->s->db, "UPDATE sqlite_sequence SET seq = max(seq, ?2) WHERE name = ?1", -1,
-                                   &stmt, NULL) == SQLITE_OK) {
-                sqlite3_bind_text(stmt, 1, m->table, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(stmt, 2, seq);
-                if (sqlite3_step(stmt) != SQLITE_DONE)
-                    hard_error(c, "%s: keeping the id sequence of %s: %s", c->s->path, m->table,
-                               sqlite3_errmsg(c->s->db));
-            }
-            sqlite3_finalize(stmt);
-        }
-        if (!c->failed) create_indexes(c, def);
-    }
-    ssot_buf_free(&sql);
-    ssot_buf_free(&cols);
-    ssot_buf_free(&vals);
-    free(ddl);
-}
-
-/* Compares the recorded definition of m with the IR's and applies what can be applied. */
-static void migrate_model(sync_ctx *c, const ssot_model *m, json_t *recorded, json_t *def) {
-    size_t before = c->nproblems;
-    if (strcmp(str_of(recorded, "table"), m->table) != 0) {
-        problem(c, "%s: its table was \"%s\" and is now \"%s\"; ssot does not rename tables. Rename it by hand: "
-                   "sqlite3 %s 'ALTER TABLE \"%s\" RENAME TO \"%s\"; DELETE FROM _ssot_schema WHERE model = ''%s''', "
-                   "then start again.",
-                m->name, str_of(recorded, "table"), m->table, c->s->path, str_of(recorded, "table"), m->table, m->name);
-        return;
-    }
-    json_t *old_fields = json_object_get(recorded, "fields");
-    json_t *new_fields = json_object_get(def, "fields");
-    json_t *cols = table_columns(c, m->table);
-    if (!cols) return;
-    size_t i;
-    json_t *of;
-    json_array_foreach(old_fields, i, of) {
-        const char *name = str_of(of, "name");
-        if (ssot_model_field(m, name, strlen(name))) continue;
-        if (!json_object_get(cols, name)) continue; /* dropped by hand already */
-        int64_t rows = row_count(c, m->table);
-        int plain = !json_is_true(json_object_get(of, "unique")) && !json_object_get(of, "references") &&
-                    !column_indexed(c, m->table, name);
-        if (plain)
-            problem(c, "%s.%s: the field was removed from the config, but the column \"%s\" of \"%s\" still holds its "
-                       "data (%lld row%s). Put the field back (optional = true if you no longer need it), or drop the "
-                       "column by hand: sqlite3 %s 'ALTER TABLE \"%s\" DROP COLUMN \"%s\"', then start again.",
-                    m->name, name, name, m->table, (long long)rows, rows == 1 ? "" : "s", c->s->path, m->table, name);
-        else
-            problem(c, "%s.%s: the field was removed from the config, but the column \"%s\" of \"%s\" still holds its "
-                       "data (%lld row%s). Put the field back (optional = true if you no longer need it), or remove the "
-                       "column by hand: it is unique, indexed or a foreign key, so SQLite needs the table rebuilt "
-                       "(docs/runtime-storage.md, \"Migrating by hand\").",
-                    m->name, name, name, m->table, (long long)rows, rows == 1 ? "" : "s");
-    }
-    json_decref(cols);
-
-    char *fill = calloc(m->nfields + 1, 1);
-    int rebuild = 0;
-    const ssot_field **added = calloc(m->nfields + 1, sizeof *added);
-    size_t nadded = 0;
-    if (!added) {
-        free(fill);
-        fill = NULL;
-    }
-    for (size_t k = 0; fill && k < m->nfields; k++) {
-        const ssot_field *f = &m->fields[k];
-        json_t *nf = json_array_get(new_fields, k);
-        json_t *rf = find_named(old_fields, f->name);
-        if (!rf) {
-            if (addable(c, m, f)) added[nadded++] = f;
-            continue;
-        }
-        if (strcmp(str_of(rf, "type"), f->type_name) != 0 || strcmp(str_of(rf, "sql_type"), f->sql_type) != 0 ||
-            strcmp(str_of(rf, "id_kind"), str_of(nf, "id_kind")) != 0) {
-            const char *old_kind = str_of(rf, "id_kind"), *new_kind = str_of(nf, "id_kind");
-            problem(c, "%s.%s: the type changed from %s%s%s to %s%s%s; ssot does not convert stored data. Change the "
-                       "type back, or migrate by hand (docs/runtime-storage.md, \"Migrating by hand\").",
-                    m->name, f->name, str_of(rf, "type"), *old_kind ? " " : "", old_kind, f->type_name,
-                    *new_kind ? " " : "", new_kind);
-            continue;
-        }
-        if (json_is_true(json_object_get(rf, "optional")) && !f->optional) {
-            if (!f->default_value) {
-                problem(c, "%s.%s: changed from optional to required without a default; existing rows may hold null. "
-                           "Give it a default (rows holding null get it), or keep it optional.",
-                        m->name, f->name);
-                continue;
-            }
-            fill[k] = 1;
-        }
-        if (strcmp(str_of(rf, "ddl"), str_of(nf, "ddl")) != 0 ||
-            strcmp(str_of(rf, "foreign_key"), str_of(nf, "foreign_key")) != 0)
-            rebuild = 1;
-    }
-    if (c->nproblems == before && !c->failed && fill) {
-        if (rebuild) {
-            rebuild_model(c, m, recorded, def, fill);
-        } else {
-            int must_rebuild = 0;
-            for (size_t k = 0; k < nadded && !c->failed; k++)
-                if (!add_column(c, m, added[k], json_array_get(new_fields, added[k]->index))) must_rebuild = 1;
-            if (must_rebuild) rebuild_model(c, m, recorded, def, fill);
-            /* indexes: drop the ones that went or changed, create the new ones */
-            json_t *old_ix = json_object_get(recorded, "indexes"), *new_ix = json_object_get(def, "indexes");
-            json_t *ix;
-            json_array_foreach(old_ix, i, ix) {
-                json_t *now = find_named(new_ix, str_of(ix, "name"));
-                if (must_rebuild || (now && strcmp(str_of(now, "ddl"), str_of(ix, "ddl")) == 0)) continue;
-                ssot_buf sql = SSOT_BUF_INIT;
-                ssot_buf_puts(&sql, "DROP INDEX IF EXISTS ");
-                sq_ident(&sql, str_of(ix, "name"));
-                exec_sql(c, ssot_buf_cstr(&sql));
-                ssot_buf_free(&sql);
-            }
-            json_array_foreach(new_ix, i, ix) {
-                json_t *was = find_named(old_ix, str_of(ix, "name"));
-                if (must_rebuild || (was && strcmp(str_of(was, "ddl"), str_of(ix, "ddl")) == 0)) continue;
-                if (try_exec(c, str_of(ix, "ddl")) != SQLITE_OK) {
-                    problem(c, "%s: cannot create the index \"%s\": %s. Fix the rows that break it, or undo the "
-                               "change.",
-                            m->name, str_of(ix, "name"), sqlite3_errmsg(c->s->db));
-                }
-            }
-        }
-    }
-    if (!fill) hard_error(c, "out of memory");
-    free(fill);
-    free(added);
-    if (c->nproblems == before && !c->failed) record_model(c, m, def);
+    if (!c->failed) sq_record_model(c, m, def);
 }
 
 /* Recorded models the IR no longer has: fine when their table is gone, refused otherwise. */
@@ -613,7 +312,7 @@ static void check_removed_models(sync_ctx *c) {
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(c->s->db, "SELECT model, \"table\" FROM _ssot_schema ORDER BY model", -1, &stmt, NULL) !=
         SQLITE_OK) {
-        hard_error(c, "%s: %s", c->s->path, sqlite3_errmsg(c->s->db));
+        sq_sync_error(c, "%s: %s", c->s->path, sqlite3_errmsg(c->s->db));
         return;
     }
     ssot_buf gone = SSOT_BUF_INIT; /* models whose records are deleted below, NUL-separated */
@@ -621,12 +320,12 @@ static void check_removed_models(sync_ctx *c) {
         const char *model = (const char *)sqlite3_column_text(stmt, 0);
         const char *table = (const char *)sqlite3_column_text(stmt, 1);
         if (ssot_app_model(c->app, model)) continue;
-        if (!table_exists(c, table)) {
+        if (!sq_table_exists(c, table)) {
             ssot_buf_append(&gone, model, strlen(model) + 1);
             continue;
         }
-        int64_t rows = row_count(c, table);
-        problem(c, "model %s was removed from the config, but its table \"%s\" still exists (%lld row%s). Put the "
+        int64_t rows = sq_row_count(c, table);
+        sq_refuse(c, "model %s was removed from the config, but its table \"%s\" still exists (%lld row%s). Put the "
                    "model back, or drop the table by hand: sqlite3 %s 'DROP TABLE \"%s\"', then start again.",
                 model, table, (long long)rows, rows == 1 ? "" : "s", c->s->path, table);
     }
@@ -635,7 +334,7 @@ static void check_removed_models(sync_ctx *c) {
         static const char *const forget[] = {"DELETE FROM _ssot_schema WHERE model = ?1",
                                              "DELETE FROM _ssot_streams WHERE model = ?1",
                                              "DELETE FROM _ssot_changes WHERE model = ?1"};
-        for (size_t k = 0; k < 3; k++) query_int(c, forget[k], gone.data + at);
+        for (size_t k = 0; k < 3; k++) sq_query_int(c, forget[k], gone.data + at);
     }
     ssot_buf_free(&gone);
 }
@@ -648,7 +347,7 @@ static json_t *recorded_definition(sync_ctx *c, const ssot_model *m) {
         sqlite3_bind_text(stmt, 1, m->name, -1, SQLITE_STATIC);
         if (sqlite3_step(stmt) == SQLITE_ROW) {
             def = json_loads((const char *)sqlite3_column_text(stmt, 0), 0, NULL);
-            if (!def) hard_error(c, "%s: the _ssot_schema record of %s is not valid JSON", c->s->path, m->name);
+            if (!def) sq_sync_error(c, "%s: the _ssot_schema record of %s is not valid JSON", c->s->path, m->name);
         }
     }
     sqlite3_finalize(stmt);
@@ -662,7 +361,7 @@ static void check_foreign_keys(sync_ctx *c) {
                            -1, &stmt, NULL) != SQLITE_OK)
         return;
     while (sqlite3_step(stmt) == SQLITE_ROW)
-        problem(c, "%lld rows of \"%s\" refer to rows of \"%s\" that do not exist; fix them by hand "
+        sq_refuse(c, "%lld rows of \"%s\" refer to rows of \"%s\" that do not exist; fix them by hand "
                    "(PRAGMA foreign_key_check lists them).",
                 (long long)sqlite3_column_int64(stmt, 2), (const char *)sqlite3_column_text(stmt, 0),
                 (const char *)sqlite3_column_text(stmt, 1));
@@ -676,9 +375,9 @@ static void sync_models(sync_ctx *c) {
         if (!def) break;
         json_t *recorded = recorded_definition(c, m);
         if (recorded)
-            migrate_model(c, m, recorded, def);
-        else if (table_exists(c, m->table))
-            adopt_model(c, m, def);
+            sq_migrate_model(c, m, recorded, def);
+        else if (sq_table_exists(c, m->table))
+            sq_adopt_model(c, m, def);
         else
             create_model(c, m, def);
         json_decref(recorded);
@@ -705,8 +404,8 @@ ssot_store_status sq_schema_sync(sqlite_store *s, ssot_store_error *err) {
     c.sql = lua_gettop(c.L);
     /* Foreign keys are off while tables may be rebuilt (dropping a parent table with them on
      * would cascade); PRAGMA foreign_key_check runs before COMMIT instead. */
-    if (exec_sql(&c, "PRAGMA foreign_keys = OFF") == 0 && exec_sql(&c, "BEGIN IMMEDIATE") == 0 &&
-        exec_sql(&c, own_tables) == 0)
+    if (sq_sync_exec(&c, "PRAGMA foreign_keys = OFF") == 0 && sq_sync_exec(&c, "BEGIN IMMEDIATE") == 0 &&
+        sq_sync_exec(&c, own_tables) == 0)
         sync_models(&c);
     ssot_store_status status = SSOT_STORE_OK;
     if (c.failed) {
@@ -717,7 +416,7 @@ ssot_store_status sq_schema_sync(sqlite_store *s, ssot_store_error *err) {
                          "(nothing was changed):%s",
                          s->path, ssot_buf_cstr(&c.problems));
     }
-    if (status == SSOT_STORE_OK && exec_sql(&c, "COMMIT") != 0) status = err->status;
+    if (status == SSOT_STORE_OK && sq_sync_exec(&c, "COMMIT") != 0) status = err->status;
     if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
     ssot_buf_free(&c.problems);
