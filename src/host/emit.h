@@ -46,9 +46,11 @@ enum ssot_file_kind ssot_file_kind(const char *path);
  * errno set when it cannot be read. Links are not followed. */
 int ssot_file_equals(const char *path, const char *data, size_t len);
 
-/* Replaces dir/name with data atomically: a uniquely named temp file in dir (mode 0666 less
- * the umask), fsync'd only when sync is true, renamed over the target. No temp file is left
- * behind on failure. Returns 0, or -1 with err filled in. */
+/* Replaces dir/name with data atomically (mode 0666 less the umask): the data goes into an
+ * unnamed file in dir (O_TMPFILE) linked in under name, or renamed over it when name exists;
+ * without O_TMPFILE support, into a uniquely named temp file renamed over the target. fsync'd
+ * only when sync is true. No temp file is left behind on failure. Returns 0, or -1 with err
+ * filled in. */
 int ssot_write_atomic(const char *dir, const char *name, const char *data, size_t len, bool sync, char *err);
 
 /* Removes the directories from dir (inclusive) up to, but not including, root while they are

@@ -1,7 +1,8 @@
 /* File operations of the emitter: what is at a path, whether a file already holds some bytes,
- * atomic replacement (temp file in the same directory + rename) and pruning empty
- * directories. POSIX I/O only; every call retries on EINTR. */
-#define _DEFAULT_SOURCE /* lstat, fsync */
+ * atomic replacement (an unnamed file linked into place where Linux allows it, else a temp
+ * file in the same directory + rename) and pruning empty directories. POSIX I/O plus
+ * O_TMPFILE/linkat; every call retries on EINTR. */
+#define _GNU_SOURCE /* O_TMPFILE; lstat, fsync */
 #include "host/emit.h"
 
 #include <errno.h>
@@ -86,21 +87,95 @@ int ssot_file_equals(const char *path, const char *data, size_t len) {
     return result;
 }
 
-/* Creates a fresh temp file next to name in dir: ".<name>.<pid>.<n>.ssot-tmp". The mode
- * 0666 lets the kernel apply the umask, as for any file a program creates. */
-static int create_temp(const char *dir, const char *name, char temp[PATH_MAX]) {
+/* ".<name>.<pid>.<n>.ssot-tmp" in dir: a temporary name next to the target. The pid is
+ * asked once per process. */
+static int temp_name(char temp[PATH_MAX], const char *dir, const char *name) {
+    static long pid;
     static unsigned counter;
+    if (!pid) pid = (long)getpid();
+    int n = snprintf(temp, PATH_MAX, "%s/.%s.%ld.%u.ssot-tmp", dir, name, pid, counter++);
+    if (n < 0 || n >= PATH_MAX) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+/* Creates a fresh temp file next to name in dir. The mode 0666 lets the kernel apply the
+ * umask, as for any file a program creates. */
+static int create_temp(const char *dir, const char *name, char temp[PATH_MAX]) {
     for (int attempt = 0; attempt < 100; attempt++) {
-        int n = snprintf(temp, PATH_MAX, "%s/.%s.%ld.%u.ssot-tmp", dir, name, (long)getpid(), counter++);
-        if (n < 0 || n >= PATH_MAX) {
-            errno = ENAMETOOLONG;
-            return -1;
-        }
+        if (temp_name(temp, dir, name) != 0) return -1;
         int fd = open_retrying(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
         if (fd >= 0 || errno != EEXIST) return fd;
     }
     return -1;
 }
+
+/* Writes data to fd (and syncs it when sync is true). Returns NULL, or what failed with errno
+ * set. */
+static const char *write_content(int fd, const char *data, size_t len, bool sync) {
+    if (write_full(fd, data, len) != 0) return "cannot write the temporary file";
+    if (sync && fsync(fd) != 0) return "cannot sync the temporary file";
+    return NULL;
+}
+
+static void fail_at(char *err, const char *target, const char *failed, int saved_errno) {
+    snprintf(err, SSOT_EMIT_ERROR_SIZE, "%s: %s: %s", target, failed, strerror(saved_errno));
+}
+
+#ifdef O_TMPFILE
+enum unnamed_result { UNNAMED_DONE, UNNAMED_FAILED, UNNAMED_UNSUPPORTED };
+
+/* Gives the unnamed file fd the name path; fails with EEXIST when path exists. */
+static int link_unnamed(int fd, const char *path) {
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+}
+
+/* The write through an unnamed file (O_TMPFILE): the content goes into a file with no name in
+ * dir, which is then linked in under the target's name, or, when the target exists, under a
+ * temporary name renamed over it. A new file costs one change to the directory instead of
+ * two, which is most of the time of a fresh run on a disk that journals them. Where the file
+ * system or /proc does not allow it, UNNAMED_UNSUPPORTED sends the caller to the named temp
+ * file. */
+static enum unnamed_result write_unnamed(const char *dir, const char *name, const char *target,
+                                         const char *data, size_t len, bool sync, char *err) {
+    int fd = open_retrying(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+    if (fd < 0) return UNNAMED_UNSUPPORTED;
+    const char *failed = write_content(fd, data, len, sync);
+    char temp[PATH_MAX] = "";
+    int linked = -1;
+    if (!failed) {
+        linked = link_unnamed(fd, target);
+        for (int attempt = 0; linked != 0 && errno == EEXIST && attempt < 100; attempt++) {
+            if (temp_name(temp, dir, name) != 0) break;
+            linked = link_unnamed(fd, temp);
+        }
+        if (linked != 0 && errno == ENOENT) { /* no /proc: the named temp file works anyway */
+            close(fd);
+            return UNNAMED_UNSUPPORTED;
+        }
+        if (linked != 0) failed = "cannot link the new file into place";
+    }
+    int saved = errno;
+    if (close(fd) != 0 && !failed) {
+        failed = "cannot write the temporary file";
+        saved = errno;
+    }
+    if (!failed && temp[0] && rename(temp, target) != 0) {
+        failed = "cannot rename the temporary file into place";
+        saved = errno;
+    }
+    if (failed) {
+        if (linked == 0) unlink(temp[0] ? temp : target);
+        fail_at(err, target, failed, saved);
+        return UNNAMED_FAILED;
+    }
+    return UNNAMED_DONE;
+}
+#endif
 
 int ssot_write_atomic(const char *dir, const char *name, const char *data, size_t len, bool sync, char *err) {
     char temp[PATH_MAX], target[PATH_MAX];
@@ -109,14 +184,19 @@ int ssot_write_atomic(const char *dir, const char *name, const char *data, size_
         snprintf(err, SSOT_EMIT_ERROR_SIZE, "%s/%s: file name too long", dir, name);
         return -1;
     }
+#ifdef O_TMPFILE
+    switch (write_unnamed(dir, name, target, data, len, sync, err)) {
+    case UNNAMED_DONE: return 0;
+    case UNNAMED_FAILED: return -1;
+    case UNNAMED_UNSUPPORTED: break;
+    }
+#endif
     int fd = create_temp(dir, name, temp);
     if (fd < 0) {
         snprintf(err, SSOT_EMIT_ERROR_SIZE, "cannot create a temporary file in %s: %s", dir, strerror(errno));
         return -1;
     }
-    const char *failed = NULL;
-    if (write_full(fd, data, len) != 0) failed = "cannot write the temporary file";
-    else if (sync && fsync(fd) != 0) failed = "cannot sync the temporary file";
+    const char *failed = write_content(fd, data, len, sync);
     int saved = errno;
     if (close(fd) != 0 && !failed) {
         failed = "cannot write the temporary file";
@@ -128,7 +208,7 @@ int ssot_write_atomic(const char *dir, const char *name, const char *data, size_
     }
     if (failed) {
         unlink(temp);
-        snprintf(err, SSOT_EMIT_ERROR_SIZE, "%s: %s: %s", target, failed, strerror(saved));
+        fail_at(err, target, failed, saved);
         return -1;
     }
     return 0;
