@@ -1,8 +1,7 @@
-/* The error shape and common response headers of docs/rest.md (http_response.h). Uses buf.h
- * for JSON text and libwebsockets' header writers. */
+/* The error shape and the response head of docs/rest.md (http_response.h): status line and
+ * headers written as HTTP/1.1 text straight into the response's headroom. Uses buf.h. */
 #include "runtime/http_response.h"
 
-#include <libwebsockets.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -93,56 +92,109 @@ static int allows_any_origin(const ssot_http_headers *headers) {
     return 0;
 }
 
-static int add(struct lws *wsi, const char *name, const char *value, size_t n, unsigned char **p,
-               unsigned char *end) {
-    return lws_add_http_header_by_name(wsi, (const unsigned char *)name, (const unsigned char *)value, (int)n, p,
-                                       end);
+/* Appends to a fixed buffer; remembers running out of room instead of failing each call. */
+typedef struct head_writer {
+    char *p, *end;
+    int overflow;
+} head_writer;
+
+static void put(head_writer *w, const char *s, size_t n) {
+    if ((size_t)(w->end - w->p) < n) {
+        w->overflow = 1;
+        return;
+    }
+    memcpy(w->p, s, n);
+    w->p += n;
 }
 
-#define ADD_LITERAL(name, value) \
-    if (add(wsi, name, value, sizeof value - 1, p, end)) return -1
+static void put_str(head_writer *w, const char *s) { put(w, s, strlen(s)); }
+
+static void put_uint(head_writer *w, uint64_t v) {
+    char digits[24];
+    size_t n = 0;
+    do {
+        digits[sizeof digits - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put(w, digits + sizeof digits - n, n);
+}
+
+/* name is lowercase with its colon ("x-request-id:"), HTTP/1.1 style. */
+static void header(head_writer *w, const char *name, const char *value, size_t n) {
+    put_str(w, name);
+    put(w, " ", 1);
+    put(w, value, n);
+    put(w, "\r\n", 2);
+}
+
+#define HEADER_LITERAL(w, name, value) header(w, name, value, sizeof value - 1)
+
+static void header_methods(head_writer *w, const char *name, unsigned set) {
+    put_str(w, name);
+    const char *sep = " ";
+    for (int m = 0; m < SSOT_METHOD_COUNT; m++) {
+        if (!(set & SSOT_METHOD_BIT(m))) continue;
+        put_str(w, sep);
+        put_str(w, ssot_method_name((ssot_method)m));
+        sep = ", ";
+    }
+    put(w, "\r\n", 2);
+}
 
 /* CORS: only requests with an Origin get the headers. With credentials the origin is echoed
  * (browsers refuse "*" then); with a list it is echoed and Vary tells caches why. */
-static int add_cors(struct lws *wsi, const ssot_http_headers *headers, const ssot_request *req,
-                    const ssot_response *resp, unsigned char **p, unsigned char *end) {
-    if (!req->origin || !ssot_http_origin_allowed(headers, req->origin)) return 0;
+static void put_cors(head_writer *w, const ssot_http_headers *headers, const ssot_request *req,
+                     const ssot_response *resp) {
+    if (!req->origin || !ssot_http_origin_allowed(headers, req->origin)) return;
     if (allows_any_origin(headers) && !headers->cors_credentials) {
-        ADD_LITERAL("access-control-allow-origin:", "*");
+        HEADER_LITERAL(w, "access-control-allow-origin:", "*");
     } else {
-        if (add(wsi, "access-control-allow-origin:", req->origin, strlen(req->origin), p, end)) return -1;
-        ADD_LITERAL("vary:", "Origin");
+        header(w, "access-control-allow-origin:", req->origin, strlen(req->origin));
+        HEADER_LITERAL(w, "vary:", "Origin");
     }
-    if (headers->cors_credentials) ADD_LITERAL("access-control-allow-credentials:", "true");
+    if (headers->cors_credentials) HEADER_LITERAL(w, "access-control-allow-credentials:", "true");
     if (req->method == SSOT_METHOD_OPTIONS) {
-        ssot_buf methods = SSOT_BUF_INIT;
-        ssot_methods_format(resp->allow, &methods);
-        int failed = methods.failed ||
-                     add(wsi, "access-control-allow-methods:", ssot_buf_cstr(&methods), methods.len, p, end);
-        ssot_buf_free(&methods);
-        if (failed) return -1;
-        ADD_LITERAL("access-control-allow-headers:", "Authorization, Content-Type, X-Request-Id");
-        ADD_LITERAL("access-control-max-age:", "600");
+        header_methods(w, "access-control-allow-methods:", resp->allow);
+        HEADER_LITERAL(w, "access-control-allow-headers:", "Authorization, Content-Type, X-Request-Id");
+        HEADER_LITERAL(w, "access-control-max-age:", "600");
     } else {
-        ADD_LITERAL("access-control-expose-headers:", "X-SSOT-Schema, X-Request-Id, Location");
+        HEADER_LITERAL(w, "access-control-expose-headers:", "X-SSOT-Schema, X-Request-Id, Location");
     }
-    return 0;
 }
 
-int ssot_http_add_headers(struct lws *wsi, const ssot_http_headers *headers, const ssot_request *req,
-                          const ssot_response *resp, unsigned char **p, unsigned char *end) {
-    if (headers->schema_hash && add(wsi, "x-ssot-schema:", headers->schema_hash, strlen(headers->schema_hash), p, end))
-        return -1;
-    if (req->id[0] && add(wsi, "x-request-id:", req->id, strlen(req->id), p, end)) return -1;
-    if (resp->location[0] && add(wsi, "location:", resp->location, strlen(resp->location), p, end)) return -1;
-    if (resp->allow && (resp->status == 405 || req->method == SSOT_METHOD_OPTIONS)) {
-        ssot_buf methods = SSOT_BUF_INIT;
-        ssot_methods_format(resp->allow, &methods);
-        int failed = methods.failed || add(wsi, "allow:", ssot_buf_cstr(&methods), methods.len, p, end);
-        ssot_buf_free(&methods);
-        if (failed) return -1;
+static void put_common(head_writer *w, const ssot_http_headers *headers, const ssot_request *req,
+                       const ssot_response *resp) {
+    if (headers->schema_hash) header(w, "x-ssot-schema:", headers->schema_hash, strlen(headers->schema_hash));
+    if (req->id[0]) header(w, "x-request-id:", req->id, strlen(req->id));
+    if (resp->location[0]) header(w, "location:", resp->location, strlen(resp->location));
+    if (resp->allow && (resp->status == 405 || req->method == SSOT_METHOD_OPTIONS))
+        header_methods(w, "allow:", resp->allow);
+    put_cors(w, headers, req, resp);
+    if (resp->close) HEADER_LITERAL(w, "connection:", "close");
+}
+
+size_t ssot_http_head(char *out, size_t size, const ssot_http_headers *headers, const ssot_request *req,
+                      const ssot_response *resp, int64_t content_length) {
+    head_writer w = {out, out + size, 0};
+    put_str(&w, "HTTP/1.1 ");
+    put_uint(&w, (uint64_t)resp->status);
+    put(&w, " ", 1);
+    put_str(&w, ssot_http_reason(resp->status));
+    put(&w, "\r\n", 2);
+    if (content_length >= 0) {
+        if (resp->content_type) header(&w, "content-type:", resp->content_type, strlen(resp->content_type));
+        put_str(&w, "content-length: ");
+        put_uint(&w, (uint64_t)content_length);
+        put(&w, "\r\n", 2);
     }
-    if (add_cors(wsi, headers, req, resp, p, end)) return -1;
-    if (resp->close) ADD_LITERAL("connection:", "close");
-    return 0;
+    put_common(&w, headers, req, resp);
+    put(&w, "\r\n", 2);
+    return w.overflow ? 0 : (size_t)(w.p - out);
+}
+
+size_t ssot_http_common_headers(char *out, size_t size, const ssot_http_headers *headers, const ssot_request *req,
+                                const ssot_response *resp) {
+    head_writer w = {out, out + size, 0};
+    put_common(&w, headers, req, resp);
+    return w.overflow ? (size_t)-1 : (size_t)(w.p - out);
 }

@@ -1,6 +1,6 @@
-/* Response conventions of docs/rest.md: the one error shape, and the headers every response
- * carries (X-SSOT-Schema, X-Request-Id, CORS, Location, Allow). Uses libwebsockets' header
- * writers, so the same code serves HTTP/1.1 and HTTP/2. */
+/* Response conventions of docs/rest.md: the one error shape, and the head of every response
+ * (status line, X-SSOT-Schema, X-Request-Id, CORS, Location, Allow) as HTTP/1.1 text — the
+ * server speaks HTTP/1.1 only (no TLS, so no HTTP/2). Uses buf.h. */
 #ifndef SSOT_RUNTIME_HTTP_RESPONSE_H
 #define SSOT_RUNTIME_HTTP_RESPONSE_H
 
@@ -8,8 +8,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-struct lws;
 
 /* What every response carries besides the handler's own headers. */
 typedef struct ssot_http_headers {
@@ -32,11 +30,19 @@ void ssot_http_error_object(ssot_response *resp, const ssot_request *req, int st
 /* The reason phrase of a status ("Not Found"). */
 const char *ssot_http_reason(int status);
 
-/* Appends the headers every response carries after the status line and content headers:
- * X-SSOT-Schema, X-Request-Id, CORS for the request's Origin, Location, Allow (405) and
- * Connection: close when resp->close. Returns 0, or -1 when [*p, end) is too small. */
-int ssot_http_add_headers(struct lws *wsi, const ssot_http_headers *headers, const ssot_request *req,
-                          const ssot_response *resp, unsigned char **p, unsigned char *end);
+/* Writes the head of resp into out (size bytes): the HTTP/1.1 status line; Content-Type and
+ * Content-Length when content_length >= 0 (pass -1 for 204/304); X-SSOT-Schema,
+ * X-Request-Id, CORS for the request's Origin, Location, Allow (405, OPTIONS) and
+ * Connection: close when resp->close; then the blank line. Returns its length, or 0 when
+ * it does not fit. */
+size_t ssot_http_head(char *out, size_t size, const ssot_http_headers *headers, const ssot_request *req,
+                      const ssot_response *resp, int64_t content_length);
+
+/* Only the headers every response carries (from X-SSOT-Schema on, no status line, no blank
+ * line), for libwebsockets' file sender. Returns the length, or (size_t)-1 when it does not
+ * fit. */
+size_t ssot_http_common_headers(char *out, size_t size, const ssot_http_headers *headers, const ssot_request *req,
+                                const ssot_response *resp);
 
 /* Whether origin (a request's Origin header) may read responses under headers' CORS policy. */
 int ssot_http_origin_allowed(const ssot_http_headers *headers, const char *origin);

@@ -150,8 +150,16 @@ static void set_request_id(ssot_server *server, http_session *s, struct lws *wsi
             return;
         }
     }
-    snprintf(s->req.id, sizeof s->req.id, "%08x-%08llx", server->id_prefix,
-             (unsigned long long)++server->id_counter);
+    /* "<8 hex digits of the process>-<8+ hex digits of a counter>", without printf's cost */
+    static const char hex[] = "0123456789abcdef";
+    char *p = s->req.id;
+    for (int shift = 28; shift >= 0; shift -= 4) *p++ = hex[(server->id_prefix >> shift) & 15];
+    *p++ = '-';
+    uint64_t counter = ++server->id_counter;
+    int digits = 8;
+    while (digits < 16 && (counter >> (4 * digits))) digits++;
+    for (int i = digits - 1; i >= 0; i--) *p++ = hex[(counter >> (4 * i)) & 15];
+    *p = '\0';
 }
 
 static ssot_method method_of(struct lws *wsi) {
@@ -198,11 +206,12 @@ static void log_request(http_session *s, int status) {
 
 /* Serves resp->file with lws's file sender, the common headers as "other headers". */
 static int respond_file(ssot_server *server, http_session *s, struct lws *wsi, ssot_response *resp) {
-    unsigned char headers[1024], *p = headers, *end = headers + sizeof headers;
-    if (ssot_http_add_headers(wsi, &server->options.headers, &s->req, resp, &p, end)) return -1;
+    char headers[1024];
+    size_t n_headers = ssot_http_common_headers(headers, sizeof headers, &server->options.headers, &s->req, resp);
+    if (n_headers == (size_t)-1) return -1;
     s->state = SESSION_FILE;
     log_request(s, 200);
-    int n = lws_serve_http_file(wsi, resp->file, resp->content_type, (const char *)headers, (int)(p - headers));
+    int n = lws_serve_http_file(wsi, resp->file, resp->content_type, headers, (int)n_headers);
     if (n < 0) return -1;
     if (n > 0) return lws_http_transaction_completed(wsi) ? -1 : 0;
     return 0; /* in progress: LWS_CALLBACK_HTTP_FILE_COMPLETION ends it */
@@ -221,16 +230,12 @@ static int respond(ssot_server *server, http_session *s, struct lws *wsi, ssot_r
 
     size_t body_len = ssot_response_body_len(resp);
     int no_body = resp->status == 204 || resp->status == 304;
-    unsigned char headers[SSOT_RESPONSE_HEADROOM], *p = headers, *end = headers + sizeof headers - LWS_PRE;
-    int failed = no_body ? lws_add_http_header_status(wsi, (unsigned)resp->status, &p, end)
-                         : lws_add_http_common_headers(wsi, (unsigned)resp->status, resp->content_type,
-                                                       (lws_filepos_t)body_len, &p, end);
-    failed = failed || ssot_http_add_headers(wsi, &server->options.headers, &s->req, resp, &p, end) ||
-             lws_finalize_http_header(wsi, &p, end);
-    if (failed) return -1; /* cannot happen: the headers are bounded well below the headroom */
-    size_t header_len = (size_t)(p - headers);
+    char head[SSOT_RESPONSE_HEADROOM - LWS_PRE];
+    size_t header_len = ssot_http_head(head, sizeof head, &server->options.headers, &s->req, resp,
+                                       no_body ? -1 : (int64_t)body_len);
+    if (header_len == 0) return -1; /* cannot happen: the head is bounded well below the headroom */
     unsigned char *start = (unsigned char *)resp->body->data + SSOT_RESPONSE_HEADROOM - header_len;
-    memcpy(start, headers, header_len);
+    memcpy(start, head, header_len);
     size_t total = header_len + (no_body || s->req.method == SSOT_METHOD_HEAD ? 0 : body_len);
     log_request(s, resp->status);
     if (lws_write(wsi, start, total, LWS_WRITE_HTTP_FINAL) < (int)total) return -1;
