@@ -29,6 +29,13 @@ Runs the generation pipeline: loads and validates the config, runs every phase t
 writes the changed files under the output directory and removes files a previous run wrote
 that this run did not.
 
+A writing run leaves a fingerprint (<output>/.ssot-fingerprint) of what it read: the config,
+its hooks and phase files, templates and modules from library directories, the environment
+variables the config read. When all of them and every generated file are as the last run
+left them, `ssot run` (and --check, --dry-run, --diff) stops early: "nothing changed (up to
+date)". A config that reads the time or random numbers, or lists a phase that does not
+declare its `inputs`, always runs in full (docs/output.md).
+
 Options:
   -o, --output DIR   write under DIR instead of the config's `output`
   --lib DIR          search DIR/lua and DIR/templates before the built-ins (repeatable;
@@ -36,9 +43,11 @@ Options:
   --dry-run          list what would change; write nothing
   --check            exit 5 listing stale, missing and extra files (for CI); write nothing
   --diff             print a unified diff of what would change; write nothing
+  -f, --force        run every phase even when the fingerprint says nothing changed
   -w, --watch        rerun when the config, its phase files or templates change
   -q, --quiet        print only errors
-  -v, --verbose      print every file and, on errors, the Lua traceback
+  -v, --verbose      print every file, why a run is not skipped as up to date and, on
+                     errors, the Lua traceback
   -h, --help         show this help
 ]]
 
@@ -85,6 +94,7 @@ local function parse_options(argv, first, allowed)
         return nil, "--dry-run, --check and --diff cannot be combined"
       end
       opts.mode = a:sub(3)
+    elseif a == "-f" or a == "--force" then opts.force = true
     elseif a == "-w" or a == "--watch" then opts.watch = true
     elseif a == "-q" or a == "--quiet" then opts.quiet = true
     elseif a == "-v" or a == "--verbose" then opts.verbose = true
@@ -118,11 +128,26 @@ local function report_error(err, opts)
   return err.status or errors.status.failure
 end
 
-local function load_ir(opts)
+-- The library directories of a run: --lib and SSOT_PATH (made absolute), then the config's.
+local function run_lib_dirs(opts, config_lib)
+  local dirs, cwd = {}, core.getcwd()
+  for _, d in ipairs(opts.base_lib_dirs) do dirs[#dirs + 1] = d:sub(1, 1) == "/" and d or cwd .. "/" .. d end
+  for _, d in ipairs(config_lib or {}) do dirs[#dirs + 1] = d end
+  return dirs
+end
+
+-- Runs the config file (not validated yet: ssot.config.run). Returns it or nil, error.
+local function run_config(opts)
   core.set_lib_dirs(opts.base_lib_dirs)
-  local ok, ir = errors.call("config", function()
-    return require("ssot.config").load(opts.config, { output = opts.output })
-  end)
+  local ok, loaded = errors.call("config", require("ssot.config").run, opts.config)
+  if not ok then return nil, loaded end
+  return loaded
+end
+
+-- Validates the config that ran; the library directories become --lib, SSOT_PATH and the
+-- config's. Returns the IR or nil, error.
+local function validate(loaded, opts)
+  local ok, ir = errors.call("config", require("ssot.config").validate, loaded, { output = opts.output })
   if not ok then return nil, ir end
   local dirs = {}
   for _, d in ipairs(opts.base_lib_dirs) do dirs[#dirs + 1] = d end
@@ -131,15 +156,67 @@ local function load_ir(opts)
   return ir
 end
 
+local function load_ir(opts)
+  local loaded, err = run_config(opts)
+  if not loaded then return nil, err end
+  return validate(loaded, opts)
+end
+
 local function plural(n, word)
   return string.format("%d %s%s", n, word, n == 1 and "" or "s")
+end
+
+local function printer(opts)
+  return function(line) if not opts.quiet then core.write("stdout", line .. "\n") end end
+end
+
+-- The fast path: when the last writing run's fingerprint (ssot.uptodate) still holds for the
+-- config that just ran, prints the summary of a run that changed nothing and returns the
+-- status; otherwise returns nil (with --verbose, saying why).
+local function up_to_date(loaded, opts, started)
+  if opts.force or opts.watch then return nil end
+  local config = require "ssot.config"
+  local say = printer(opts)
+  local output, config_lib, output_display = config.places(loaded, opts)
+  if not output then return nil end
+  local outputs, why = require("ssot.uptodate").check {
+    output = output, config_path = loaded.config_path, lib_dirs = run_lib_dirs(opts, config_lib),
+  }
+  if not outputs then
+    if opts.verbose then say(core.color("dim", "  running every phase: " .. why)) end
+    return nil
+  end
+  say(string.format("%s %s -> %s", core.color("bold", "ssot run"), loaded.path, output_display))
+  local report = { mode = opts.mode, root = output, created = {}, updated = {}, unchanged = outputs,
+    removed = {}, kept = {}, diffs = {}, up_to_date = true }
+  return require("ssot.report").finish(report, opts, started, say)
+end
+
+-- After a writing run: records its fingerprint when it succeeded, forgets the last one when
+-- it failed (the output directory may now hold a mix).
+local function record_run(ir, opts, status, report)
+  if opts.mode ~= "write" then return end
+  local uptodate = require "ssot.uptodate"
+  if status ~= errors.status.ok then return uptodate.forget(ir.output) end
+  local saved, why = uptodate.save {
+    output = ir.output, config_path = ir.config_path, lib_dirs = run_lib_dirs(opts, ir.lib), report = report,
+  }
+  if not saved and opts.verbose then
+    printer(opts)(core.color("dim", "  no fingerprint kept, the next run runs every phase: " .. why))
+  end
 end
 
 -- One run of the pipeline. Returns status, and the IR (for --watch) when the config loaded.
 local function run_once(opts)
   local started = core.clock()
   local pipeline = require "ssot.pipeline"
-  local ir, err = load_ir(opts)
+  require("ssot.inputs").begin()
+  local loaded, err = run_config(opts)
+  if not loaded then return report_error(err, opts) end
+  local status = up_to_date(loaded, opts, started)
+  if status then return status end
+  local ir
+  ir, err = validate(loaded, opts)
   if not ir then return report_error(err, opts) end
 
   require("ssot.template").clear_cache()   -- a rerun (--watch) sees edited templates
@@ -155,7 +232,7 @@ local function run_once(opts)
     emitter:abort()
     return report_error(plan, opts), ir
   end
-  local say = function(line) if not opts.quiet then core.write("stdout", line .. "\n") end end
+  local say = printer(opts)
   say(string.format("%s %s -> %s", core.color("bold", "ssot run"), ir.source, ir.output_display or ir.output))
 
   for _, step in ipairs(plan) do
@@ -167,6 +244,7 @@ local function run_once(opts)
       ctx.current_phase = nil
       if not phase_ok then
         emitter:abort()
+        record_run(ir, opts, errors.status.phase)
         phase_err.message = string.format("%s\n  in phase '%s' (%s)", phase_err.message, name, step.phase.source or "built-in")
         return report_error(phase_err, opts), ir
       end
@@ -180,14 +258,20 @@ local function run_once(opts)
   end
 
   local finished, report = pcall(emitter.finish, emitter)
-  if not finished then return report_error(errors.new("failure", report), opts), ir end
-  return require("ssot.report").finish(report, opts, started, say), ir
+  if not finished then
+    record_run(ir, opts, errors.status.failure)
+    return report_error(errors.new("failure", report), opts), ir
+  end
+  status = require("ssot.report").finish(report, opts, started, say)
+  record_run(ir, opts, status, report)
+  return status, ir
 end
 
 local function cmd_run(argv)
   local opts, message = parse_options(argv, 2, {
     ["--lib"] = true, ["-o"] = true, ["--output"] = true, ["--dry-run"] = true, ["--check"] = true,
-    ["--diff"] = true, ["-w"] = true, ["--watch"] = true, ["-q"] = true, ["--quiet"] = true,
+    ["--diff"] = true, ["-f"] = true, ["--force"] = true, ["-w"] = true, ["--watch"] = true,
+    ["-q"] = true, ["--quiet"] = true,
     ["-v"] = true, ["--verbose"] = true, ["-h"] = true, ["--help"] = true,
   })
   if not opts then return usage_error(message, "run") end

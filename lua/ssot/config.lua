@@ -1,9 +1,12 @@
 -- Loading a config file into the model IR: runs the file in its sandbox (ssot.sandbox),
 -- validates what it set (ssot.validate) and turns every problem into a
 -- `file:line: config.path: message` error (lines from ssot.locate). Raises ssot.errors
--- objects of status "config" whose `errors` field lists every message. Uses ssot.core.
+-- objects of status "config" whose `errors` field lists every message. The two steps are
+-- separate (run, validate) so `ssot run` can find the last run's fingerprint in between. The
+-- files read are reported to ssot.inputs. Uses ssot.core.
 local core = require "ssot.core"
 local errors = require "ssot.errors"
+local inputs = require "ssot.inputs"
 local locate = require "ssot.locate"
 local sandbox = require "ssot.sandbox"
 local validate = require "ssot.validate"
@@ -75,6 +78,13 @@ end
 
 -- Loading ----------------------------------------------------------------------------------
 
+-- core.read_file for the files the config names (hooks), recorded as inputs of the run.
+local function read_input(path)
+  local text, message = core.read_file(path)
+  inputs.file(path, text)
+  return text, message
+end
+
 -- Runs the config source; returns the table of config keys it set and problems found so far.
 local function run_config(source_text, source)
   local env, values = sandbox.config_env(M.KEYS)
@@ -97,45 +107,86 @@ local function run_config(source_text, source)
   return raw, problems
 end
 
--- load_source(text, path, opts) -> ir. Like load(), with the config's text given.
-function M.load_source(source_text, path, opts)
-  opts = opts or {}
+-- run_source(text, path) -> the config run in its sandbox but not validated yet: { raw (the
+-- config keys it set), problems (found so far), text, path (as given), config_path,
+-- config_dir, cwd }. Raises a "config" error when the file does not run.
+function M.run_source(source_text, path)
   local cwd = core.getcwd()
   local config_path = absolute(path, cwd)
-  local config_dir = dirname(config_path)
-  local display = displayer(cwd)
   local raw, problems = run_config(source_text, path)
+  return { raw = raw, problems = problems, text = source_text, path = path, config_path = config_path,
+    config_dir = dirname(config_path), cwd = cwd }
+end
+
+-- run(path) -> what run_source returns, for the config file at path (recorded as an input of
+-- the run, ssot.inputs).
+function M.run(path)
+  if type(path) ~= "string" or path == "" then
+    raise { "no config file given: pass the path of a config.lua" }
+  end
+  local source_text, message = core.read_file(path)
+  inputs.file(path, source_text)
+  if not source_text then
+    local hint = core.file_type(path) == nil and " (create one with 'ssot init', or give the path of an existing config)" or ""
+    raise { string.format("cannot read the config: %s%s", message, hint) }
+  end
+  return M.run_source(source_text, path)
+end
+
+-- places(loaded, opts) -> the output directory and the config's library directories (absolute)
+-- the config asks for, and the output directory as messages show it; nil when the values are
+-- not usable (validation says why). What ssot.uptodate needs to find the last run's
+-- fingerprint before validating anything. opts.output as for validate().
+function M.places(loaded, opts)
+  local raw = loaded.raw
+  local output = raw.output == nil and "generated" or raw.output
+  if type(output) ~= "string" or output == "" then return nil end
+  local output_dir = opts and opts.output and absolute(opts.output, loaded.cwd) or absolute(output, loaded.config_dir)
+  local lib = raw.lib
+  if type(lib) == "string" then lib = { lib } end
+  if lib ~= nil and type(lib) ~= "table" then return nil end
+  local lib_dirs = {}
+  for i, dir in ipairs(lib or {}) do
+    if type(dir) ~= "string" then return nil end
+    lib_dirs[i] = absolute(dir, loaded.config_dir)
+  end
+  return output_dir, lib_dirs, opts and opts.output or displayer(loaded.cwd)(output_dir)
+end
+
+-- validate(loaded, opts) -> ir: validates what run/run_source returned. opts.output overrides
+-- the config's output directory (relative to the current directory). Raises a "config" error
+-- listing every problem.
+function M.validate(loaded, opts)
+  opts = opts or {}
+  local path, config_dir = loaded.path, loaded.config_dir
   local resolve = function(p) return absolute(p, config_dir) end
-  local ir, found = validate.run(raw, {
+  local ir, found = validate.run(loaded.raw, {
     source = path,
     source_name = basename(path),
-    config_path = config_path,
+    config_path = loaded.config_path,
     config_dir = config_dir,
     default_name = basename(config_dir),
-    output_override = opts.output and absolute(opts.output, cwd),
+    output_override = opts.output and absolute(opts.output, loaded.cwd),
     output_display = opts.output,
-    problems = problems,
+    problems = loaded.problems,
     resolve = resolve,
-    read_file = core.read_file,
+    read_file = read_input,
     file_type = core.file_type,
-    display = display,
+    display = displayer(loaded.cwd),
   })
-  if not ir then raise(format_problems(found, source_text, path)) end
+  if not ir then raise(format_problems(found, loaded.text, path)) end
   return ir
+end
+
+-- load_source(text, path, opts) -> ir. Like load(), with the config's text given.
+function M.load_source(source_text, path, opts)
+  return M.validate(M.run_source(source_text, path), opts)
 end
 
 -- load(path, opts) -> ir (docs/ir.md). opts.output overrides the config's output directory
 -- (relative to the current directory). Raises a "config" error listing every problem.
 function M.load(path, opts)
-  if type(path) ~= "string" or path == "" then
-    raise { "no config file given: pass the path of a config.lua" }
-  end
-  local source_text, message = core.read_file(path)
-  if not source_text then
-    local hint = core.file_type(path) == nil and " (create one with 'ssot init', or give the path of an existing config)" or ""
-    raise { string.format("cannot read the config: %s%s", message, hint) }
-  end
-  return M.load_source(source_text, path, opts)
+  return M.validate(M.run(path), opts)
 end
 
 return M

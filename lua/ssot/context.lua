@@ -1,8 +1,10 @@
 -- The context a phase receives: the IR, the run options, and the functions that produce
--- output (emit, render) and report (log). Emission goes through the C emitter (ssot.core),
--- which confines paths to the output root and writes atomically.
+-- output (emit, render), read what a phase needs besides the IR (read, getenv: recorded in
+-- the run's fingerprint, ssot.inputs) and report (log). Emission goes through the C emitter
+-- (ssot.core), which confines paths to the output root and writes atomically.
 local core = require "ssot.core"
 local errors = require "ssot.errors"
+local inputs = require "ssot.inputs"
 
 local M = {}
 
@@ -49,6 +51,27 @@ function M.new(args)
   -- render(template_name, vars) -> string, from DIR/templates/<name> or the built-ins.
   function ctx.render(name, vars)
     return require("ssot.template").render(name, vars)
+  end
+
+  -- read(path) -> content | nil, message: a file the phase uses (path relative to the
+  -- config's directory), recorded as an input of the run so that changing it reruns the
+  -- phase.
+  function ctx.read(path)
+    if type(path) ~= "string" or path == "" then
+      error("read: path must be a non-empty string, got " .. (path == "" and '""' or type(path)), 2)
+    end
+    if path:sub(1, 1) ~= "/" then path = (ctx.ir.config_dir or core.getcwd()) .. "/" .. path end
+    local content, message = core.read_file(path)
+    inputs.file(path, content)
+    return content, message
+  end
+
+  -- getenv(name) -> value | nil: an environment variable the phase uses, recorded like read.
+  function ctx.getenv(name)
+    if type(name) ~= "string" then error("getenv: name must be a string, got " .. type(name), 2) end
+    local value = os.getenv(name)
+    inputs.env(name, value)
+    return value
   end
 
   ctx.log = {

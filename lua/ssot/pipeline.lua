@@ -1,18 +1,20 @@
 -- The phase pipeline: collects the built-in phases (ssot.phases) and the config's phase
 -- files, checks their shape, orders them by `after`, decides which run (should_run) and
--- describes the plan for `ssot phases`. Errors are ssot.errors objects (docs/phases.md).
+-- describes the plan for `ssot phases`. Phase files and the files phases declare as their
+-- inputs are reported to ssot.inputs. Errors are ssot.errors objects (docs/phases.md).
 local core = require "ssot.core"
 local errors = require "ssot.errors"
+local inputs = require "ssot.inputs"
 local did_you_mean = require("ssot.text").did_you_mean
 
 local M = {}
 
-local PHASE_KEYS = { "after", "description", "name", "reason", "run", "should_run" }
+local PHASE_KEYS = { "after", "description", "inputs", "name", "reason", "run", "should_run" }
 local IS_PHASE_KEY = {}
 for _, k in ipairs(PHASE_KEYS) do IS_PHASE_KEY[k] = true end
 
 local SHAPE_HINT = "a phase is { name = \"...\", run = function(ctx) ... end } with optional "
-  .. "after, should_run, reason, description"
+  .. "after, should_run, reason, description, inputs"
 
 -- The phase's source as users read it: "built-in", or the file path relative to the current
 -- directory when it is below it.
@@ -48,6 +50,25 @@ local function shape_error(origin, key, message)
   errors.raise("config", position(origin, key) .. message .. " (" .. SHAPE_HINT .. ")")
 end
 
+-- Checks that p[key] is a list of strings; what says in words what it lists: { list, example,
+-- item }.
+local function check_list(origin, p, key, label, what)
+  local value = p[key]
+  if type(value) ~= "table" then
+    shape_error(origin, key, string.format("%s%s must be %s, %s, got %s%s", label, key, what.list, what.example,
+      type(value), type(value) == "string" and (" '" .. value .. "'") or ""))
+  end
+  local n = #value
+  for k, v in pairs(value) do
+    if math.type(k) ~= "integer" or k < 1 or k > n then
+      shape_error(origin, key, label .. key .. " must be " .. what.list .. ", found the key " .. tostring(k))
+    end
+    if type(v) ~= "string" then
+      shape_error(origin, key, label .. key .. "[" .. k .. "] must be " .. what.item .. ", got " .. type(v))
+    end
+  end
+end
+
 -- Checks one phase table; records p.source. origin: { label, text?, source }.
 local function check_phase(p, origin)
   if type(p) ~= "table" then
@@ -81,20 +102,13 @@ local function check_phase(p, origin)
   if p.description ~= nil and type(p.description) ~= "string" then
     shape_error(origin, "description", label .. "description must be a string, got " .. type(p.description))
   end
+  if p.inputs ~= nil then
+    check_list(origin, p, "inputs", label, { list = "a list of the files the phase reads",
+      example = "e.g. inputs = { \"data/units.csv\" } (or {} for none)", item = "a file path" })
+  end
   if p.after ~= nil then
-    if type(p.after) ~= "table" then
-      shape_error(origin, "after", label .. "after must be a list of phase names, e.g. after = { \"sql\" }, got "
-        .. type(p.after) .. (type(p.after) == "string" and (" '" .. p.after .. "'") or ""))
-    end
-    local n = #p.after
-    for k, v in pairs(p.after) do
-      if math.type(k) ~= "integer" or k < 1 or k > n then
-        shape_error(origin, "after", label .. "after must be a list of phase names, found the key " .. tostring(k))
-      end
-      if type(v) ~= "string" then
-        shape_error(origin, "after", label .. "after[" .. k .. "] must be a phase name, got " .. type(v))
-      end
-    end
+    check_list(origin, p, "after", label, { list = "a list of phase names", example = "e.g. after = { \"sql\" }",
+      item = "a phase name" })
   end
   p.source = origin.source
   return p
@@ -115,6 +129,7 @@ end
 -- Runs a config's phase file with the global `ssot`; returns what it returns.
 local function load_phase_file(path)
   local text, message = core.read_file(path)
+  inputs.file(path, text)
   if not text then
     errors.raise("config", "cannot read phase file " .. message .. " (listed in the config's phases)")
   end
@@ -127,6 +142,20 @@ local function load_phase_file(path)
     error(result, 0)
   end
   return result, text
+end
+
+-- Reports what a phase reads to ssot.inputs: the files it declares (paths relative to the
+-- config's directory), or, for a config's phase without `inputs`, that it may read anything.
+local function record_inputs(p, ir)
+  if p.inputs then
+    for _, path in ipairs(p.inputs) do
+      if path:sub(1, 1) ~= "/" then path = (ir.config_dir or core.getcwd()) .. "/" .. path end
+      inputs.file(path, (core.read_file(path)))
+    end
+  elseif p.source ~= "built-in" then
+    inputs.untracked(string.format("%s does not declare its inputs (add inputs = { ... } listing the files "
+      .. "it reads, or inputs = {})", phase_label(p)))
+  end
 end
 
 -- collect(ir) -> list of phases: the built-ins, then the config's phase files in order.
@@ -144,6 +173,7 @@ function M.collect(ir)
     local value, text = load_phase_file(path)
     add_phases(list, value, { label = path, text = text, source = path })
   end
+  for _, p in ipairs(list) do record_inputs(p, ir) end
   return list
 end
 

@@ -15,6 +15,12 @@ local function elapsed_ms(started)
   return string.format("%.0f ms", (core.clock() - started) * 1000)
 end
 
+-- What the summary adds when the run's fingerprint showed nothing to do (ssot.uptodate).
+local function up_to_date(report, prefix)
+  if not report.up_to_date then return "" end
+  return " (" .. (prefix or "") .. "no input changed since the last run)"
+end
+
 -- Lines "  <label> <path>" for each path, the label padded to the width of the widest one.
 local function list(say, entries)
   for _, e in ipairs(entries) do
@@ -44,8 +50,8 @@ local function finish_write(report, opts, started, say)
   end
   local written = #report.created + #report.updated
   if written + #report.removed == 0 then
-    say(string.format("%s nothing changed (%s) in %s", core.color("green", "done:"),
-      count(#report.unchanged, "file"), elapsed_ms(started)))
+    say(string.format("%s nothing changed (%s) in %s%s", core.color("green", "done:"),
+      count(#report.unchanged, "file"), elapsed_ms(started), up_to_date(report, "up to date: ")))
   else
     say(string.format("%s %d written, %d unchanged, %d removed in %s", core.color("green", "done:"),
       written, #report.unchanged, #report.removed, elapsed_ms(started)))
@@ -61,8 +67,8 @@ local function finish_dry_run(report, _, started, say)
   })
   local changes = #report.created + #report.updated + #report.removed
   if changes == 0 then
-    say(string.format("dry run: nothing would change (%s) in %s", count(#report.unchanged, "file"),
-      elapsed_ms(started)))
+    say(string.format("dry run: nothing would change (%s) in %s%s", count(#report.unchanged, "file"),
+      elapsed_ms(started), up_to_date(report)))
   else
     say(string.format("dry run: would write %d, remove %d, leave %d unchanged; nothing written (%s)",
       #report.created + #report.updated, #report.removed, #report.unchanged, elapsed_ms(started)))
@@ -75,8 +81,8 @@ end
 local function finish_check(report, opts, started, say)
   local problems = #report.created + #report.updated + #report.removed
   if problems == 0 then
-    say(string.format("%s all %s up to date in %s", core.color("green", "check:"),
-      count(#report.unchanged, "generated file"), elapsed_ms(started)))
+    say(string.format("%s all %s up to date in %s%s", core.color("green", "check:"),
+      count(#report.unchanged, "generated file"), elapsed_ms(started), up_to_date(report)))
     return errors.status.ok
   end
   local function err(line) core.write("stderr", line .. "\n") end
@@ -110,7 +116,8 @@ local function finish_diff(report, _, started, say)
   end
   local changes = #report.created + #report.updated + #report.removed
   if changes == 0 then
-    say(string.format("diff: nothing would change (%s) in %s", count(#report.unchanged, "file"), elapsed_ms(started)))
+    say(string.format("diff: nothing would change (%s) in %s%s", count(#report.unchanged, "file"),
+      elapsed_ms(started), up_to_date(report)))
   else
     say(string.format("diff: %d to create, %d to update, %d to remove; nothing written (%s)",
       #report.created, #report.updated, #report.removed, elapsed_ms(started)))
@@ -125,7 +132,8 @@ local by_mode = {
   diff = finish_diff,
 }
 
--- finish(report, opts, started, say) -> exit status. report: from emitter:finish(); opts: the
+-- finish(report, opts, started, say) -> exit status. report: from emitter:finish(), or made by
+-- the CLI with up_to_date = true when the run's fingerprint showed nothing to do; opts: the
 -- run options (mode, verbose, config); started: core.clock() at the start of the run; say:
 -- prints a line unless --quiet.
 function M.finish(report, opts, started, say)

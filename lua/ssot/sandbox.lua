@@ -1,7 +1,10 @@
 -- The environments config files and the Lua files they name (hooks) run in: the safe part
 -- of the standard library, strict globals (an undefined name is an error that suggests the
--- closest known one), and a time limit. Uses ssot.text for the suggestions.
+-- closest known one), and a time limit. What they read from the environment, and calls that
+-- make the output change from run to run, are reported to ssot.inputs (the fingerprint of a
+-- run). Uses ssot.text for the suggestions.
 local text = require "ssot.text"
+local inputs = require "ssot.inputs"
 
 local M = {}
 
@@ -22,6 +25,33 @@ local function stderr_print(...)
   io.stderr:write(table.concat(parts, "\t", 1, parts.n), "\n")
 end
 
+-- os.getenv, reporting the variable and its value to ssot.inputs.
+local function getenv(name)
+  if type(name) ~= "string" then
+    error("os.getenv: expected the name of an environment variable (a string), got " .. type(name), 2)
+  end
+  local value = os.getenv(name)
+  inputs.env(name, value)
+  return value
+end
+
+-- fn, reporting to ssot.inputs that the run used it: the time or a random number differs
+-- from run to run, so such a config is never taken as unchanged.
+local function volatile(name, fn)
+  local reason = name .. " was called (its result changes from run to run)"
+  return function(...)
+    inputs.untracked(reason)
+    return fn(...)
+  end
+end
+
+local function math_library()
+  local m = copy(math)
+  m.random = volatile("math.random", math.random)
+  m.randomseed = volatile("math.randomseed", math.randomseed)
+  return m
+end
+
 -- The names every sandboxed file can read. Libraries are copies, so a config cannot change
 -- the host's. Absent on purpose: io, os.execute/remove/rename/exit/tmpname, load, loadfile,
 -- dofile, require, debug, getmetatable, collectgarbage.
@@ -32,8 +62,9 @@ local function base_globals()
     print = stderr_print, rawequal = rawequal, rawget = rawget, rawlen = rawlen, rawset = rawset,
     select = select, setmetatable = setmetatable, tonumber = tonumber, tostring = tostring,
     type = type, xpcall = xpcall,
-    string = copy(string), table = copy(table), math = copy(math), utf8 = copy(utf8),
-    os = { getenv = os.getenv, time = os.time, date = os.date, clock = os.clock },
+    string = copy(string), table = copy(table), math = math_library(), utf8 = copy(utf8),
+    os = { getenv = getenv, time = volatile("os.time", os.time), date = volatile("os.date", os.date),
+      clock = volatile("os.clock", os.clock) },
   }
 end
 

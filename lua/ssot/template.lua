@@ -1,7 +1,9 @@
 -- The template engine: `<%= expr %>`, `<% code %>` and `% code` lines (docs/templates.md),
 -- compiled once to Lua functions that keep the template's line numbers. Finds templates in
--- the library directories, then the embedded ones (ssot.core); helpers from ssot.text/json.
+-- the library directories, then the embedded ones (ssot.core), reporting the files found and
+-- missed there to ssot.inputs; helpers from ssot.text/json.
 local core = require "ssot.core"
+local inputs = require "ssot.inputs"
 local text = require "ssot.text"
 local json = require "ssot.json"
 local errors = require "ssot.errors"
@@ -174,6 +176,7 @@ function M.find(name)
   local looked = {}
   if name:sub(1, 1) == "/" then
     local source = core.read_file(name)
+    inputs.file(name, source)
     if source then
       hit = { source = source, chunkname = "@" .. name, path = name }
     else
@@ -191,9 +194,11 @@ function M.find(name)
       if kind == "file" or kind == "link" then
         local source, message = core.read_file(path)
         if not source then error("template '" .. name .. "': " .. message, 2) end
+        inputs.file(path, source)
         hit = { source = source, chunkname = "@" .. path, path = path }
         break
       end
+      inputs.file(path, nil)
       looked[#looked + 1] = path
     end
     if not hit then

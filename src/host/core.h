@@ -15,6 +15,9 @@ int core_resource(lua_State *L);
 int core_resource_names(lua_State *L);
 int core_lib_dirs(lua_State *L);
 int core_set_lib_dirs(lua_State *L);
+int core_module_files(lua_State *L);
+int core_stat(lua_State *L);
+int core_replace_file(lua_State *L);
 
 /* core_hash.c: content hashing */
 int core_sha256(lua_State *L);

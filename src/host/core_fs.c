@@ -1,8 +1,10 @@
-/* ssot.core file primitives: reading files and directories, resolving paths, the embedded
- * resources and the library directory list. Failures return nil plus "path: reason", as
- * Lua's io library does, so callers decide how to report them. */
+/* ssot.core file primitives: reading files and directories, their identity (stat), replacing a
+ * file ssot keeps for itself, resolving paths, the embedded resources and the library
+ * directory list. Failures return nil plus "path: reason", as Lua's io library does, so
+ * callers decide how to report them. Atomic writes come from emit_file.c. */
 #define _DEFAULT_SOURCE /* realpath, lstat */
 #include "host/core.h"
+#include "host/emit.h"
 #include "host/host.h"
 #include "host/resources.h"
 
@@ -43,6 +45,50 @@ int core_file_type(lua_State *L) {
     else if (S_ISDIR(st.st_mode)) lua_pushliteral(L, "directory");
     else if (S_ISLNK(st.st_mode)) lua_pushliteral(L, "link");
     else lua_pushliteral(L, "other");
+    return 1;
+}
+
+/* stat(path) -> size, mtime_ns, inode of the regular file at path (links not followed) |
+ * nil, message. Equal triples mean the file was not written in between (short of a write
+ * within one clock tick that keeps the size). */
+int core_stat(lua_State *L) {
+    const char *path = luaL_checkstring(L, 1);
+    struct stat st;
+    if (lstat(path, &st) != 0) return push_failure(L, path);
+    if (!S_ISREG(st.st_mode)) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: not a regular file", path);
+        return 2;
+    }
+    lua_pushinteger(L, (lua_Integer)st.st_size);
+    lua_pushinteger(L, (lua_Integer)st.st_mtim.tv_sec * 1000000000 + (lua_Integer)st.st_mtim.tv_nsec);
+    lua_pushinteger(L, (lua_Integer)st.st_ino);
+    return 3;
+}
+
+/* replace_file(path, content) -> "written" | "unchanged" | nil, message. Writes a file ssot
+ * keeps for itself (the run's fingerprint) atomically, unless it already holds content. */
+int core_replace_file(lua_State *L) {
+    size_t path_len, len;
+    const char *path = luaL_checklstring(L, 1, &path_len);
+    const char *content = luaL_checklstring(L, 2, &len);
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash[1] == '\0' || path_len >= PATH_MAX)
+        return luaL_error(L, "replace_file: '%s' is not the path of a file in a directory", path);
+    if (ssot_file_kind(path) == SSOT_FILE_REGULAR && ssot_file_equals(path, content, len) == 1) {
+        lua_pushliteral(L, "unchanged");
+        return 1;
+    }
+    char dir[PATH_MAX], err[SSOT_EMIT_ERROR_SIZE];
+    size_t dir_len = slash == path ? 1 : (size_t)(slash - path);
+    memcpy(dir, path, dir_len);
+    dir[dir_len] = '\0';
+    if (ssot_write_atomic(dir, slash + 1, content, len, false, err) != 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushliteral(L, "written");
     return 1;
 }
 
@@ -129,6 +175,13 @@ int core_resource_names(lua_State *L) {
 /* lib_dirs() -> array of the library directories, searched in order before the built-ins */
 int core_lib_dirs(lua_State *L) {
     ssot_lib_dirs_push(L);
+    return 1;
+}
+
+/* module_files() -> { [path] = sha256 hex of what was loaded | false when absent }: the files
+ * the module searcher tried in the library directories since the host started */
+int core_module_files(lua_State *L) {
+    ssot_module_files_push(L);
     return 1;
 }
 

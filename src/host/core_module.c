@@ -3,6 +3,7 @@
 #include "ssot.h"
 
 #include "host/core.h"
+#include "host/host.h"
 
 #include <lauxlib.h>
 
@@ -18,13 +19,16 @@ static const luaL_Reg core_functions[] = {
     {"list_dir", core_list_dir},
     {"log", core_log},
     {"log_level", core_log_level},
+    {"module_files", core_module_files},
     {"read_file", core_read_file},
     {"realpath", core_realpath},
+    {"replace_file", core_replace_file},
     {"resource", core_resource},
     {"resource_names", core_resource_names},
     {"set_lib_dirs", core_set_lib_dirs},
     {"set_log_level", core_set_log_level},
     {"sha256", core_sha256},
+    {"stat", core_stat},
     {"watch", core_watch},
     {"write", core_write},
     {NULL, NULL},
@@ -34,5 +38,7 @@ int luaopen_ssot_core(lua_State *L) {
     luaL_newlib(L, core_functions);
     lua_pushliteral(L, SSOT_VERSION);
     lua_setfield(L, -2, "version");
+    lua_pushstring(L, ssot_build_id());
+    lua_setfield(L, -2, "build_id");
     return 1;
 }

@@ -11,6 +11,10 @@
 /* The manifest's file name under the output root; no phase may emit it. */
 #define SSOT_MANIFEST_NAME ".ssot-manifest"
 
+/* The file under the output root where ssot.uptodate keeps the fingerprint of the last run;
+ * no phase may emit it either. */
+#define SSOT_FINGERPRINT_NAME ".ssot-fingerprint"
+
 /* Size of the error buffers the functions below fill. */
 #define SSOT_EMIT_ERROR_SIZE (PATH_MAX * 2 + 256)
 
@@ -18,7 +22,7 @@
 
 /* Why relpath (len bytes, NUL-terminated after them) is not an acceptable output path ("is absolute", "leaves the
  * output directory", ...), or NULL when it is: relative, non-empty, no "." / ".." / empty
- * segments, no NUL, line break or backslash, not the manifest. */
+ * segments, no NUL, line break or backslash, not the manifest or the fingerprint. */
 const char *ssot_emit_path_problem(const char *relpath, size_t len);
 
 /* Creates the directory path and its missing parents (mkdir -p). Returns 0, or -1 with err

@@ -27,6 +27,7 @@ const char *ssot_emit_path_problem(const char *relpath, size_t len) {
         segment = end + 1;
     }
     if (strcmp(relpath, SSOT_MANIFEST_NAME) == 0) return "is the manifest ssot keeps of the files it owns";
+    if (strcmp(relpath, SSOT_FINGERPRINT_NAME) == 0) return "is the fingerprint ssot keeps of its last run";
     return NULL;
 }
 

@@ -25,6 +25,15 @@ char *ssot_read_file(const char *path, size_t *size);
  * OpenSSL fails. */
 void ssot_sha256_hex(const void *data, size_t len, char hex[65]);
 
+/* The identity of this build: "<version> gnu-build-id:<hex>" (build_id.c). Any change to the code
+ * or to the embedded modules and templates changes it. */
+const char *ssot_build_id(void);
+
+/* Pushes a new table of the files the module searcher looked for in the library directories:
+ * path -> SHA-256 hex of the content it loaded, or false when nothing was there (loader.c).
+ * Stack effect: +1. */
+void ssot_module_files_push(lua_State *L);
+
 /* Pushes a new array of the string keys of the table at idx, sorted bytewise (sorted_keys.c).
  * Stack effect: +1. */
 void ssot_push_sorted_keys(lua_State *L, int idx);

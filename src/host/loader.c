@@ -1,6 +1,7 @@
 /* Module lookup for the host: the library directories (DIR/lua/a/b.lua, DIR/lua/a/b/init.lua)
  * first, then the modules embedded at build time (resources.h). Also keeps the list of
- * library directories, in the registry, for template lookup (core.lib_dirs). */
+ * library directories, in the registry, for template lookup (core.lib_dirs), and which files
+ * the lookup found or missed there, for the fingerprint of a run (core.module_files). */
 #include "host/host.h"
 #include "host/resources.h"
 
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #define LIB_DIRS_KEY "ssot.lib_dirs"
+#define MODULE_FILES_KEY "ssot.module_files"
 
 char *ssot_read_file(const char *path, size_t *size) {
     FILE *f = fopen(path, "rb");
@@ -95,6 +97,39 @@ void ssot_lib_dirs_push(lua_State *L) {
     lua_remove(L, -2);
 }
 
+/* Records that the searcher tried path: the SHA-256 of code, or false when code is NULL (no
+ * file there). Stack effect: none. */
+static void record_module_file(lua_State *L, const char *path, const char *code, size_t size) {
+    if (lua_getfield(L, LUA_REGISTRYINDEX, MODULE_FILES_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, MODULE_FILES_KEY);
+    }
+    if (code) {
+        char hex[65];
+        ssot_sha256_hex(code, size, hex);
+        lua_pushstring(L, hex);
+    } else {
+        lua_pushboolean(L, 0);
+    }
+    lua_setfield(L, -2, path);
+    lua_pop(L, 1);
+}
+
+void ssot_module_files_push(lua_State *L) {
+    lua_newtable(L);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, MODULE_FILES_KEY) == LUA_TTABLE) {
+        lua_pushnil(L); /* copy, files, key */
+        while (lua_next(L, -2)) {
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, -5); /* copy[key] = value; leaves copy, files, key */
+        }
+    }
+    lua_pop(L, 1);
+}
+
 /* Loads a chunk and pushes the loader and its "file name" as require expects.
  * Stack effect: +2 on success; raises the load error (with file:line) otherwise. */
 static int push_loaded_chunk(lua_State *L, const char *code, size_t size, const char *chunkname,
@@ -121,6 +156,7 @@ static int search_module(lua_State *L) {
             const char *path = lua_pushfstring(L, patterns[p], dir, relative);
             size_t size;
             char *code = ssot_read_file(path, &size);
+            record_module_file(L, path, code, size);
             if (code) {
                 const char *chunkname = lua_pushfstring(L, "@%s", path);
                 int status = luaL_loadbufferx(L, code, size, chunkname, "t");

@@ -126,6 +126,7 @@ describe("core.emitter", function()
         ["a\0b"] = "contains a NUL byte",
         ["a\\b"] = "contains a backslash",
         [".ssot-manifest"] = "is the manifest",
+        [".ssot-fingerprint"] = "is the fingerprint ssot keeps of its last run",
       }
       for path, problem in pairs(cases) do
         local err = emit_error(path)
