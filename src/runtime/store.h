@@ -154,6 +154,16 @@ typedef struct ssot_store_ops {
     ssot_store_status (*events_since)(ssot_store *store, const ssot_model *model,
                                       const ssot_stream_position *since, ssot_change_visit_fn visit, void *ctx,
                                       ssot_stream_position *now, ssot_store_error *err);
+
+    /* Group commit (optional: NULL in a store without it; added by E2 for the HTTP layer).
+     * After batch_begin, create/update/remove run inside one transaction that the first of
+     * them opens, each in a savepoint of its own: a write that fails rolls back alone; a
+     * write that returned OK is durable only once batch_end returns OK, and if batch_end
+     * fails every write since batch_begin is rolled back. Reads (list, get, position,
+     * events_since) see the batch's writes, so end the batch before a read whose answer
+     * must only show committed rows. */
+    ssot_store_status (*batch_begin)(ssot_store *store, ssot_store_error *err);
+    ssot_store_status (*batch_end)(ssot_store *store, ssot_store_error *err);
 } ssot_store_ops;
 
 /* Every store starts with this header; implementations put their state after it. */
@@ -193,6 +203,14 @@ static inline ssot_store_status ssot_store_events_since(ssot_store *s, const sso
                                                         const ssot_stream_position *since, ssot_change_visit_fn visit,
                                                         void *ctx, ssot_stream_position *now, ssot_store_error *err) {
     return s->ops->events_since(s, m, since, visit, ctx, now, err);
+}
+
+static inline int ssot_store_can_batch(const ssot_store *s) { return s->ops->batch_begin && s->ops->batch_end; }
+static inline ssot_store_status ssot_store_batch_begin(ssot_store *s, ssot_store_error *err) {
+    return s->ops->batch_begin(s, err);
+}
+static inline ssot_store_status ssot_store_batch_end(ssot_store *s, ssot_store_error *err) {
+    return s->ops->batch_end(s, err);
 }
 
 /* --- the SQLite store -------------------------------------------------------------------- */

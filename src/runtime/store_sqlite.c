@@ -132,7 +132,7 @@ static void sqlite_close(ssot_store *store) {
     sqlite3_stmt *fixed[] = {s->begin,         s->begin_immediate, s->commit,        s->rollback,
                              s->stream_floor,  s->stream_position, s->change_insert, s->change_prune,
                              s->stream_epoch,
-                             s->change_oldest, s->change_since};
+                             s->change_oldest, s->change_since, s->savepoint, s->release, s->rollback_to};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) sqlite3_finalize(fixed[i]);
     sqlite3_close(s->db); /* a WAL checkpoint happens here when this is the last connection */
     ssot_buf_free(&s->sql);
@@ -154,6 +154,8 @@ static const ssot_store_ops sqlite_ops = {
     .remove = sq_remove,
     .position = sq_position,
     .events_since = sq_events_since,
+    .batch_begin = sq_batch_begin,
+    .batch_end = sq_batch_end,
 };
 
 /* Creates the parent directory of path when it is missing (one level, like `mkdir`). */
@@ -201,6 +203,9 @@ static ssot_store_status prepare_fixed(sqlite_store *s, ssot_store_error *err) {
         {&s->begin_immediate, "BEGIN IMMEDIATE"},
         {&s->commit, "COMMIT"},
         {&s->rollback, "ROLLBACK"},
+        {&s->savepoint, "SAVEPOINT ssot_write"},
+        {&s->release, "RELEASE ssot_write"},
+        {&s->rollback_to, "ROLLBACK TO ssot_write"},
         /* the newest event comes from the primary key (model, offset): one seek, no write */
         {&s->stream_position, "SELECT epoch, \"offset\", (SELECT max(c.\"offset\") FROM _ssot_changes AS c "
                               "WHERE c.model = ?1) FROM _ssot_streams WHERE model = ?1"},

@@ -50,6 +50,10 @@ typedef struct sqlite_store {
     int64_t history;
     model_statements *models; /* one per app model, same index */
     sqlite3_stmt *begin, *begin_immediate, *commit, *rollback;
+    sqlite3_stmt *savepoint, *release, *rollback_to; /* one write of a batch (store_sqlite_batch.c) */
+    int batch;          /* between batch_begin and batch_end */
+    int64_t batch_writes; /* writes of the open batch that returned OK */
+    int batch_lost;     /* an error rolled the batch's transaction back */
     sqlite3_stmt *stream_position; /* ?1 model -> epoch, floor offset, newest event's offset or NULL */
     sqlite3_stmt *stream_floor;    /* ?1 model ?2 offset: records the offset when pruning */
     sqlite3_stmt *stream_epoch;    /* ?1 model ?2 epoch: a new epoch after the history was lost */
@@ -86,6 +90,14 @@ void sq_rollback(sqlite_store *s);
 ssot_store_status sq_begin_read(sqlite_store *s, const ssot_model *model, int *began, ssot_store_error *err);
 void sq_end_read(sqlite_store *s, int began);
 ssot_store_status sq_commit(sqlite_store *s, const ssot_model *model, ssot_store_error *err);
+
+/* store_sqlite_batch.c: group commit (store.h batch_begin / batch_end), and where a write
+ * of a batch starts (its savepoint) and ends (released, or rolled back alone). */
+ssot_store_status sq_batch_begin(ssot_store *store, ssot_store_error *err);
+ssot_store_status sq_batch_end(ssot_store *store, ssot_store_error *err);
+ssot_store_status sq_batch_write_begin(sqlite_store *s, const ssot_model *m, ssot_store_error *err);
+ssot_store_status sq_batch_write_finish(sqlite_store *s, const ssot_model *m, ssot_store_status status,
+                                        ssot_store_error *err);
 
 /* store_sqlite_schema.c: brings the database to the app's IR (or refuses). */
 ssot_store_status sq_schema_sync(sqlite_store *s, ssot_store_error *err);

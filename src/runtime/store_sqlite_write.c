@@ -99,6 +99,7 @@ static ssot_store_status still_referenced(sqlite_store *s, const ssot_model *m, 
 }
 
 static ssot_store_status begin_write(sqlite_store *s, const ssot_model *m, ssot_store_error *err) {
+    if (s->batch) return sq_batch_write_begin(s, m, err);
     int rc = sq_exec(s, s->begin_immediate);
     return rc == SQLITE_DONE ? SSOT_STORE_OK : sq_db_error(s, m, rc, err);
 }
@@ -109,11 +110,13 @@ static ssot_store_status finish_write(sqlite_store *s, const ssot_model *m, ssot
                                       ssot_store_status status, ssot_buf *out, size_t start, ssot_change *change,
                                       ssot_store_error *err) {
     if (status == SSOT_STORE_OK) status = sq_append_change(s, m, kind, change, err);
-    if (status == SSOT_STORE_OK) status = sq_commit(s, m, err);
-    if (status != SSOT_STORE_OK) {
-        sq_rollback(s);
-        ssot_buf_truncate(out, start);
+    if (s->batch) {
+        status = sq_batch_write_finish(s, m, status, err);
+    } else {
+        if (status == SSOT_STORE_OK) status = sq_commit(s, m, err);
+        if (status != SSOT_STORE_OK) sq_rollback(s);
     }
+    if (status != SSOT_STORE_OK) ssot_buf_truncate(out, start);
     return status;
 }
 
