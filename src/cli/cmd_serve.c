@@ -136,7 +136,8 @@ static int serve(const serve_args *args, ssot_app *app) {
         return err.status == SSOT_STORE_SCHEMA ? SSOT_ERR_CONFIG : SSOT_ERR_FAILURE;
     }
     ssot_service service;
-    ssot_service_options service_options = {.jwt_secret = secret, .jwt_secret_len = secret ? strlen(secret) : 0};
+    ssot_service_options service_options = {.jwt_secret = secret, .jwt_secret_len = secret ? strlen(secret) : 0,
+                                            .group_commit = 1};
     char message[2048];
     if (ssot_service_init(&service, app, store, &service_options, message, sizeof message)) {
         ssot_logf(SSOT_LOG_ERROR, "%s", message);
@@ -154,6 +155,8 @@ static int serve(const serve_args *args, ssot_app *app) {
         .handler_ctx = &service,
         .on_listening = print_listening,
         .listening_ctx = &info,
+        .settle = ssot_service_settle,
+        .finish = ssot_service_finish,
     };
     int status = ssot_server_run(&options, message, sizeof message) == 0 ? SSOT_OK : SSOT_ERR_FAILURE;
     if (status != SSOT_OK) ssot_logf(SSOT_LOG_ERROR, "%s", message);

@@ -45,4 +45,28 @@ typedef struct ssot_rest_rule_ctx {
 /* The row callback for Lua-function rules (ssot_row_visible_fn). */
 int ssot_rest_rule_visible(void *ctx, const ssot_row_view *row, char *message, size_t message_size);
 
+/* --- after a write (rest_commit.c) ---------------------------------------------------- */
+
+/* Hands a committed change to the fan-out and runs the model's after-hook; a failing hook
+ * answers 500 (when req and resp are not NULL) and is logged under request_id. */
+void ssot_rest_after_commit(ssot_service *svc, const ssot_model *model, ssot_hook after, const ssot_change *change,
+                            const ssot_user *user, const char *request_id, const char *id, const ssot_request *req,
+                            ssot_response *resp);
+
+/* Group commit. Before a write: joins (or opens) the store's batch; returns 1 when the write
+ * is batched, 0 when it commits on its own (no group commit, or a store without batches). */
+int ssot_rest_batch_open(ssot_service *svc);
+
+/* After a batched write returned OK: keeps what the fan-out and the after-hook need and
+ * holds resp (resp->held) until the batch commits. Returns -1 when memory runs out. */
+int ssot_rest_hold(ssot_service *svc, const ssot_model *model, ssot_hook after, const ssot_change *change,
+                   const ssot_request *req, const char *id, ssot_response *resp);
+
+/* Ends the open batch (COMMIT) and records the outcome in its held writes. */
+ssot_store_status ssot_rest_settle(ssot_service *svc);
+
+/* The held write pw after the commit: fan-out and after-hook, or a 500 when the batch
+ * failed; req and resp are NULL when the client went away. Frees pw. */
+void ssot_rest_finish(ssot_service *svc, ssot_pending_write *pw, const ssot_request *req, ssot_response *resp);
+
 #endif

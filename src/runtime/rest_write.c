@@ -143,18 +143,18 @@ static void hook_data_invalid(const ssot_model *model, ssot_hook hook, const sso
     hook_failed(model, hook, &result, req, resp);
 }
 
-/* After-hooks run once the change is committed: a failure is still a 500 (the hook is part
- * of the request), but the message says the write happened. */
-static void run_after_hook(ssot_service *svc, const ssot_model *model, ssot_hook hook, const ssot_change *change,
-                           const ssot_hook_context *ctx, const ssot_request *req, ssot_response *resp) {
-    if (!ssot_hooks_has(model, hook)) return;
-    ssot_hook_result result;
-    if (ssot_hooks_run_after(svc->L, hook, ctx, change->row.json, change->row.json_len, &result) == SSOT_HOOK_OK)
-        return;
-    char what[256];
-    snprintf(what, sizeof what, "the %s hook of %s (the %s %s was %s and stays so)", ssot_hook_name(hook), model->name,
-             model->name, change->row.id ? change->row.id : "", ssot_event_name(change->kind));
-    ssot_service_fail(resp, req, what, result.message);
+/* After a write returned OK: the fan-out and the after-hook, now or — for a batched write —
+ * after the group commit, the response held until then. */
+static void after_write(ssot_service *svc, const ssot_model *model, ssot_hook after, const ssot_change *change,
+                        int batched, const ssot_request *req, const char *id, ssot_response *resp) {
+    if (batched) {
+        if (ssot_rest_hold(svc, model, after, change, req, id, resp) == 0) return;
+        if (ssot_rest_settle(svc) != SSOT_STORE_OK) { /* out of memory to hold it: commit now */
+            ssot_service_fail(resp, req, model->name, "the write could not be committed");
+            return;
+        }
+    }
+    ssot_rest_after_commit(svc, model, after, change, &req->user, req->id, id, req, resp);
 }
 
 /* --- create ------------------------------------------------------------------------------ */
@@ -200,14 +200,14 @@ void ssot_rest_create(ssot_service *svc, const ssot_model *model, ssot_request *
 
     ssot_change change;
     ssot_store_error err;
+    int batched = ssot_rest_batch_open(svc);
     if (ssot_store_create(svc->store, model, body, resp->body, &change, &err) != SSOT_STORE_OK) {
         ssot_rest_store_error(model, &err, req, resp);
         goto done;
     }
     resp->status = 201;
     snprintf(resp->location, sizeof resp->location, "/api/%s/%s", model->path, change.row.id ? change.row.id : "");
-    ssot_fanout_publish_change(svc->fanout, &change);
-    run_after_hook(svc, model, SSOT_HOOK_AFTER_CREATE, &change, &ctx, req, resp);
+    after_write(svc, model, SSOT_HOOK_AFTER_CREATE, &change, batched, req, NULL, resp);
 done:
     json_decref(body);
 }
@@ -361,14 +361,12 @@ static void answer_write_failure(const write_check *wc, ssot_store_status status
 /* After the store call: the answer to a failure, or the fan-out of the committed change
  * and the after-hook. Returns 1 when the write happened. */
 static int end_write(const write_check *wc, ssot_store_status status, const ssot_store_error *err,
-                     const ssot_change *change, ssot_hook after, ssot_response *resp) {
+                     const ssot_change *change, ssot_hook after, int batched, ssot_response *resp) {
     if (status != SSOT_STORE_OK) {
         answer_write_failure(wc, status, err, resp);
         return 0;
     }
-    ssot_fanout_publish_change(wc->svc->fanout, change);
-    ssot_hook_context ctx = {.model = wc->model, .user = &wc->req->user, .request_id = wc->req->id, .id = wc->id};
-    run_after_hook(wc->svc, wc->model, after, change, &ctx, wc->req, resp);
+    after_write(wc->svc, wc->model, after, change, batched, wc->req, wc->id, resp);
     return 1;
 }
 
@@ -383,9 +381,10 @@ void ssot_rest_update(ssot_service *svc, const ssot_model *model, const char *id
     ssot_update_mode mode = wc.mode == SSOT_BODY_REPLACE ? SSOT_UPDATE_REPLACE : SSOT_UPDATE_PATCH;
     ssot_change change;
     ssot_store_error err;
+    int batched = ssot_rest_batch_open(svc);
     ssot_store_status status =
         ssot_store_update(svc->store, model, id, id_len, wc.body, mode, &authorize, resp->body, &change, &err);
-    end_write(&wc, status, &err, &change, SSOT_HOOK_AFTER_UPDATE, resp);
+    end_write(&wc, status, &err, &change, SSOT_HOOK_AFTER_UPDATE, batched, resp);
     json_decref(wc.body);
 }
 
@@ -396,8 +395,9 @@ void ssot_rest_delete(ssot_service *svc, const ssot_model *model, const char *id
     ssot_authorize authorize = {.fn = authorize_write, .ctx = &wc};
     ssot_change change;
     ssot_store_error err;
+    int batched = ssot_rest_batch_open(svc);
     ssot_store_status status = ssot_store_remove(svc->store, model, id, id_len, &authorize, resp->body, &change, &err);
-    if (end_write(&wc, status, &err, &change, SSOT_HOOK_AFTER_DELETE, resp) && resp->status < 400) {
+    if (end_write(&wc, status, &err, &change, SSOT_HOOK_AFTER_DELETE, batched, resp) && resp->status < 400) {
         ssot_buf_truncate(resp->body, SSOT_RESPONSE_HEADROOM); /* the deleted row was only for the event */
         resp->status = 204;
     }

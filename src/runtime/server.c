@@ -12,6 +12,7 @@
 #include <openssl/rand.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static volatile sig_atomic_t stop_signals; /* how many stop requests arrived */
@@ -154,7 +155,9 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
             if (server.nsessions == 0 || stop_signals > 1 || now_seconds() > deadline) break;
         }
         if (lws_service(server.context, 0) < 0) break;
+        if (server.options.settle) ssot_server_settle(&server);
     }
+    if (server.options.settle) ssot_server_settle(&server);
 
     lws_sul_cancel(&timer.sul);
     running_context = NULL;
@@ -162,6 +165,7 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
     restore_signals(&old_int, &old_term, &old_pipe);
     ssot_access_log_flush();
     ssot_buf_free(&server.out);
+    free(server.held);
     ssot_server_free_spares(&server);
     return 0;
 }

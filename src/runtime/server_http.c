@@ -66,6 +66,13 @@ static void session_unlink(ssot_server *server, http_session *s) {
     if (s->next) s->next->prev = s->prev;
     server->nsessions--;
     s->linked = 0;
+    if (s->held_slot) server->held[s->held_slot - 1].session = NULL; /* finish still runs */
+    s->held_slot = 0;
+    if (s->held) {
+        ssot_buf_free(&s->held->body);
+        free(s->held);
+        s->held = NULL;
+    }
     ssot_buf_free(&s->body);
     give_back_scratch(server, s->scratch);
     s->scratch = NULL;
@@ -243,13 +250,62 @@ static int respond(ssot_server *server, http_session *s, struct lws *wsi, ssot_r
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+/* Keeps resp (a copy) until the group commit; the connection waits. Returns -1 when memory
+ * runs out (the caller then settles at once). */
+static int hold(ssot_server *server, http_session *s, const ssot_response *resp) {
+    if (server->nheld == server->held_cap) {
+        size_t cap = server->held_cap ? 2 * server->held_cap : 64;
+        held_entry *grown = realloc(server->held, cap * sizeof *grown);
+        if (!grown) return -1;
+        server->held = grown;
+        server->held_cap = cap;
+    }
+    if (!s->held && !(s->held = calloc(1, sizeof *s->held))) return -1;
+    ssot_buf_reset(&s->held->body);
+    if (ssot_buf_append(&s->held->body, resp->body->data, resp->body->len)) return -1;
+    s->held->resp = *resp;
+    s->held->resp.body = &s->held->body;
+    server->held[server->nheld++] = (held_entry){resp->held, s};
+    s->held_slot = server->nheld;
+    s->state = SESSION_HELD;
+    return 0;
+}
+
+void ssot_server_settle(ssot_server *server) {
+    if (server->nheld == 0) return;
+    void *ctx = server->options.handler_ctx;
+    server->options.settle(ctx);
+    for (size_t i = 0; i < server->nheld; i++) {
+        http_session *s = server->held[i].session;
+        server->options.finish(ctx, server->held[i].token, s ? &s->req : NULL, s ? &s->held->resp : NULL);
+        if (!s) continue;
+        s->held_slot = 0;
+        s->state = SESSION_READY;
+        lws_callback_on_writable(s->wsi);
+    }
+    server->nheld = 0;
+}
+
 static int dispatch(ssot_server *server, http_session *s, struct lws *wsi) {
     ssot_response *resp = &server->resp;
     ssot_response_reset(resp, &server->out);
     server->options.handler(server->options.handler_ctx, &s->req, resp);
     if (s->no_length) resp->close = 1;
     s->state = SESSION_IDLE;
+    if (resp->held) {
+        if (hold(server, s, resp) == 0) return 0; /* answered after the commit (WRITEABLE) */
+        ssot_server_settle(server);                 /* out of memory: commit now, answer now */
+        server->options.finish(server->options.handler_ctx, resp->held, &s->req, resp);
+        s->state = SESSION_IDLE;
+    }
     return respond(server, s, wsi, resp);
+}
+
+/* LWS_CALLBACK_HTTP_WRITEABLE: a held response became final. */
+static int on_writable(ssot_server *server, http_session *s, struct lws *wsi) {
+    if (!s || s->state != SESSION_READY || !s->held) return 0;
+    s->state = SESSION_IDLE;
+    return respond(server, s, wsi, &s->held->resp);
 }
 
 /* Answers before the body is read (bad length, too large). lws discards the rest of the
@@ -345,6 +401,9 @@ int ssot_server_http_callback(struct lws *wsi, enum lws_callback_reasons reason,
         return on_body(s, in, len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         return on_body_complete(server_of(wsi), s, wsi);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (s && s->state == SESSION_READY) return on_writable(server_of(wsi), s, wsi);
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
     case LWS_CALLBACK_HTTP_FILE_COMPLETION:
         s->state = SESSION_IDLE;
         if (server_of(wsi)->stopping) return -1;

@@ -18,8 +18,16 @@ typedef enum session_state {
     SESSION_IDLE,    /* waiting for a request (keep-alive) */
     SESSION_BODY,    /* headers read, body arriving */
     SESSION_FILE,    /* a static file is being sent */
-    SESSION_ANSWERED /* answered early (413...), lws discards the rest of the body */
+    SESSION_ANSWERED, /* answered early (413...), lws discards the rest of the body */
+    SESSION_HELD,     /* the response waits for the group commit */
+    SESSION_READY     /* the held response is final, waiting for the socket to be writable */
 } session_state;
+
+/* A response held back until its write commits (group commit), with its own copy of the body. */
+typedef struct held_response {
+    ssot_response resp;
+    ssot_buf body;
+} held_response;
 
 /* libwebsockets' per-session user space: allocated zeroed when a transaction starts and
  * freed when it ends (so one per request on a keep-alive connection): kept small, the
@@ -36,7 +44,15 @@ typedef struct http_session {
     ssot_request req;
     size_t scratch_used;
     char *scratch; /* SSOT_SESSION_SCRATCH bytes from the server's spares, while linked */
+    held_response *held; /* while SESSION_HELD / SESSION_READY */
+    size_t held_slot;    /* 1 + its index in the server's held list while SESSION_HELD, else 0 */
 } http_session;
+
+/* One held response in the order of holding; session is NULL once its connection closed. */
+typedef struct held_entry {
+    void *token; /* the handler's resp->held */
+    http_session *session;
+} held_entry;
 
 /* A spare scratch block (kept so requests do not allocate). */
 typedef struct scratch_block {
@@ -51,6 +67,8 @@ typedef struct ssot_server {
     ssot_buf out;           /* the response being written, reused for every request */
     scratch_block *spare_scratch; /* free scratch blocks of ended sessions */
     size_t nspare_scratch;
+    held_entry *held; /* responses waiting for the group commit, in order */
+    size_t nheld, held_cap;
     ssot_response resp;
     int stopping;           /* draining: no new connections, close after each response */
     uint32_t id_prefix;     /* request ids: random per process, then a counter */
@@ -66,6 +84,10 @@ int ssot_server_session_idle(http_session *session);
 
 /* Whether SIGINT/SIGTERM arrived (perhaps while a handler was running). */
 int ssot_server_stop_requested(void);
+
+/* After a pass of the event loop: commits the held writes (options.settle), finishes each
+ * held response (options.finish) and asks for the sockets to be writable to send them. */
+void ssot_server_settle(ssot_server *server);
 
 /* Frees the spare scratch blocks (at shutdown). */
 void ssot_server_free_spares(ssot_server *server);

@@ -46,6 +46,7 @@ void ssot_response_reset(ssot_response *resp, ssot_buf *body) {
     resp->close = 0;
     resp->error_code = NULL;
     resp->file = NULL;
+    resp->held = NULL;
     ssot_buf_reset(body);
     ssot_buf_reserve(body, SSOT_RESPONSE_HEADROOM + 4096);
     if (!body->failed) { /* the headroom is written by the server just before sending */

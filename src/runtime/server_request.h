@@ -76,6 +76,8 @@ typedef struct ssot_response {
     int close;                 /* close the connection after this response */
     const char *error_code;    /* the error's code, for the log, or NULL */
     const char *file;          /* static_files: serve this file instead of body, or NULL */
+    void *held;                /* group commit: the handler's record of a write that must commit
+                                * before this response may leave (server.h settle/finish), or NULL */
     char file_path[4096];      /* storage for file */
 } ssot_response;
 

@@ -20,6 +20,7 @@ int ssot_service_init(ssot_service *svc, const ssot_app *app, ssot_store *store,
     svc->app = app;
     svc->L = app->L;
     svc->store = store;
+    svc->group_commit = options->group_commit;
     ssot_jwt_options jwt = {.secret = options->jwt_secret, .secret_len = options->jwt_secret_len,
                             .id_claim = app->auth.id_claim, .role_claim = app->auth.role_claim,
                             .admin_role = app->auth.admin_role};
@@ -46,6 +47,7 @@ int ssot_service_init(ssot_service *svc, const ssot_app *app, ssot_store *store,
 }
 
 void ssot_service_close(ssot_service *svc) {
+    if (svc->store) ssot_rest_settle(svc); /* nothing held may stay uncommitted */
     if (svc->store) ssot_store_close(svc->store);
     svc->store = NULL;
     ssot_auth_free(svc->auth);
@@ -67,11 +69,27 @@ void ssot_service_fail(ssot_response *resp, const ssot_request *req, const char 
                     what, req->id);
 }
 
+void ssot_service_settle(void *service) { ssot_rest_settle(service); }
+
+void ssot_service_finish(void *service, void *held, const ssot_request *req, ssot_response *resp) {
+    ssot_rest_finish(service, held, req, resp);
+}
+
+/* Whether the request writes a model (and may join the open batch). */
+static int is_model_write(const ssot_route_match *match, ssot_method method) {
+    if (match->kind == SSOT_ROUTE_COLLECTION) return method == SSOT_METHOD_POST;
+    if (match->kind == SSOT_ROUTE_ITEM)
+        return method == SSOT_METHOD_PUT || method == SSOT_METHOD_PATCH || method == SSOT_METHOD_DELETE;
+    return 0;
+}
+
 void ssot_service_handle(void *service, ssot_request *req, ssot_response *resp) {
     ssot_service *svc = service;
     ssot_route_match match;
     ssot_pred_pool_reset(&svc->preds);
     ssot_router_match(svc->router, req->method, req->path, req->path_len, &match);
+    /* anything but a write commits the open batch first: it must not see uncommitted rows */
+    if (svc->batch_open && !is_model_write(&match, req->method)) ssot_rest_settle(svc);
     if (match.kind == SSOT_ROUTE_NONE) {
         ssot_http_error(resp, req, 404, "not_found", "no route for %s %s", ssot_method_name(req->method), req->path);
         return;

@@ -17,6 +17,8 @@
 
 #include <lua.h>
 
+typedef struct ssot_pending_write ssot_pending_write; /* rest_commit.c */
+
 typedef struct ssot_service {
     const ssot_app *app;
     lua_State *L;           /* the host's state that holds the config's functions */
@@ -27,11 +29,15 @@ typedef struct ssot_service {
     ssot_static_files *static_files; /* NULL unless serve.static is set */
     ssot_pred_pool preds;   /* row filters of the current request */
     ssot_buf scratch;       /* text of the current request (bodies of hooks, ...) */
+    int group_commit;       /* batch the writes of one pass of the event loop (rest_commit.c) */
+    int batch_open;         /* the store's batch is open */
+    ssot_pending_write *pending; /* the open batch's held writes */
 } ssot_service;
 
 typedef struct ssot_service_options {
     const char *jwt_secret; /* the secret's value, or NULL when its variable is unset */
     size_t jwt_secret_len;
+    int group_commit;       /* hold write responses for a shared commit (needs settle/finish) */
 } ssot_service_options;
 
 /* Sets up a service for app over an open store (the service takes both: ssot_service_close
@@ -42,6 +48,10 @@ void ssot_service_close(ssot_service *service);
 
 /* The server's handler (ssot_handler_fn): routes and answers one request. */
 void ssot_service_handle(void *service, ssot_request *req, ssot_response *resp);
+
+/* The server's group-commit callbacks (server.h settle / finish). */
+void ssot_service_settle(void *service);
+void ssot_service_finish(void *service, void *held, const ssot_request *req, ssot_response *resp);
 
 /* Logs an internal error with the request id and answers 500 internal naming that id. */
 void ssot_service_fail(ssot_response *resp, const ssot_request *req, const char *what, const char *detail);

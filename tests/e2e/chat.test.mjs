@@ -328,6 +328,25 @@ describe("where, orderBy and paging", () => {
     assert.deepEqual(desc.items.map((m) => m.id), desc.items.map((m) => m.id).sort((a, b) => b - a));
   });
 
+  it("concurrent writes: each is acknowledged once committed, with its own offset", async () => {
+    const before = (await list({ take: "1" })).offset;
+    const texts = Array.from({ length: 60 }, (_, i) => `burst ${i}`);
+    const created = await Promise.all(texts.map((text, i) =>
+      api(base, "POST", "/api/messages", { token: i % 2 ? alice : bob, body: { roomId: roomB.id, text } })));
+    assert.ok(created.every((r) => r.status === 201), created.map((r) => r.status).join(","));
+    const ids = created.map((r) => r.json.id);
+    assert.equal(new Set(ids).size, ids.length);
+    const reads = await Promise.all(ids.map((id) => api(base, "GET", `/api/messages/${id}`)));
+    assert.ok(reads.every((r, i) => r.status === 200 && r.json.text === created[i].json.text));
+    const after = await list({ take: "1", where: { text: { contains: "burst " } } });
+    assert.equal(after.total, 60);
+    assert.equal(after.offset, before + 60);
+    const removed = await Promise.all(ids.slice(0, 20).map((id, i) =>
+      api(base, "DELETE", `/api/messages/${id}`, { token: i % 2 ? alice : bob })));
+    assert.ok(removed.every((r) => r.status === 204), removed.map((r) => r.status).join(","));
+    assert.equal((await list({ take: "1", where: { text: { contains: "burst " } } })).total, 40);
+  });
+
   it("the stream offset moves with every write", async () => {
     const before = (await list({ take: "1" })).offset;
     await api(base, "POST", "/api/messages", { token: alice, body: { roomId: roomA.id, text: "one more" } });
