@@ -3,6 +3,8 @@
 #define _DEFAULT_SOURCE /* mkdtemp */
 #include "ssot.h"
 
+#include "check.h"
+
 #include <lauxlib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,14 +12,6 @@
 #include <unistd.h>
 
 static int failures;
-
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
-            failures++;                                                                \
-        }                                                                              \
-    } while (0)
 
 static int twice(lua_State *L) {
     lua_pushinteger(L, 2 * luaL_checkinteger(L, 1));
