@@ -1,12 +1,14 @@
 /* ssot.core deterministic JSON encoding: object keys sorted, integers without ".0", floats in
  * the shortest form that reads back exactly, the json.array/json.object markers and
  * cjson.null of lua/ssot/json.lua honoured. The same value always gives the same bytes; this is
- * the fast path of json.encode (openapi.json, the IR hash). Errors name the path of the bad
- * value: "json.encode: ... at $.a[2]". */
+ * the fast path of json.encode (openapi.json, the IR hash). A table met again at the same
+ * depth (a part shared by several places of a document) is copied from its first encoding.
+ * Errors name the path of the bad value: "json.encode: ... at $.a[2]". */
 #include "host/core.h"
 
 #include <lauxlib.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +33,15 @@ typedef struct path_step {
 typedef struct sort_key {
     const char *s;
     size_t len;
+    int value; /* stack index of the key's value */
 } sort_key;
+
+/* Where the encoding of a table at a depth already is in the output. */
+typedef struct memo_entry {
+    const void *table; /* NULL: a free slot */
+    int depth;
+    size_t offset, len;
+} memo_entry;
 
 typedef struct encoder {
     lua_State *L;
@@ -43,6 +53,9 @@ typedef struct encoder {
     /* Object keys of every open object, stacked: each object uses a slice at the top. Owned
      * by the scratch userdata's __gc, so errors do not leak it. */
     json_out *scratch;
+    /* The tables encoded so far: an open-addressing hash of memo_entry (cap a power of two,
+     * len the entries in use), owned like scratch. */
+    json_out *memo;
 } encoder;
 
 /* Makes room for n more keys on the scratch stack; returns the base of the stack. */
@@ -76,6 +89,45 @@ static void out_reserve(encoder *e, size_t extra) {
     if (!grown) luaL_error(e->L, "json.encode: out of memory");
     out->data = grown;
     out->cap = cap;
+}
+
+static size_t memo_slot(const json_out *memo, const void *table, int depth) {
+    size_t mask = memo->cap / sizeof(memo_entry) - 1;
+    uintptr_t h = ((uintptr_t)table >> 4) * 0x9E3779B97F4A7C15u + (uintptr_t)depth;
+    size_t i = (size_t)(h ^ (h >> 29)) & mask;
+    const memo_entry *entries = (const memo_entry *)memo->data;
+    while (entries[i].table && (entries[i].table != table || entries[i].depth != depth)) i = (i + 1) & mask;
+    return i;
+}
+
+/* The earlier encoding of table at depth, or NULL. */
+static const memo_entry *memo_find(const encoder *e, const void *table, int depth) {
+    if (!e->memo->cap) return NULL;
+    const memo_entry *entry = (const memo_entry *)e->memo->data + memo_slot(e->memo, table, depth);
+    return entry->table ? entry : NULL;
+}
+
+/* Records that table at depth was encoded as out[offset, offset + len). Without memory it
+ * records nothing (the table is encoded again when met again). */
+static void memo_add(encoder *e, const void *table, int depth, size_t offset, size_t len) {
+    json_out *memo = e->memo;
+    size_t slots = memo->cap / sizeof(memo_entry);
+    if ((memo->len + 1) * 2 > slots) { /* keep it at most half full */
+        size_t bigger = slots ? slots * 2 : 1024;
+        memo_entry *grown = calloc(bigger, sizeof *grown);
+        if (!grown) return;
+        json_out old = *memo;
+        memo->data = (char *)grown;
+        memo->cap = bigger * sizeof *grown;
+        for (size_t i = 0; i < slots; i++) {
+            const memo_entry *entry = (const memo_entry *)old.data + i;
+            if (entry->table) grown[memo_slot(memo, entry->table, entry->depth)] = *entry;
+        }
+        free(old.data);
+    }
+    memo_entry *entry = (memo_entry *)memo->data + memo_slot(memo, table, depth);
+    *entry = (memo_entry){table, depth, offset, len};
+    memo->len++;
 }
 
 static void out_add(encoder *e, const char *s, size_t len) {
@@ -126,34 +178,46 @@ static int fail(encoder *e, const char *message) {
     return lua_error(L);
 }
 
-static void encode_string(encoder *e, const char *s, size_t len) {
-    /* Validate UTF-8 the way utf8.len does (strict: no surrogates, nothing above U+10FFFF). */
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = (unsigned char)s[i];
-        size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        unsigned long cp = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
-        int ok = n > 0 && i + n <= len;
-        for (size_t k = 1; ok && k < n; k++) {
-            unsigned char cc = (unsigned char)s[i + k];
-            ok = (cc & 0xc0) == 0x80;
-            cp = (cp << 6) | (cc & 0x3f);
-        }
-        static const unsigned long min_for_length[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (ok && (cp < min_for_length[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))) ok = 0;
-        if (!ok) {
-            char message[96];
-            snprintf(message, sizeof message, "string is not valid UTF-8 (byte %zu of %zu)", i + 1, len);
-            fail(e, message);
-        }
-        i += n;
+/* The length of the valid UTF-8 sequence (2 to 4 bytes) at s[i], or 0 when it is not one (the
+ * way utf8.len decides: no overlong forms, no surrogates, nothing above U+10FFFF). */
+static size_t utf8_sequence(const unsigned char *s, size_t i, size_t len) {
+    unsigned char c = s[i];
+    size_t n = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > len) return 0;
+    unsigned long cp = n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+    for (size_t k = 1; k < n; k++) {
+        unsigned char cc = s[i + k];
+        if ((cc & 0xc0) != 0x80) return 0;
+        cp = (cp << 6) | (cc & 0x3f);
     }
+    static const unsigned long min_for_length[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min_for_length[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return n;
+}
+
+/* Writes s as a JSON string in one pass: plain ASCII is copied in runs, control characters,
+ * quotes and backslashes escaped, other bytes checked as UTF-8. */
+static void encode_string(encoder *e, const char *s, size_t len) {
+    const unsigned char *u = (const unsigned char *)s;
     out_reserve(e, len + 2);
     e->out->data[e->out->len++] = '"';
-    size_t run = 0;
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 32 && c != '"' && c != '\\' && c != 127) continue;
+    size_t run = 0, i = 0;
+    while (i < len) {
+        unsigned char c = u[i];
+        if (c >= 32 && c < 127 && c != '"' && c != '\\') {
+            i++;
+            continue;
+        }
+        if (c >= 0x80) {
+            size_t n = utf8_sequence(u, i, len);
+            if (n == 0) {
+                char message[96];
+                snprintf(message, sizeof message, "string is not valid UTF-8 (byte %zu of %zu)", i + 1, len);
+                fail(e, message);
+            }
+            i += n;
+            continue;
+        }
         out_add(e, s + run, i - run);
         run = i + 1;
         char escape[8];
@@ -169,6 +233,7 @@ static void encode_string(encoder *e, const char *s, size_t len) {
         default: snprintf(escape, sizeof escape, "\\u%04x", c); break;
         }
         out_add(e, text, strlen(text));
+        i++;
     }
     out_add(e, s + run, len - run);
     out_add(e, "\"", 1);
@@ -215,7 +280,8 @@ static int compare_keys(const void *a, const void *b) {
 static void encode_value(encoder *e, int idx, int depth);
 
 /* Collects the object keys of the table at idx, in output order, onto the scratch stack at
- * position base. Returns the count, or -1 when the table is an array. Stack effect: none. */
+ * position base, each with its value pushed on the Lua stack (sort_key.value). Returns the
+ * count, or -1 when the table is an array. Stack effect: +count (none for an array). */
 static lua_Integer object_keys(encoder *e, int idx, size_t base) {
     lua_State *L = e->L;
     int marked_array = 0, marked_object = 0, has_first = 0;
@@ -242,7 +308,11 @@ static lua_Integer object_keys(encoder *e, int idx, size_t base) {
             sort_key *keys = scratch_reserve(e, base, (size_t)nkeys + 1);
             /* The string stays alive: it is a key of the table. */
             keys[base + (size_t)nkeys].s = lua_tolstring(L, -2, &keys[base + (size_t)nkeys].len);
+            keys[base + (size_t)nkeys].value = lua_gettop(L) - 1; /* where the value will stay */
             nkeys++;
+            luaL_checkstack(L, 3, "json.encode: too many keys");
+            lua_insert(L, -2); /* keep the value below the key lua_next continues from */
+            continue;
         } else if (marked_object) {
             char message[160];
             snprintf(message, sizeof message, "object has a %s key (%s); JSON keys are strings",
@@ -278,7 +348,7 @@ static lua_Integer object_keys(encoder *e, int idx, size_t base) {
             const char *k = lua_tolstring(L, -1, &len);
             lua_pop(L, 1);
             if (!k) continue;
-            sort_key probe = {k, len};
+            sort_key probe = {k, len, 0};
             sort_key *found = bsearch(&probe, keys, n, sizeof *keys, compare_keys);
             if (found && !taken[found - keys]) {
                 ordered[m++] = *found;
@@ -297,11 +367,21 @@ static void encode_table(encoder *e, int idx, int depth) {
     lua_State *L = e->L;
     if (depth >= MAX_DEPTH) fail(e, "nesting is too deep (more than 512 levels)");
     const void *self = lua_topointer(L, idx);
+    const memo_entry *seen = memo_find(e, self, depth);
+    if (seen) {
+        size_t offset = seen->offset, len = seen->len;
+        out_reserve(e, len); /* may move the output: copy from it afterwards */
+        memcpy(e->out->data + e->out->len, e->out->data + offset, len);
+        e->out->len += len;
+        return;
+    }
     for (int i = 0; i < depth; i++)
         if (e->active[i] == self) fail(e, "table contains itself");
     e->active[depth] = self;
     luaL_checkstack(L, 8, "json.encode: nesting too deep");
 
+    size_t start = e->out->len;
+    int top = lua_gettop(L);
     size_t base = e->scratch->len; /* the scratch stack's top, in keys */
     lua_Integer nkeys = object_keys(e, idx, base);
     if (nkeys > 0) e->scratch->len = base + (size_t)nkeys;
@@ -342,17 +422,17 @@ static void encode_table(encoder *e, int idx, int depth) {
                 encode_string(e, key.s, key.len);
                 if (e->indent >= 0) OUT_LITERAL(e, ": ");
                 else OUT_LITERAL(e, ":");
-                lua_pushlstring(L, key.s, key.len);
-                lua_rawget(L, idx);
-                encode_value(e, lua_gettop(L), depth + 1);
-                lua_pop(L, 1);
+                encode_value(e, key.value, depth + 1);
             }
             e->depth = depth;
             newline(e, depth);
             OUT_LITERAL(e, "}");
         }
     }
+    lua_settop(L, top);
     e->scratch->len = base;
+    e->active[depth] = NULL;
+    memo_add(e, self, depth, start, e->out->len - start);
 }
 
 static void encode_value(encoder *e, int idx, int depth) {
@@ -398,7 +478,8 @@ static json_out *new_box(lua_State *L) {
 }
 
 /* json_encode(value [, indent]) -> JSON text with sorted keys; compact when indent is nil.
- * Stack while encoding: 1 value, 2 output box, 3 key stack box, 4 encoder. */
+ * Stack while encoding: 1 value, 2 output box, 3 key stack box, 4 memo box, 5 encoder, then
+ * the values of the open objects. */
 int core_json_encode(lua_State *L) {
     luaL_checkany(L, 1);
     lua_Integer indent = luaL_optinteger(L, 2, -1);
@@ -406,12 +487,14 @@ int core_json_encode(lua_State *L) {
     lua_settop(L, 1);
     json_out *out = new_box(L);     /* index 2: the output */
     json_out *scratch = new_box(L); /* index 3: the key stack (len counts keys) */
+    json_out *memo = new_box(L);    /* index 4: the tables encoded so far (len counts them) */
 
     /* The encoder (with its path stack) is a userdata too: nothing to leak on errors. */
-    encoder *e = lua_newuserdatauv(L, sizeof *e, 0); /* index 4 */
+    encoder *e = lua_newuserdatauv(L, sizeof *e, 0); /* index 5 */
     e->L = L;
     e->out = out;
     e->scratch = scratch;
+    e->memo = memo;
     e->indent = (int)indent;
     e->depth = 0;
     encode_value(e, 1, 0);

@@ -145,6 +145,28 @@ describe("ssot.json.encode in C and in Lua", function()
     end
   end)
 
+  it("agree on values that use one table in several places, at the same and other depths", function()
+    math.randomseed(7)
+    for _ = 1, 200 do
+      local parts = {}
+      for i = 1, 4 do parts[i] = random_value(1) end
+      local function pick() return parts[math.random(#parts)] end
+      local v = { a = pick(), b = { pick(), pick(), { c = pick() } }, d = json.object({ x = pick(), y = pick() }, { "y" }) }
+      assert.are.equal(json.encode(v, { reference = true }), json.encode(v))
+      assert.are.equal(json.encode(v, { indent = 2, reference = true }), json.encode(v, { indent = 2 }))
+    end
+    local shared = { type = "string", enum = { "a", "b" } }
+    assert.are.equal('{"p":{"x":{"enum":["a","b"],"type":"string"},"y":{"enum":["a","b"],"type":"string"}},'
+      .. '"q":[{"enum":["a","b"],"type":"string"}]}', json.encode({ p = { x = shared, y = shared }, q = { shared } }))
+  end)
+
+  it("still finds a table that contains itself after meeting it elsewhere", function()
+    local inner = { n = 1 }
+    local outer = { a = inner, b = { inner } }
+    inner.back = outer
+    assert.has_error(function() json.encode(outer) end, "json.encode: table contains itself at $.a.back")
+  end)
+
   it("refuses nesting deeper than 512 levels instead of overflowing the C stack", function()
     local deep = {}
     local t = deep
