@@ -31,13 +31,19 @@ export function versions(outcomes) {
   return v;
 }
 
-// formatCell(result) -> "12,345 req/s, p99 1.23 ms" (and what went wrong, when anything did).
-function formatCell(r) {
+const thousands = (n) => Math.round(n).toLocaleString('en-US');
+const ms = (v) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
+
+// formatCell(result) -> "12,345 req/s, p99 1.23 ms" with, over several rounds, the range
+// of the rounds' figures ("12,345 req/s (11,900–12,800), p99 1.23 ms (1.10–1.40)"), and what
+// went wrong, when anything did.
+export function formatCell(r) {
   if (!r) return '—';
-  const rps = Math.round(r.rps).toLocaleString('en-US');
+  const spread = r.rounds > 1;
+  const rps = `${thousands(r.rps)} req/s${spread ? ` (${thousands(r.rpsMin)}–${thousands(r.rpsMax)})` : ''}`;
+  const p99 = `p99 ${ms(r.p99Ms)} ms${spread ? ` (${ms(r.p99Min)}–${ms(r.p99Max)})` : ''}`;
   const wrong = problems(r);
-  const flag = wrong ? ` ⚠ ${wrong}` : '';
-  return `${rps} req/s, p99 ${r.p99Ms < 10 ? r.p99Ms.toFixed(2) : r.p99Ms.toFixed(1)} ms${flag}`;
+  return `${rps}, ${p99}${wrong ? ` ⚠ ${wrong}` : ''}`;
 }
 
 // report(o, results, notes, versions, command) -> the markdown text.
@@ -50,7 +56,7 @@ export function report(o, results, notes, v, command) {
   lines.push(`Command: \`${command}\``);
   lines.push('');
   lines.push(`Each server: fresh database, ${o.rows} rows seeded over HTTP in ${o.rooms} rooms; wrk ${o.threads} thread(s), ${o.duration} s per measurement after ${o.warmup} s of warm-up, ` +
-    `servers measured in turn for each operation and connection count${o.rounds > 1 ? `, median of ${o.rounds} rounds` : ''}; ` +
+    `servers measured in turn for each operation and connection count${o.rounds > 1 ? `, their order rotated each round; median of ${o.rounds} rounds (their range in parentheses)` : ''}; ` +
     (o.pin ? `servers pinned to CPU ${o.serverCpu}, wrk to CPU ${o.clientCpu}.` : 'no CPU pinning.'));
   lines.push('');
   const header = ['operation', 'connections', ...servers.map((s) => SERVERS[s].label)];

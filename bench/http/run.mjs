@@ -30,6 +30,7 @@ const USAGE = `usage: node bench/http/run.mjs [options]
   --no-pin             do not pin either process
   --check-only         start each server, seed it and run the contract check; no wrk
   --out FILE           also write the markdown report to FILE
+  --raw FILE           also write every measurement (each round, each server) as JSON to FILE
 Ports 18180 (ssot), 18181 (uws), 18182 (express) on 127.0.0.1 must be free.`;
 
 const OPERATIONS = ['get', 'list', 'create'];
@@ -58,7 +59,7 @@ function parseArgs(argv) {
   const o = {
     servers: ['ssot', 'uws', 'express'], ops: OPERATIONS, connections: [50], duration: 10, rounds: 1, warmup: 2,
     rows: 2000, rooms: 20, threads: 1, ssot: '', serverCpu: 0, clientCpu: 1, pin: true,
-    checkOnly: false, out: '',
+    checkOnly: false, out: '', raw: '',
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -86,6 +87,7 @@ function parseArgs(argv) {
       case '--no-pin': o.pin = false; break;
       case '--check-only': o.checkOnly = true; break;
       case '--out': o.out = path.resolve(value()); break;
+      case '--raw': o.raw = path.resolve(value()); break;
       case '-h': case '--help': console.log(USAGE); process.exit(0); break;
       default: fail(`unknown option '${flag}'\n${USAGE}`);
     }
@@ -109,6 +111,7 @@ async function setUp(name, o, prepared, work) {
     for (const f of check.failed) console.error(`  FAIL ${f.name}: ${f.message}`);
     const db = inspectDatabase(server.db);
     outcome.schema = db.schema;
+    outcome.stream = db.stream;
     if (db.journal !== 'wal') outcome.notes.push(`journal_mode is '${db.journal}', not 'wal'`);
     if (check.failed.length) {
       outcome.failed = true;
@@ -146,14 +149,14 @@ async function main() {
 
   // Every server runs at once (the idle ones cost nothing), so each operation is measured on
   // all of them within seconds of each other, under the same background load.
-  let results = [];
+  let measured = { runs: [], results: [] };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ssot-http-bench-'));
   try {
     for (const name of o.servers) {
       if (!outcomes[name].skip) outcomes[name] = await setUp(name, o, outcomes[name].prepared, work);
     }
     const ready = o.servers.filter((name) => outcomes[name].server && !outcomes[name].failed);
-    if (!o.checkOnly) results = measureAll(o, ready.map((name) => [name, outcomes[name].server.base]));
+    if (!o.checkOnly) measured = measureAll(o, ready.map((name) => [name, outcomes[name].server.base]));
   } finally {
     for (const name of o.servers) {
       if (!outcomes[name].server) continue;
@@ -172,21 +175,32 @@ async function main() {
     }
     for (const n of outcomes[name].notes) notes.push(`${label}: ${n}`);
   }
+  // Servers that store different tables or change streams do different work: the run fails.
+  let differ = false;
   const schemas = o.servers.filter((name) => outcomes[name].schema).map((name) => [name, outcomes[name].schema]);
   if (new Set(schemas.map(([, ddl]) => ddl)).size > 1) {
+    differ = true;
     notes.push('the servers create different tables (messages, its index, _ssot_streams, _ssot_changes): ' +
       schemas.map(([name, ddl]) => `${name}: \`${ddl}\``).join('; '));
   }
-  const failed = o.servers.some((name) => outcomes[name].failed);
+  const streams = o.servers.filter((name) => outcomes[name].stream).map((name) => [name, outcomes[name].stream]);
+  if (new Set(streams.map(([, state]) => state)).size > 1) {
+    differ = true;
+    notes.push('the servers\' change streams differ after the same requests: ' +
+      streams.map(([name, state]) => `${name}: ${state}`).join('; '));
+  }
+  const failed = differ || o.servers.some((name) => outcomes[name].failed);
 
   if (o.checkOnly) {
+    for (const [name, state] of streams) console.log(`- ${SERVERS[name].label}: change stream ${state}`);
     for (const n of notes) console.log(`- ${n}`);
     console.log(failed ? 'contract check: FAILED' : 'contract check: every server that ran passed');
     process.exit(failed ? 1 : 0);
   }
-  const text = report(o, results, notes, versionsAtStart, command);
+  const text = report(o, measured.results, notes, versionsAtStart, command);
   console.log(text);
   if (o.out) fs.writeFileSync(o.out, text);
+  if (o.raw) fs.writeFileSync(o.raw, `${JSON.stringify({ command, versions: versionsAtStart, runs: measured.runs }, null, 1)}\n`);
   process.exit(failed ? 1 : 0);
 }
 

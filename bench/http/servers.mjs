@@ -128,11 +128,21 @@ export async function seed(base, rows, rooms) {
   if (last.status !== 200) throw new Error(`after seeding, GET /api/messages/${rows} answered ${last.status}: ids are not 1..${rows}`);
 }
 
-// The DDL of the model's table, its index and the change-stream tables, and the journal
-// mode, read from the database file: the report notes any server that differs.
+// The DDL of the model's table, its index and the change-stream tables, the state of the
+// change stream (recorded floor; events kept, oldest and newest offset, and the events per
+// kind), and the journal mode, read from the database file: the report notes any server
+// whose tables or stream differ from the others' after the same requests.
 export function inspectDatabase(db) {
   const schema = tryRun('sqlite3', ['-readonly', db,
     "SELECT sql FROM sqlite_master WHERE tbl_name IN ('messages', '_ssot_streams', '_ssot_changes') AND sql IS NOT NULL ORDER BY name;"]);
+  const stream = tryRun('sqlite3', ['-readonly', db,
+    `SELECT 'floor ' || "offset" FROM _ssot_streams WHERE model = 'Message';
+     SELECT 'events ' || count(*) || ', offsets ' || min("offset") || '..' || max("offset") FROM _ssot_changes WHERE model = 'Message';
+     SELECT event || ' ' || count(*) FROM _ssot_changes WHERE model = 'Message' GROUP BY event ORDER BY event;`]);
   const journal = tryRun('sqlite3', ['-readonly', db, 'PRAGMA journal_mode;']);
-  return { schema: schema.replace(/\s+/g, ' ').replace(/ ?([(),]) ?/g, '$1').replace(/IF NOT EXISTS /g, '').trim(), journal };
+  return {
+    schema: schema.replace(/\s+/g, ' ').replace(/ ?([(),]) ?/g, '$1').replace(/IF NOT EXISTS /g, '').trim(),
+    stream: stream.split('\n').join('; '),
+    journal,
+  };
 }

@@ -44,47 +44,75 @@ function wrk(o, base, op, connections, seconds) {
 }
 
 // median(values) -> the middle value (the mean of the two middle ones for an even count).
-function median(values) {
+export function median(values) {
   const v = [...values].sort((a, b) => a - b);
   const mid = Math.floor(v.length / 2);
   return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
-// measureAll(o, servers) -> one result per server, operation and connection count: the
-// medians of o.rounds measurements, errors summed. servers: [[name, baseUrl], ...]. Order:
-// operation (create last, so get and list see only the seeded rows), round, connection
-// count, server — so a server's figure is taken within seconds of the others'.
+// plan(ops, rounds, connections, servers) -> the measurements in the order they run:
+// [{ op, round, connections, server }]. Operation by operation (create last, so get and list
+// see only the seeded rows); within one, round by round and connection count by count, every
+// server in turn, so a server's figure is taken within seconds of the others'. The order of
+// the servers rotates by one each round (A B C, B C A, C A B, ...): no server is always
+// measured first or right after the same neighbour, and over a multiple of the number of
+// servers in rounds each takes every place equally often.
+export function plan(ops, rounds, connections, servers) {
+  const steps = [];
+  for (const op of ops) {
+    for (let round = 1; round <= rounds; round++) {
+      const shift = (round - 1) % servers.length;
+      const order = [...servers.slice(shift), ...servers.slice(0, shift)];
+      for (const c of connections) {
+        for (const server of order) steps.push({ op, round, connections: c, server });
+      }
+    }
+  }
+  return steps;
+}
+
+// summarize(runs) -> one result per server, operation and connection count, in the order
+// they first appear: the medians of the rounds' requests/s and p99, their range (min, max)
+// and the errors summed over the rounds.
+export function summarize(runs) {
+  const groups = new Map();
+  for (const r of runs) {
+    const key = `${r.op}\n${r.connections}\n${r.server}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(r);
+  }
+  return [...groups.values()].map((mine) => {
+    const { server, op, connections } = mine[0];
+    const rps = mine.map((r) => r.rps);
+    const p99 = mine.map((r) => r.p99Ms);
+    const socketErrors = {};
+    for (const r of mine) {
+      for (const [kind, n] of Object.entries(r.socketErrors)) socketErrors[kind] = (socketErrors[kind] || 0) + n;
+    }
+    return {
+      server, op, connections, rounds: mine.length,
+      rps: median(rps), rpsMin: Math.min(...rps), rpsMax: Math.max(...rps),
+      p99Ms: median(p99), p99Min: Math.min(...p99), p99Max: Math.max(...p99),
+      requests: mine.reduce((a, r) => a + r.requests, 0), non2xx: mine.reduce((a, r) => a + r.non2xx, 0), socketErrors,
+    };
+  });
+}
+
+// measureAll(o, servers) -> { runs, results }: every measurement of plan() and their
+// summarize(); servers: [[name,
+// baseUrl], ...]. Each measurement is preceded by o.warmup seconds of the same load on the
+// same server (not counted), so every server is warm (JIT, caches, connections) when timed.
 export function measureAll(o, servers) {
+  const bases = new Map(servers);
   const runs = [];
-  for (const op of o.ops) {
-    for (let round = 1; round <= o.rounds; round++) {
-      for (const c of o.connections) {
-        for (const [name, base] of servers) {
-          if (o.warmup > 0) wrk(o, base, op, c, o.warmup);
-          const r = parseWrk(wrk(o, base, op, c, o.duration));
-          runs.push({ server: name, op, connections: c, ...r });
-          const wrong = problems(r);
-          console.error(`bench/http: ${op} c=${c} round ${round}: ${name} ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms${wrong ? `, ${wrong}` : ''}`);
-        }
-      }
-    }
+  for (const step of plan(o.ops, o.rounds, o.connections, servers.map(([name]) => name))) {
+    const { op, round, connections: c, server: name } = step;
+    const base = bases.get(name);
+    if (o.warmup > 0) wrk(o, base, op, c, o.warmup);
+    const r = parseWrk(wrk(o, base, op, c, o.duration));
+    runs.push({ ...step, ...r });
+    const wrong = problems(r);
+    console.error(`bench/http: ${op} c=${c} round ${round}: ${name} ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms${wrong ? `, ${wrong}` : ''}`);
   }
-  const results = [];
-  for (const op of o.ops) {
-    for (const c of o.connections) {
-      for (const [name] of servers) {
-        const mine = runs.filter((r) => r.server === name && r.op === op && r.connections === c);
-        const socketErrors = {};
-        for (const r of mine) {
-          for (const [kind, n] of Object.entries(r.socketErrors)) socketErrors[kind] = (socketErrors[kind] || 0) + n;
-        }
-        results.push({
-          server: name, op, connections: c,
-          rps: median(mine.map((r) => r.rps)), p99Ms: median(mine.map((r) => r.p99Ms)),
-          requests: mine.reduce((a, r) => a + r.requests, 0), non2xx: mine.reduce((a, r) => a + r.non2xx, 0), socketErrors,
-        });
-      }
-    }
-  }
-  return results;
+  return { runs, results: summarize(runs) };
 }

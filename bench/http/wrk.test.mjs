@@ -2,7 +2,7 @@
 // Run: node --test bench/
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { parseWrk, problems } from './wrk.mjs';
+import { median, parseWrk, plan, problems, summarize } from './wrk.mjs';
 
 const output = (p99, extra = '') => `Running 10s test @ http://127.0.0.1:18181
   1 threads and 50 connections
@@ -38,4 +38,38 @@ test('non-2xx answers and socket errors are reported, by kind', () => {
 
 test('output without the figures is an error, not a zero', () => {
   assert.throws(() => parseWrk('unable to connect to 127.0.0.1:18181 Connection refused\n'), /cannot read wrk's output/);
+});
+
+test('the order of the servers rotates each round, so each takes every place equally often', () => {
+  const steps = plan(['get', 'create'], 3, [10, 100], ['ssot', 'uws', 'express']);
+  assert.equal(steps.length, 2 * 3 * 2 * 3);
+  const orderOf = (op, round, c) => steps.filter((s) => s.op === op && s.round === round && s.connections === c).map((s) => s.server);
+  assert.deepEqual(orderOf('get', 1, 10), ['ssot', 'uws', 'express']);
+  assert.deepEqual(orderOf('get', 2, 100), ['uws', 'express', 'ssot']);
+  assert.deepEqual(orderOf('get', 3, 10), ['express', 'ssot', 'uws']);
+  for (const server of ['ssot', 'uws', 'express']) {
+    const places = [1, 2, 3].map((round) => orderOf('get', round, 10).indexOf(server)).sort();
+    assert.deepEqual(places, [0, 1, 2], `${server} is measured first, second and third once each`);
+  }
+  // operations in the given order, create last; a round's connection counts before the next round
+  assert.deepEqual([...new Set(steps.map((s) => s.op))], ['get', 'create']);
+  assert.deepEqual(steps.slice(0, 7).map((s) => `${s.round}/${s.connections}`),
+    ['1/10', '1/10', '1/10', '1/100', '1/100', '1/100', '2/10']);
+});
+
+test('a summary gives the median of the rounds, their range, and sums the errors', () => {
+  const run = (server, rps, p99Ms, extra = {}) => ({ server, op: 'get', connections: 10, rps, p99Ms, requests: 100, non2xx: 0, socketErrors: {}, ...extra });
+  const [ssot, uws] = summarize([
+    run('ssot', 300, 3), run('uws', 50, 9, { non2xx: 2 }), run('ssot', 100, 1), run('uws', 70, 7, { socketErrors: { timeout: 1 } }),
+    run('ssot', 200, 5), run('uws', 60, 8, { socketErrors: { timeout: 2, read: 1 } }), run('ssot', 400, 2),
+  ]);
+  assert.deepEqual({ ...ssot }, {
+    server: 'ssot', op: 'get', connections: 10, rounds: 4, rps: 250, rpsMin: 100, rpsMax: 400, p99Ms: 2.5, p99Min: 1, p99Max: 5,
+    requests: 400, non2xx: 0, socketErrors: {},
+  });
+  assert.equal(uws.rps, 60);
+  assert.equal(uws.p99Ms, 8);
+  assert.equal(uws.non2xx, 2);
+  assert.deepEqual(uws.socketErrors, { timeout: 3, read: 1 });
+  assert.equal(median([5]), 5);
 });
