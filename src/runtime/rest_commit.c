@@ -73,7 +73,9 @@ ssot_store_status ssot_rest_settle(ssot_service *svc) {
     svc->batch_open = 0;
     for (ssot_pending_write *pw = svc->pending; pw; pw = pw->next) {
         pw->committed = status == SSOT_STORE_OK;
-        if (status != SSOT_STORE_OK) snprintf(pw->failure, sizeof pw->failure, "%s", err.message);
+        /* The store's message can be longer than the slot: keep its start. */
+        if (status != SSOT_STORE_OK)
+            snprintf(pw->failure, sizeof pw->failure, "%.*s", (int)sizeof pw->failure - 1, err.message);
     }
     svc->pending = NULL;
     if (status != SSOT_STORE_OK) ssot_logf(SSOT_LOG_ERROR, "a group commit failed: %s", err.message);
