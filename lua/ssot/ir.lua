@@ -164,6 +164,15 @@ function M.hash(models)
   return require("ssot.core").sha256(M.schema_json(models)):sub(1, 16)
 end
 
+-- ir.hash is made when first read: encoding and hashing the schema is a tenth of loading a
+-- large config, and a run that writes only schema.sql never reads it.
+local LAZY_HASH = { __index = function(ir, key)
+  if key ~= "hash" then return nil end
+  local hash = M.hash(ir.models)
+  rawset(ir, "hash", hash)
+  return hash
+end }
+
 -- build(parts) -> the IR. parts: the top-level values (docs/ir.md) with models as a list of
 -- IR models in any order and routes unsorted.
 function M.build(parts)
@@ -178,8 +187,7 @@ function M.build(parts)
     return a.method < b.method
   end)
   table.sort(ir.websockets.channels, function(a, b) return a.pattern < b.pattern end)
-  ir.hash = M.hash(ir.models)
-  return ir
+  return setmetatable(ir, LAZY_HASH)
 end
 
 return M

@@ -43,7 +43,10 @@ end
 
 -- Translates template source to Lua source with the same number of lines: template line k
 -- becomes code line k. The chunk receives (env, out, table.concat) and returns the text.
-local function translate(source, chunkname)
+-- checked: each `<%= %>` value goes through out (which turns booleans and values with
+-- __tostring into text and names the expression that gave nil or a table); otherwise the
+-- values go to table.concat as they are, which takes strings and numbers and fails on the rest.
+local function translate(source, chunkname, checked)
   local name = display_name(chunkname)
   local code, c = { "local _ENV, _out, _concat = ... local _b, _n = {}, 0 " }, 1
   local function emit(s) c = c + 1; code[c] = s end
@@ -89,7 +92,11 @@ local function translate(source, chunkname)
           if shown == "" then
             error(string.format("%s:%d: empty '<%%= %%>' (put an expression between them)", name, line), 0)
           end
-          emit("_n = _n + 1 _b[_n] = _out((" .. expr .. "), " .. literal(shown) .. ", " .. line .. ") ")
+          if checked then
+            emit("_n = _n + 1 _b[_n] = _out((" .. expr .. "), " .. literal(shown) .. ", " .. line .. ") ")
+          else
+            emit("_n = _n + 1 _b[_n] = (" .. expr .. ") ")
+          end
         else
           emit(body .. " ")
         end
@@ -146,16 +153,21 @@ local compiled = {}     -- chunkname -> { source = ..., render = fn }
 
 local render_with       -- (entry, vars) -> string; defined below
 
+-- The chunk of source as Lua code; raises the compile error at the template's file:line.
+local function load_template(source, chunkname, checked)
+  -- The chunk's upvalue _ENV is unused: the generated code declares its own _ENV local.
+  local chunk, message = load(translate(source, chunkname, checked), chunkname, "t", {})
+  if not chunk then error(errors.full_position(message, chunkname), 0) end
+  return chunk
+end
+
 function M.compile(source, chunkname)
   if type(source) ~= "string" then error("template.compile: source must be a string, got " .. type(source), 2) end
   chunkname = chunkname or "=template"
   local entry = compiled[chunkname]
   if entry and entry.source == source then return entry.render end
-  local lua_code = translate(source, chunkname)
-  -- The chunk's upvalue _ENV is unused: the generated code declares its own _ENV local.
-  local chunk, message = load(lua_code, chunkname, "t", {})
-  if not chunk then error(errors.full_position(message, chunkname), 0) end
-  entry = { source = source, chunk = chunk, chunkname = chunkname, out = make_out(display_name(chunkname)) }
+  entry = { source = source, chunk = load_template(source, chunkname, false), chunkname = chunkname,
+    out = make_out(display_name(chunkname)) }
   entry.render = function(vars) return render_with(entry, vars) end
   compiled[chunkname] = entry
   return entry.render
@@ -263,21 +275,32 @@ local helpers = {
 }
 M.helpers = helpers
 
+-- A new environment for one rendering: the vars, then include, then the helpers. A name
+-- found is kept in the environment, so a template reads it from there the next time.
+local function environment(vars)
+  local function include(name, include_vars)
+    return M.render(name, include_vars or vars)
+  end
+  return setmetatable({}, { __index = function(env, key)
+    local value = vars[key]
+    if value == nil then value = key == "include" and include or helpers[key] end
+    if value ~= nil then rawset(env, key, value) end
+    return value
+  end })
+end
+
+-- Runs the template's plain chunk; only when that fails (a value that is not a string or a
+-- number, or any error) runs it again with every value checked, which either gives the text
+-- (booleans and __tostring values converted) or the error naming the expression and line.
 render_with = function(entry, vars)
   if vars ~= nil and type(vars) ~= "table" then
     error("template vars must be a table, got " .. type(vars), 3)
   end
   vars = vars or {}
-  local function include(name, include_vars)
-    return M.render(name, include_vars or vars)
-  end
-  local env = setmetatable({}, { __index = function(_, key)
-    local value = vars[key]
-    if value ~= nil then return value end
-    if key == "include" then return include end
-    return helpers[key]
-  end })
-  local ok, result = pcall(entry.chunk, env, entry.out, table.concat)
+  local ok, result = pcall(entry.chunk, environment(vars), entry.out, table.concat)
+  if ok then return result end
+  entry.checked = entry.checked or load_template(entry.source, entry.chunkname, true)
+  ok, result = pcall(entry.checked, environment(vars), entry.out, table.concat)
   if not ok then error(errors.full_position(result, entry.chunkname), 0) end
   return result
 end

@@ -163,6 +163,10 @@ local function without(options, entry, key)
   return options
 end
 
+-- Field names that are identifiers -> false, or why the name is reserved. The same names
+-- recur in every model, so each is checked once.
+local checked_names = {}
+
 -- Options that any field may have, with the type of their value.
 local SIMPLE_OPTIONS = { { "optional", "boolean" }, { "unique", "boolean" }, { "index", "boolean" },
   { "description", "text" } }
@@ -211,12 +215,16 @@ function M.read(c, entry, path)
     c:error(path, "the field has no name: write { \"name\", \"type\", ... }")
     return nil
   end
-  if not (type(name) == "string" and name:match(M.NAME_PATTERN)) then
-    local name_path, name_at = place(path, "name", 1, long_name)
-    c:name(name, name_path, M.NAME_PATTERN, M.NAME_RULE, name_at)
-    return nil
+  local why = checked_names[name]
+  if why == nil then
+    if not (type(name) == "string" and name:match(M.NAME_PATTERN)) then
+      local name_path, name_at = place(path, "name", 1, long_name)
+      c:name(name, name_path, M.NAME_PATTERN, M.NAME_RULE, name_at)
+      return nil
+    end
+    why = reserved.field_reason(name) or false
+    checked_names[name] = why
   end
-  local why = reserved.field_reason(name)
   if why then
     local name_path, name_at = place(path, "name", 1, long_name)
     c:error(name_path, string.format("'%s' is %s, which the generated code cannot use as a field name; rename the field",

@@ -34,6 +34,17 @@ const el = <div className={`a ${b}`}>{items.map((i) => <Item key={i} />)}</div>;
 
   it("inserts numbers and booleans with tostring", function()
     assert.are.equal("3 2.5 true", render("<%= n %> <%= f %> <%= b %>", { n = 3, f = 2.5, b = true }))
+    assert.are.equal("1e+20 -0.0 0.1 false", render("<%= a %> <%= b %> <%= c %> <%= d %>",
+      { a = 1e20, b = -0.0, c = 0.1, d = false }))
+  end)
+
+  it("inserts a value with __tostring, also next to plain strings and after a rendering that failed", function()
+    local point = setmetatable({}, { __tostring = function() return "(1, 2)" end })
+    local fn = template.compile("at <%= p %>, <%= s %>\n", "@point.tpl")
+    assert.are.equal("at (1, 2), ok\n", fn({ p = point, s = "ok" }))
+    assert.are.equal("at here, ok\n", fn({ p = "here", s = "ok" }))
+    assert.are.equal("point.tpl:1: expression 'p' is nil", error_of(fn, { s = "ok" }))
+    assert.are.equal("at there, ok\n", fn({ p = "there", s = "ok" }))
   end)
 
   it("removes % statement lines together with their newline", function()
