@@ -1,7 +1,8 @@
 /* ssot.core emitter: the userdata through which phases write files. Paths are confined to the
  * output root, writes are atomic, unchanged files are left alone, and the manifest records
- * what ssot owns so a later run removes only its own stale files. Built on emit_path.c,
- * emit_file.c and manifest.c (emit.h); hashing from core_hash.c. */
+ * what ssot owns so a later run removes only its own stale files. Files are written by a
+ * background thread while the phases go on; finish and abort wait for it. Built on
+ * emit_path.c, emit_file.c, emit_writer.c and manifest.c (emit.h); hashing from core_hash.c. */
 #define _DEFAULT_SOURCE /* realpath */
 #include "host/core.h"
 #include "host/emit.h"
@@ -37,6 +38,8 @@ typedef struct {
     char root_real[PATH_MAX]; /* its real path; "" when it does not exist (only outside write mode) */
     ssot_manifest previous;   /* the manifest found at the start, sorted */
     ssot_manifest emitted;    /* this run's files in emit order; tag = enum emit_status */
+    ssot_writer *writer;      /* writes the files in write mode; NULL before the first one */
+    bool synchronous;         /* no writer thread could be started: write in emit */
 } emitter;
 
 static emitter *check_emitter(lua_State *L, int idx) {
@@ -157,6 +160,42 @@ static enum emit_status inspect_target(lua_State *L, emitter *em, const char *re
     return same ? STATUS_UNCHANGED : STATUS_UPDATED;
 }
 
+/* Writes content as parent/<basename of relpath> (write mode): queued for the writer thread,
+ * or written at once when there is none. tag: the file's index in em->emitted. Raises the
+ * error of this write or of an earlier queued one. */
+static void write_file(lua_State *L, emitter *em, size_t tag, const char *parent, const char *relpath,
+                       const char *content, size_t len) {
+    char err[SSOT_EMIT_ERROR_SIZE];
+    if (!em->writer && !em->synchronous) {
+        em->writer = ssot_writer_start();
+        em->synchronous = em->writer == NULL;
+    }
+    int result = em->writer ? ssot_writer_submit(em->writer, tag, parent, base_name(relpath), content, len, err)
+                            : ssot_write_atomic(parent, base_name(relpath), content, len, false, err);
+    if (result != 0) luaL_error(L, "emit: %s", err);
+}
+
+/* Waits for the writer thread to write every queued file, then stops it. The files it could
+ * not write leave em->emitted (they are not ssot's now). Returns 0, or -1 with the first write
+ * error in err. */
+static int drain_writer(emitter *em, char *err) {
+    if (!em->writer) return 0;
+    int result = ssot_writer_wait(em->writer, err);
+    size_t count;
+    const size_t *unwritten = ssot_writer_unwritten(em->writer, &count);
+    for (size_t i = 0; i < count; i++)
+        if (unwritten[i] < em->emitted.count) em->emitted.entries[unwritten[i]].tag = -1;
+    ssot_writer_stop(em->writer);
+    em->writer = NULL;
+    size_t kept = 0;
+    for (size_t i = 0; i < em->emitted.count; i++) {
+        if (em->emitted.entries[i].tag < 0) free(em->emitted.entries[i].path);
+        else em->emitted.entries[kept++] = em->emitted.entries[i];
+    }
+    em->emitted.count = kept;
+    return result;
+}
+
 /* Diff mode: records { path, old, new } under UV_DIFFS[path]. Stack effect: pops old and new
  * (old, possibly nil, below new). */
 static void record_diff(lua_State *L, int em_idx, const char *relpath) {
@@ -187,13 +226,12 @@ static int emitter_emit(lua_State *L) {
         return luaL_error(L, "emit: '%s' was already emitted in this run; each file has one writer", relpath);
     lua_pop(L, 1);
 
-    char parent[PATH_MAX], target[PATH_MAX], hash[65], err[SSOT_EMIT_ERROR_SIZE];
+    char parent[PATH_MAX], target[PATH_MAX], hash[65];
     enum emit_status status = inspect_target(L, em, relpath, content, len, parent, target);
     ssot_sha256_hex(content, len, hash);
     if (hash[0] == '\0') return luaL_error(L, "emit: sha256 failed");
-    if (em->mode == MODE_WRITE && status != STATUS_UNCHANGED &&
-        ssot_write_atomic(parent, base_name(relpath), content, len, false, err) != 0)
-        return luaL_error(L, "emit: %s", err);
+    if (em->mode == MODE_WRITE && status != STATUS_UNCHANGED)
+        write_file(L, em, em->emitted.count, parent, relpath, content, len);
     if (!ssot_manifest_add(&em->emitted, relpath, hash, status)) return luaL_error(L, "emit: out of memory");
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, relpath); /* UV_EMITTED[relpath] = true */
@@ -317,9 +355,18 @@ static void set_diffs(lua_State *L, int report_idx) {
 /* em:finish() -> report { mode, root, created, updated, unchanged, removed, kept, diffs? }.
  * Write mode removes the stale files the previous manifest owned and saves the new manifest;
  * other modes only report. */
+static int emitter_abort(lua_State *L);
+
 static int emitter_finish(lua_State *L) {
     emitter *em = check_emitter(L, 1);
     if (em->closed) return luaL_error(L, "finish: this run's output is already finished");
+    char write_error[SSOT_EMIT_ERROR_SIZE];
+    if (drain_writer(em, write_error) != 0) {
+        /* Like a failed run: keep everything, record what was written. */
+        lua_settop(L, 1);
+        emitter_abort(L);
+        return luaL_error(L, "emit: %s", write_error);
+    }
     em->closed = true;
     ssot_manifest_sort(&em->emitted);
 
@@ -371,6 +418,8 @@ static int emitter_finish(lua_State *L) {
 static int emitter_abort(lua_State *L) {
     emitter *em = check_emitter(L, 1);
     if (em->closed) return 0;
+    char write_error[SSOT_EMIT_ERROR_SIZE];
+    drain_writer(em, write_error); /* the phase's own error is the one to report */
     em->closed = true;
     if (em->mode != MODE_WRITE) return 0;
     ssot_manifest_sort(&em->emitted);
@@ -392,6 +441,8 @@ static int emitter_close(lua_State *L) {
 
 static int emitter_gc(lua_State *L) {
     emitter *em = check_emitter(L, 1);
+    ssot_writer_stop(em->writer);
+    em->writer = NULL;
     ssot_manifest_free(&em->previous);
     ssot_manifest_free(&em->emitted);
     return 0;

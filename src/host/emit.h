@@ -1,6 +1,7 @@
 /* The pieces of the emitter (core_emit.c) that do not touch Lua: output path rules and
- * confinement (emit_path.c), file comparison, atomic writes and removal (emit_file.c), and
- * the manifest of owned files (manifest.c). Errors come back as text in a caller's buffer. */
+ * confinement (emit_path.c), file comparison, atomic writes and removal (emit_file.c), the
+ * background writer (emit_writer.c) and the manifest of owned files (manifest.c). Errors come
+ * back as text in a caller's buffer. */
 #ifndef SSOT_HOST_EMIT_H
 #define SSOT_HOST_EMIT_H
 
@@ -60,6 +61,30 @@ int ssot_write_atomic(const char *dir, const char *name, const char *data, size_
 /* Removes the directories from dir (inclusive) up to, but not including, root while they are
  * empty. Stops quietly at the first one that is not. */
 void ssot_prune_empty_dirs(const char *root, const char *dir);
+
+/* --- emit_writer.c ---------------------------------------------------------------------- */
+
+/* A thread that writes queued files with ssot_write_atomic, in the order they were queued. */
+typedef struct ssot_writer ssot_writer;
+
+/* Starts a writer; NULL when no thread can be started (then write synchronously). */
+ssot_writer *ssot_writer_start(void);
+
+/* Queues a copy of data to be written as dir/name; tag is the caller's number for the file.
+ * Waits while much is queued. Returns 0, or -1 with err filled in when an earlier write
+ * failed (nothing is queued after a failure) or memory ran out. */
+int ssot_writer_submit(ssot_writer *w, size_t tag, const char *dir, const char *name, const char *data, size_t len,
+                       char *err);
+
+/* Waits until every queued file is written. Returns 0, or -1 with the first failure in err. */
+int ssot_writer_wait(ssot_writer *w, char *err);
+
+/* After ssot_writer_wait: the tags of the files that were not written (the failed one and
+ * those queued after it), count in *count. */
+const size_t *ssot_writer_unwritten(const ssot_writer *w, size_t *count);
+
+/* Stops the thread (files still queued are not written) and frees the writer; NULL is fine. */
+void ssot_writer_stop(ssot_writer *w);
 
 /* --- manifest.c ------------------------------------------------------------------------- */
 

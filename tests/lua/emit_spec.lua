@@ -305,4 +305,44 @@ describe("core.emitter", function()
       assert.is_nil(core.file_type(root))
     end)
   end)
+
+  describe("a write that fails", function()
+    -- Runs a child lua5.4 that may write files of at most 1 KiB (ulimit -f; the signal is
+    -- ignored, so a bigger write fails with EFBIG): emits `a.ts`, a big file, then `z.ts`,
+    -- and finishes (or aborts); when emit raises the write's error (the writer may already
+    -- have failed), aborts as ssot run does. Returns its exit status and stderr.
+    local function run_limited(root_dir, finish)
+      local script = string.format([[
+        local core = require "ssot.core"
+        local em = core.emitter { root = %q }
+        em:emit("a.ts", "a\n")
+        local ok, err = pcall(em.emit, em, "big.json", string.rep("x", 8192))
+        if ok then ok, err = pcall(em.emit, em, "z.ts", "z\n") end
+        if ok then ok, err = pcall(em.%s, em) else em:abort() end
+        if not ok then io.stderr:write(tostring(err), "\n") os.exit(1) end
+      ]], root_dir, finish)
+      write(tmp .. "/limited.lua", script)
+      local ok, _, status = os.execute(string.format("cd '%s' && sh -c \"trap '' XFSZ; ulimit -f 1; "
+        .. "exec lua5.4 limited.lua\" 2>stderr", tmp))
+      return ok and 0 or status, read(tmp .. "/stderr")
+    end
+
+    it("stops the run naming the file, and only the files written are in the manifest", function()
+      local status, stderr = run_limited(root, "finish")
+      assert.are.equal(1, status)
+      assert.matches("emit: " .. root .. "/big.json: cannot write the temporary file: File too large", stderr, 1, true)
+      assert.are.equal("a\n", read(root .. "/a.ts"))
+      assert.is_nil(read(root .. "/big.json"))
+      assert.are.same({ "a.ts" }, manifest_paths(root))
+      assert.are.equal(".ssot-manifest\na.ts", capture("cd '" .. root .. "' && ls -A"))   -- no temporary file left
+    end)
+
+    it("leaves the previous manifest's files owned when the run aborts", function()
+      run(root, { ["big.json"] = "old\n", ["z.ts"] = "old z\n" })
+      run_limited(root, "abort")
+      assert.are.equal("old\n", read(root .. "/big.json"))
+      assert.are.same({ "a.ts", "big.json", "z.ts" }, manifest_paths(root))
+      assert.matches(core.sha256("old\n") .. "  big.json", read(root .. "/.ssot-manifest"), 1, true)
+    end)
+  end)
 end)
