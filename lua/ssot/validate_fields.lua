@@ -171,6 +171,13 @@ local checked_names = {}
 local SIMPLE_OPTIONS = { { "optional", "boolean" }, { "unique", "boolean" }, { "index", "boolean" },
   { "description", "text" } }
 
+-- The keys of SIMPLE_OPTIONS, and those of the options only some fields take (TYPE_ONLY,
+-- BELONGS_TO_OPTIONS): an entry with none of a group skips that group's checks.
+local SIMPLE, RESTRICTED = {}, {}
+for _, option in ipairs(SIMPLE_OPTIONS) do SIMPLE[option[1]] = true end
+for _, allowed in ipairs(TYPE_ONLY) do RESTRICTED[allowed.key] = true end
+for _, key in ipairs(BELONGS_TO_OPTIONS) do RESTRICTED[key] = true end
+
 -- read(c, entry, path) -> field spec (with .belongs_to_model, .as, .on_delete, .index,
 -- .path for the model validator to resolve) or nil when its name or type is unusable.
 function M.read(c, entry, path)
@@ -191,6 +198,7 @@ function M.read(c, entry, path)
   -- One pass over the entry for unknown keys and extra positional values. The options are
   -- read from the entry itself; an option found unusable is dropped from a copy.
   local options, unknown, extra = entry, nil, nil
+  local has_simple, has_restricted = false, false   -- which checks below have anything to do
   for k, v in pairs(entry) do
     if not KNOWN[k] then
       if math.type(k) ~= "integer" then
@@ -200,6 +208,10 @@ function M.read(c, entry, path)
         extra = extra or {}
         extra[#extra + 1] = k
       end
+    elseif SIMPLE[k] then
+      has_simple = true
+    elseif RESTRICTED[k] then
+      has_restricted = true
     end
   end
   if extra then
@@ -241,7 +253,9 @@ function M.read(c, entry, path)
     return nil
   end
 
-  local spec = { name = name, type = type_, path = path, long_name = long_name, long_type = long_type }
+  -- The keys every spec has are made at once: added one by one they would grow the table twice.
+  local spec = { name = name, type = type_, path = path, long_name = long_name, long_type = long_type,
+    optional = false, unique = false, index = false, on_delete = "restrict" }
 
   if type_ == "id" then
     if name ~= "id" then
@@ -259,7 +273,7 @@ function M.read(c, entry, path)
       .. "(add uuid = true for UUIDs)", type_), type_at)
   end
 
-  for i = 1, #TYPE_ONLY do
+  for i = 1, has_restricted and #TYPE_ONLY or 0 do
     local allowed = TYPE_ONLY[i]
     local key = allowed.key
     if options[key] ~= nil and not allowed[type_] then
@@ -269,7 +283,7 @@ function M.read(c, entry, path)
     end
   end
 
-  for i = 1, #SIMPLE_OPTIONS do
+  for i = 1, has_simple and #SIMPLE_OPTIONS or 0 do
     local key, kind = SIMPLE_OPTIONS[i][1], SIMPLE_OPTIONS[i][2]
     if options[key] ~= nil and c:is(options[key], sub(path, key), kind) then spec[key] = options[key] end
   end
@@ -306,7 +320,7 @@ function M.read(c, entry, path)
   if options.belongsTo ~= nil then
     if c:is(options.belongsTo, sub(path, "belongsTo"), "string") then spec.belongs_to_model = options.belongsTo end
   end
-  if options.belongsTo == nil then
+  if options.belongsTo == nil and has_restricted then
     for _, key in ipairs(BELONGS_TO_OPTIONS) do
       if options[key] ~= nil then
         c:error(sub(path, key), key .. " applies only to fields with belongsTo = \"Model\"")
@@ -314,7 +328,6 @@ function M.read(c, entry, path)
       end
     end
   end
-  spec.on_delete = "restrict"
   if options.onDelete ~= nil and c:one_of(options.onDelete, sub(path, "onDelete"), ON_DELETE, "onDelete action") then
     spec.on_delete = ON_DELETE_IR[options.onDelete]
     if options.onDelete == "setNull" and not spec.optional then
