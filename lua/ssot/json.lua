@@ -20,10 +20,18 @@ function M.array(t)
   return setmetatable(t or {}, ARRAY)
 end
 
+-- The metatable of the objects marked with one keys list, made once per list.
+local keyed_objects = setmetatable({}, { __mode = "k" })
+
 function M.object(t, keys)
   t = t or {}
   if keys then
-    return setmetatable(t, { __name = OBJECT.__name, json_keys = keys })
+    local mt = keyed_objects[keys]
+    if not mt then
+      mt = { __name = OBJECT.__name, json_keys = keys }
+      keyed_objects[keys] = mt
+    end
+    return setmetatable(t, mt)
   end
   return setmetatable(t, OBJECT)
 end

@@ -11,13 +11,17 @@ local M = {}
 
 -- { $ref = "#/components/<kind>/<name>" }, made once per target: the encoder may meet the same
 -- table many times (it only rejects cycles).
-local refs = setmetatable({}, { __mode = "v" })
+local refs = {}   -- kind -> name -> the $ref table
 local function ref(kind, name)
-  local key = kind .. "/" .. name
-  local r = refs[key]
+  local by_name = refs[kind]
+  if not by_name then
+    by_name = setmetatable({}, { __mode = "v" })
+    refs[kind] = by_name
+  end
+  local r = by_name[name]
   if not r then
-    r = { ["$ref"] = "#/components/" .. key }
-    refs[key] = r
+    r = { ["$ref"] = "#/components/" .. kind .. "/" .. name }
+    by_name[name] = r
   end
   return r
 end
@@ -63,6 +67,8 @@ local function field_schema(field, input, cache)
   return schemas[input]
 end
 
+local OBJECT_SCHEMA_KEYS = { "type", "description", "properties", "required", "additionalProperties" }
+
 local function object_schema(fields, pick, required_of, input, description, cache)
   local properties, order, required = {}, {}, {}
   for _, f in ipairs(fields) do
@@ -77,7 +83,7 @@ local function object_schema(fields, pick, required_of, input, description, cach
     description = description,
     properties = json.object(properties, order),
     required = #required > 0 and required or nil,
-  }, { "type", "description", "properties", "required", "additionalProperties" })
+  }, OBJECT_SCHEMA_KEYS)
   -- The server rejects unknown fields in bodies; rows may gain fields in a later version.
   if input then schema.additionalProperties = false end
   return schema
@@ -127,6 +133,8 @@ local function filter_schemas()
   }
 end
 
+local WHERE_SCHEMA_KEYS = { "type", "properties", "additionalProperties" }
+
 local function where_schema(m, shared)
   local properties, order = {}, {}
   for _, f in ipairs(m.fields) do
@@ -136,7 +144,7 @@ local function where_schema(m, shared)
     end
   end
   return json.object({ type = "object", properties = json.object(properties, order), additionalProperties = false },
-    { "type", "properties", "additionalProperties" })
+    WHERE_SCHEMA_KEYS)
 end
 
 -- One sort key of the model: an object with exactly one sortable field, "asc" or "desc".
@@ -269,6 +277,14 @@ local function model_paths(m, paths, operation_ids, cache)
   }
 end
 
+-- The parts every model's list schema shares.
+local LIST_FIELDS = json.array { "items", "total", "skip", "take", "offset", "epoch" }
+local LIST_SCHEMA_KEYS = { "type", "properties", "required" }
+local INTEGER = { type = "integer" }
+local LIST_TOTAL = { type = "integer", description = "Matching rows the caller may see, ignoring skip and take." }
+local LIST_OFFSET = { type = "integer", description = "The model's change-stream offset when the page was read." }
+local LIST_EPOCH = { type = "string", description = "The model's change-stream epoch." }
+
 local function every() return true end
 local function none() return false end
 local function in_create(f) return f.in_create end
@@ -290,14 +306,10 @@ local function model_schemas(m, schemas, shared, cache)
     type = "object",
     properties = json.object({
       items = { type = "array", items = ref("schemas", T) },
-      total = { type = "integer", description = "Matching rows the caller may see, ignoring skip and take." },
-      skip = { type = "integer" },
-      take = { type = "integer" },
-      offset = { type = "integer", description = "The model's change-stream offset when the page was read." },
-      epoch = { type = "string", description = "The model's change-stream epoch." },
-    }, { "items", "total", "skip", "take", "offset", "epoch" }),
-    required = { "items", "total", "skip", "take", "offset", "epoch" },
-  }, { "type", "properties", "required" })
+      total = LIST_TOTAL, skip = INTEGER, take = INTEGER, offset = LIST_OFFSET, epoch = LIST_EPOCH,
+    }, LIST_FIELDS),
+    required = LIST_FIELDS,
+  }, LIST_SCHEMA_KEYS)
 end
 
 -- The names the document adds to ssot.ts's plan: the list schema of each model and the
