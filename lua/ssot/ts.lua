@@ -61,27 +61,41 @@ local function allocator(fold)
 end
 M.allocator = allocator
 
+-- memoize(fn) -> fn keeping its result for each string it was given (up to 10,000 of them):
+-- the same names, paths and notes recur in every model, and each costs a few pattern matches.
+local function memoize(fn)
+  local results, count = {}, 0
+  return function(s)
+    local result = results[s]
+    if result == nil then
+      result = fn(s)
+      if count < 10000 then results[s], count = result, count + 1 end
+    end
+    return result
+  end
+end
+
 -- A TypeScript string literal (JSON's escapes are valid TS; the two line separators escaped
 -- so the source stays one line).
-function M.string(s)
+M.string = memoize(function(s)
   local out = s:gsub('[%c"\\]', function(c)
     local named = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
     return named[c] or string.format("\\u%04x", c:byte())
   end)
   out = out:gsub("\226\128\168", "\\u2028"):gsub("\226\128\169", "\\u2029")
   return '"' .. out .. '"'
-end
+end)
 
 -- A property key: the name itself when it is an identifier, else a string literal.
-function M.key(name)
+M.key = memoize(function(name)
   if name:match("^[%a_$][%w_$]*$") then return name end
   return M.string(name)
-end
+end)
 
 -- Text safe inside a /** */ comment on one line.
-function M.comment_text(s)
+M.comment_text = memoize(function(s)
   return (s:gsub("%*/", "*\\/"):gsub("%s*\n%s*", " "))
-end
+end)
 
 -- A TS literal for a default value (for docs): strings quoted, the rest as Lua prints them.
 local function literal(value)
