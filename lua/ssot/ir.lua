@@ -127,9 +127,14 @@ function M.model(spec)
 end
 
 -- A JSON string; names and enum values rarely need escaping, so the encoder is the fallback.
+-- The same names recur in every model: each is quoted once (up to 10,000 of them).
+local quoted, quoted_count = {}, 0
 local function quote(s)
-  if s:find('[%c"\\\128-\255]') then return require("ssot.json").encode(s) end
-  return '"' .. s .. '"'
+  local q = quoted[s]
+  if q then return q end
+  if s:find('[%c"\\\128-\255]') then q = require("ssot.json").encode(s) else q = '"' .. s .. '"' end
+  if quoted_count < 10000 then quoted[s], quoted_count = q, quoted_count + 1 end
+  return q
 end
 
 -- The canonical JSON (keys sorted, no spaces) of the REST-visible schema the hash covers:
