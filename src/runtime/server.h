@@ -24,11 +24,12 @@ typedef struct ssot_server_options {
     void (*on_listening)(void *ctx, const char *host, int port);
     void *listening_ctx;
     int drain_seconds; /* on SIGINT/SIGTERM, how long requests in flight may take; 0: 10 */
-    /* Group commit (both NULL: none). A handler that leaves resp->held set holds its response
-     * back. After each pass of the event loop with held responses the server calls
-     * settle(handler_ctx) once (the commit), then finish(handler_ctx, held, req, resp) for
-     * each held response in the order they were held — req and resp are NULL when the
-     * connection closed meanwhile, and finish must still run — and then sends them. */
+    /* The end of a pass, and group commit (both NULL: none). After each pass of the event
+     * loop the server calls settle(handler_ctx) once (the commit of held writes, the end of
+     * the pass's read snapshot). A handler that leaves resp->held set holds its response
+     * back: after settle the server calls finish(handler_ctx, held, req, resp) for each held
+     * response in the order they were held — req and resp are NULL when the connection
+     * closed meanwhile, and finish must still run — and then sends them. */
     void (*settle)(void *ctx);
     void (*finish)(void *ctx, void *held, const ssot_request *req, ssot_response *resp);
 } ssot_server_options;

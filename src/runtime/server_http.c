@@ -272,9 +272,9 @@ static int hold(ssot_server *server, http_session *s, const ssot_response *resp)
 }
 
 void ssot_server_settle(ssot_server *server) {
-    if (server->nheld == 0) return;
     void *ctx = server->options.handler_ctx;
-    server->options.settle(ctx);
+    server->options.settle(ctx); /* every pass: it also ends the pass's read snapshot */
+    if (server->nheld == 0) return;
     for (size_t i = 0; i < server->nheld; i++) {
         http_session *s = server->held[i].session;
         server->options.finish(ctx, server->held[i].token, s ? &s->req : NULL, s ? &s->held->resp : NULL);

@@ -85,8 +85,9 @@ int ssot_server_session_idle(http_session *session);
 /* Whether SIGINT/SIGTERM arrived (perhaps while a handler was running). */
 int ssot_server_stop_requested(void);
 
-/* After a pass of the event loop: commits the held writes (options.settle), finishes each
- * held response (options.finish) and asks for the sockets to be writable to send them. */
+/* After a pass of the event loop: ends the pass (options.settle: commits the held writes,
+ * ends the read snapshot), finishes each held response (options.finish) and asks for the
+ * sockets to be writable to send them. */
 void ssot_server_settle(ssot_server *server);
 
 /* Frees the spare scratch blocks (at shutdown). */

@@ -47,7 +47,7 @@ int ssot_service_init(ssot_service *svc, const ssot_app *app, ssot_store *store,
 }
 
 void ssot_service_close(ssot_service *svc) {
-    if (svc->store) ssot_rest_settle(svc); /* nothing held may stay uncommitted */
+    if (svc->store) ssot_service_settle(svc); /* nothing held may stay uncommitted */
     if (svc->store) ssot_store_close(svc->store);
     svc->store = NULL;
     ssot_auth_free(svc->auth);
@@ -69,7 +69,14 @@ void ssot_service_fail(ssot_response *resp, const ssot_request *req, const char 
                     what, req->id);
 }
 
-void ssot_service_settle(void *service) { ssot_rest_settle(service); }
+void ssot_service_settle(void *service) {
+    ssot_service *svc = service;
+    ssot_rest_settle(svc);
+    if (svc->snapshot) {
+        ssot_store_snapshot_end(svc->store);
+        svc->snapshot = 0;
+    }
+}
 
 void ssot_service_finish(void *service, void *held, const ssot_request *req, ssot_response *resp) {
     ssot_rest_finish(service, held, req, resp);
@@ -90,6 +97,12 @@ void ssot_service_handle(void *service, ssot_request *req, ssot_response *resp) 
     ssot_router_match(svc->router, req->method, req->path, req->path_len, &match);
     /* anything but a write commits the open batch first: it must not see uncommitted rows */
     if (svc->batch_open && !is_model_write(&match, req->method)) ssot_rest_settle(svc);
+    /* the reads of one pass (its requests are concurrent) share one snapshot; a write ends
+     * the snapshot's transaction in the store, and the server's settle ends the snapshot */
+    if (!svc->snapshot && ssot_store_can_snapshot(svc->store)) {
+        ssot_store_snapshot_begin(svc->store);
+        svc->snapshot = 1;
+    }
     if (match.kind == SSOT_ROUTE_NONE) {
         ssot_http_error(resp, req, 404, "not_found", "no route for %s %s", ssot_method_name(req->method), req->path);
         return;

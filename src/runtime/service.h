@@ -32,6 +32,7 @@ typedef struct ssot_service {
     int group_commit;       /* batch the writes of one pass of the event loop (rest_commit.c) */
     int batch_open;         /* the store's batch is open */
     ssot_pending_write *pending; /* the open batch's held writes */
+    int snapshot;           /* the store's shared read snapshot is on until the pass ends */
 } ssot_service;
 
 typedef struct ssot_service_options {
@@ -49,7 +50,8 @@ void ssot_service_close(ssot_service *service);
 /* The server's handler (ssot_handler_fn): routes and answers one request. */
 void ssot_service_handle(void *service, ssot_request *req, ssot_response *resp);
 
-/* The server's group-commit callbacks (server.h settle / finish). */
+/* The server's end-of-pass and group-commit callbacks (server.h settle / finish): settle
+ * commits the open batch and ends the read snapshot the pass's requests shared. */
 void ssot_service_settle(void *service);
 void ssot_service_finish(void *service, void *held, const ssot_request *req, ssot_response *resp);
 

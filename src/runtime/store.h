@@ -164,6 +164,16 @@ typedef struct ssot_store_ops {
      * must only show committed rows. */
     ssot_store_status (*batch_begin)(ssot_store *store, ssot_store_error *err);
     ssot_store_status (*batch_end)(ssot_store *store, ssot_store_error *err);
+
+    /* Shared read snapshot (optional: NULL in a store without it). After snapshot_begin, the
+     * reads (list, get, position, events_since) that run outside a write share one read
+     * transaction, opened by the first of them, until snapshot_end; a write ends it first
+     * and sees the latest state. Reads then take the database's locks once per snapshot
+     * instead of once each, but see the database as it was at the first of them: end the
+     * snapshot before a read that must see commits made since (the server ends it after
+     * every pass of its event loop, whose requests are concurrent anyway). */
+    void (*snapshot_begin)(ssot_store *store);
+    void (*snapshot_end)(ssot_store *store);
 } ssot_store_ops;
 
 /* Every store starts with this header; implementations put their state after it. */
@@ -213,6 +223,10 @@ static inline ssot_store_status ssot_store_batch_end(ssot_store *s, ssot_store_e
     return s->ops->batch_end(s, err);
 }
 
+static inline int ssot_store_can_snapshot(const ssot_store *s) { return s->ops->snapshot_begin && s->ops->snapshot_end; }
+static inline void ssot_store_snapshot_begin(ssot_store *s) { s->ops->snapshot_begin(s); }
+static inline void ssot_store_snapshot_end(ssot_store *s) { s->ops->snapshot_end(s); }
+
 /* --- the SQLite store -------------------------------------------------------------------- */
 
 typedef struct ssot_sqlite_options {
@@ -220,6 +234,7 @@ typedef struct ssot_sqlite_options {
     int busy_timeout_ms;    /* 0: 5000 */
     int64_t history;        /* change events kept per model; 0: 1000 */
     int create_dirs;        /* nonzero: create the file's parent directory when missing */
+    int checkpoint_pages;   /* WAL frames that start a checkpoint (on a thread of its own); 0: 1000 */
 } ssot_sqlite_options;
 
 /* Opens (creating when missing) the database, sets the pragmas (WAL, synchronous=NORMAL,

@@ -43,6 +43,8 @@ typedef struct bind_value {
     size_t n;
 } bind_value;
 
+typedef struct sq_checkpointer sq_checkpointer; /* store_sqlite_checkpoint.c */
+
 typedef struct sqlite_store {
     ssot_store base;
     sqlite3 *db;
@@ -54,6 +56,9 @@ typedef struct sqlite_store {
     int batch;          /* between batch_begin and batch_end */
     int64_t batch_writes; /* writes of the open batch that returned OK */
     int batch_lost;     /* an error rolled the batch's transaction back */
+    int snapshot;       /* between snapshot_begin and snapshot_end: reads share a transaction */
+    int snapshot_open;  /* that shared read transaction is open */
+    sq_checkpointer *checkpointer; /* WAL checkpoints on a thread of their own; NULL without a WAL */
     sqlite3_stmt *stream_position; /* ?1 model -> epoch, floor offset, newest event's offset or NULL */
     sqlite3_stmt *stream_floor;    /* ?1 model ?2 offset: records the offset when pruning */
     sqlite3_stmt *stream_epoch;    /* ?1 model ?2 epoch: a new epoch after the history was lost */
@@ -85,8 +90,9 @@ int sq_foreign_key_error(sqlite_store *s);
 int sq_exec(sqlite_store *s, sqlite3_stmt *stmt); /* steps a statement without rows and resets it */
 sqlite3_stmt *sq_prepare(sqlite_store *s, const char *sql, ssot_store_error *err);
 void sq_rollback(sqlite_store *s);
-/* Starts a read transaction unless one (e.g. an authorize callback's write) is open; *began
- * says whether sq_end_read must end it. */
+/* Starts a read transaction unless one (e.g. an authorize callback's write, or the shared
+ * snapshot) is open; *began says whether sq_end_read must end it (never for the snapshot's,
+ * which lasts until snapshot_end or the next write). */
 ssot_store_status sq_begin_read(sqlite_store *s, const ssot_model *model, int *began, ssot_store_error *err);
 void sq_end_read(sqlite_store *s, int began);
 ssot_store_status sq_commit(sqlite_store *s, const ssot_model *model, ssot_store_error *err);
@@ -95,6 +101,17 @@ ssot_store_status sq_commit(sqlite_store *s, const ssot_model *model, ssot_store
  * of a batch starts (its savepoint) and ends (released, or rolled back alone). */
 ssot_store_status sq_batch_begin(ssot_store *store, ssot_store_error *err);
 ssot_store_status sq_batch_end(ssot_store *store, ssot_store_error *err);
+/* The shared read snapshot (store.h snapshot_begin / snapshot_end); sq_snapshot_close ends
+ * its transaction before a write (the snapshot stays on: the next read opens a new one). */
+void sq_snapshot_begin(ssot_store *store);
+void sq_snapshot_end(ssot_store *store);
+void sq_snapshot_close(sqlite_store *s);
+
+/* store_sqlite_checkpoint.c: WAL checkpoints on a thread of their own instead of inside the
+ * commit that crosses the threshold (pages frames); started once the database is open
+ * (nothing to do without a WAL), stopped before the store's connection closes. */
+ssot_store_status sq_checkpointer_start(sqlite_store *s, int pages, ssot_store_error *err);
+void sq_checkpointer_stop(sqlite_store *s);
 ssot_store_status sq_batch_write_begin(sqlite_store *s, const ssot_model *m, ssot_store_error *err);
 ssot_store_status sq_batch_write_finish(sqlite_store *s, const ssot_model *m, ssot_store_status status,
                                         ssot_store_error *err);

@@ -1,7 +1,10 @@
-/* Group commit for the SQLite store (store.h batch_begin / batch_end, added by E2): the writes
- * of a batch share one BEGIN IMMEDIATE ... COMMIT, each inside SAVEPOINT ssot_write so that a
- * failing write rolls back alone. One commit then writes the WAL pages that several writes
- * touched once, instead of once per write. Uses store_sqlite.h. */
+/* Batches of the SQLite store. Group commit (store.h batch_begin / batch_end, added by E2):
+ * the writes of a batch share one BEGIN IMMEDIATE ... COMMIT, each inside SAVEPOINT
+ * ssot_write so that a failing write rolls back alone; one commit then writes the WAL pages
+ * that several writes touched once, instead of once per write. The shared read snapshot
+ * (snapshot_begin / snapshot_end): reads share one read transaction, so SQLite takes and
+ * releases its file locks (two fcntl calls) once per snapshot instead of once per read.
+ * Uses store_sqlite.h. */
 #include "store_sqlite.h"
 
 ssot_store_status sq_batch_begin(ssot_store *store, ssot_store_error *err) {
@@ -59,4 +62,19 @@ ssot_store_status sq_batch_end(ssot_store *store, ssot_store_error *err) {
     }
     if (sqlite3_get_autocommit(s->db)) return SSOT_STORE_OK; /* no write opened it */
     return sq_commit(s, NULL, err);
+}
+
+void sq_snapshot_begin(ssot_store *store) { ((sqlite_store *)store)->snapshot = 1; }
+
+void sq_snapshot_close(sqlite_store *s) {
+    if (!s->snapshot_open) return;
+    s->snapshot_open = 0;
+    /* only reads ran in it (every write closes it first), so COMMIT just releases the locks */
+    if (!sqlite3_get_autocommit(s->db) && sq_exec(s, s->commit) != SQLITE_DONE) sq_rollback(s);
+}
+
+void sq_snapshot_end(ssot_store *store) {
+    sqlite_store *s = (sqlite_store *)store;
+    sq_snapshot_close(s);
+    s->snapshot = 0;
 }

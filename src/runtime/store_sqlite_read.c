@@ -24,6 +24,11 @@ ssot_store_status sq_get(ssot_store *store, const ssot_model *model, const char 
                          const ssot_row_filter *filter, ssot_buf *out, ssot_store_error *err) {
     sqlite_store *s = (sqlite_store *)store;
     sqlite3_stmt *stmt = s->models[model->index].get;
+    if (s->snapshot) { /* one statement: outside a snapshot it is its own read transaction */
+        int began;
+        ssot_store_status status = sq_begin_read(s, model, &began, err);
+        if (status != SSOT_STORE_OK) return status;
+    }
     if (sq_bind_id(stmt, 1, model, id, n) != 0)
         return sq_fail(err, SSOT_STORE_NOT_FOUND, NULL, "%s %.*s not found (not a valid id)", model->name,
                        (int)(n > 64 ? 64 : n), id);

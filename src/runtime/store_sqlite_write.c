@@ -99,6 +99,7 @@ static ssot_store_status still_referenced(sqlite_store *s, const ssot_model *m, 
 }
 
 static ssot_store_status begin_write(sqlite_store *s, const ssot_model *m, ssot_store_error *err) {
+    sq_snapshot_close(s); /* a write sees the latest state, not the reads' snapshot */
     if (s->batch) return sq_batch_write_begin(s, m, err);
     int rc = sq_exec(s, s->begin_immediate);
     return rc == SQLITE_DONE ? SSOT_STORE_OK : sq_db_error(s, m, rc, err);

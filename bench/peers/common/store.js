@@ -17,7 +17,7 @@ const PRAGMAS = [
   'foreign_keys = ON',
   'busy_timeout = 5000',
   'temp_store = MEMORY',
-  'cache_size = -32768',
+  'cache_size = -8192',
 ];
 
 const STREAM_DDL = `CREATE TABLE IF NOT EXISTS _ssot_streams (
