@@ -1,6 +1,6 @@
 -- The fingerprint of a run, <output>/.ssot-fingerprint: after a successful writing run, what
 -- the run read (ssot.inputs: files with their SHA-256, paths looked up and not found,
--- environment variables), the build of ssot, its places (config, output and library
+-- environment variables with the SHA-256 of their values), the build of ssot, its places (config, output and library
 -- directories), and the size, modification time, inode and SHA-256 of every file it left in
 -- the output directory. A later run whose inputs all still match and whose output files are
 -- all as they were left has nothing to do: check() tells it without validating the config or
@@ -38,6 +38,18 @@ end
 local function absolute(path, cwd)
   if path:sub(1, 1) == "/" then return path end
   return cwd .. "/" .. path
+end
+
+-- An environment variable's value as the fingerprint keeps it: its SHA-256 (a config may read
+-- a secret), or false when the variable is unset.
+local function env_hash(value)
+  return value and core.sha256(value) or false
+end
+
+local function env_hashes(env)
+  local hashes = {}
+  for name, value in pairs(env) do hashes[name] = env_hash(value) end
+  return hashes
 end
 
 -- forget(output): removes the fingerprint (after a failed run, or one that cannot be
@@ -84,7 +96,7 @@ function M.save(args)
     output = args.output,
     lib_dirs = json.array(args.lib_dirs),
     files = json.object(files),
-    env = json.object(record.env),
+    env = json.object(env_hashes(record.env)),
     outputs = json.object(outputs),
   }, { indent = 1 })
   if not encoded then   -- a path or variable that is not UTF-8 text
@@ -109,8 +121,8 @@ local function changed_input(fp, args, current)
   for i, dir in ipairs(args.lib_dirs) do
     if dirs[i] ~= dir then return "the library directories changed" end
   end
-  for name, value in pairs(type(fp.env) == "table" and fp.env or {}) do
-    if (os.getenv(name) or false) ~= value then return "the environment variable " .. name .. " changed" end
+  for name, hash in pairs(type(fp.env) == "table" and fp.env or {}) do
+    if env_hash(os.getenv(name)) ~= hash then return "the environment variable " .. name .. " changed" end
   end
   for path, hash in pairs(type(fp.files) == "table" and fp.files or {}) do
     local now = current.files[path]

@@ -335,6 +335,9 @@ describe("ssot run: the fingerprint of a run", function()
     assert.are.equal("the environment variable SHOP_NAME changed", reason(nil, "SHOP_NAME=south"))
     ran(nil, "SHOP_NAME=south")
     assert.matches('"title": "south"', read(out .. "/openapi.json"), 1, true)
+    local fingerprint = read(out .. "/.ssot-fingerprint")
+    assert.matches('"SHOP_NAME": "' .. require("ssot.core").sha256("south") .. '"', fingerprint, 1, true)
+    assert.not_matches("south", fingerprint, 1, true)   -- the value itself is not kept
     ran()   -- unset now
     skipped()
   end)
