@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PEERS, ROOT, tryRun } from './shell.mjs';
 import { SERVERS } from './servers.mjs';
-import { problems } from './wrk.mjs';
+import { disturbance, median, problems } from './wrk.mjs';
 
 // versions(outcomes) -> the versions of Node, wrk, each peer's packages and ssot's tree.
 export function versions(outcomes) {
@@ -46,8 +46,21 @@ export function formatCell(r) {
   return `${rps}, ${p99}${wrong ? ` ⚠ ${wrong}` : ''}`;
 }
 
-// report(o, results, notes, versions, command) -> the markdown text.
-export function report(o, results, notes, v, command) {
+// disturbed(o, runs) -> a sentence on the other work the two CPUs did during the kept
+// measurements, or '' when it is unknown (no pinning, no /proc).
+export function disturbed(o, runs) {
+  const known = runs.filter((r) => r.other);
+  if (!known.length) return '';
+  const shares = known.map(disturbance);
+  const pct = (x) => `${Math.round(100 * x)}%`;
+  const repeated = runs.reduce((a, r) => a + (r.attempts || 1) - 1, 0);
+  return `Other work on the two CPUs during the measurements kept: median ${pct(median(shares))}, at most ${pct(Math.max(...shares))} ` +
+    `of a CPU (the loopback's network processing counts here, a few percent); ${repeated} measurement(s) taken again ` +
+    `because other work took more than ${pct(o.maxOther)} (at most ${o.attempts} attempts, the least disturbed kept).`;
+}
+
+// report(o, results, notes, versions, command, runs) -> the markdown text.
+export function report(o, results, notes, v, command, runs = []) {
   const servers = o.servers.filter((s) => results.some((r) => r.server === s));
   const lines = [];
   const cpu = os.cpus()[0]?.model?.trim() || 'unknown CPU';
@@ -58,6 +71,8 @@ export function report(o, results, notes, v, command) {
   lines.push(`Each server: fresh database, ${o.rows} rows seeded over HTTP in ${o.rooms} rooms; wrk ${o.threads} thread(s), ${o.duration} s per measurement after ${o.warmup} s of warm-up, ` +
     `servers measured in turn for each operation and connection count${o.rounds > 1 ? `, their order rotated each round; median of ${o.rounds} rounds (their range in parentheses)` : ''}; ` +
     (o.pin ? `servers pinned to CPU ${o.serverCpu}, wrk to CPU ${o.clientCpu}.` : 'no CPU pinning.'));
+  const other = disturbed(o, runs);
+  if (other) lines.push('', other);
   lines.push('');
   const header = ['operation', 'connections', ...servers.map((s) => SERVERS[s].label)];
   const peersPresent = servers.filter((s) => s !== 'ssot');

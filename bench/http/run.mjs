@@ -28,6 +28,9 @@ const USAGE = `usage: node bench/http/run.mjs [options]
   --server-cpu N       CPU the server is pinned to with taskset (default: 0)
   --client-cpu N       CPU wrk is pinned to (default: 1)
   --no-pin             do not pin either process
+  --max-other PERCENT  with pinning, measure again when other work took more than this share
+                       of the server's or wrk's CPU (default: 10)
+  --attempts N         measure at most N times, keeping the least disturbed (default: 3)
   --check-only         start each server, seed it and run the contract check; no wrk
   --out FILE           also write the markdown report to FILE
   --raw FILE           also write every measurement (each round, each server) as JSON to FILE
@@ -58,7 +61,7 @@ function parsePositive(flag, value) {
 function parseArgs(argv) {
   const o = {
     servers: ['ssot', 'uws', 'express'], ops: OPERATIONS, connections: [50], duration: 10, rounds: 1, warmup: 2,
-    rows: 2000, rooms: 20, threads: 1, ssot: '', serverCpu: 0, clientCpu: 1, pin: true,
+    rows: 2000, rooms: 20, threads: 1, ssot: '', serverCpu: 0, clientCpu: 1, pin: true, maxOther: 0.1, attempts: 3,
     checkOnly: false, out: '', raw: '',
   };
   for (let i = 0; i < argv.length; i++) {
@@ -85,6 +88,13 @@ function parseArgs(argv) {
       case '--server-cpu': o.serverCpu = Number(value()); break;
       case '--client-cpu': o.clientCpu = Number(value()); break;
       case '--no-pin': o.pin = false; break;
+      case '--max-other': {
+        const percent = Number(value());
+        if (!Number.isFinite(percent) || percent < 0 || percent > 100) fail('--max-other: expected a percentage 0..100');
+        o.maxOther = percent / 100;
+        break;
+      }
+      case '--attempts': o.attempts = parsePositive(flag, value()); break;
       case '--check-only': o.checkOnly = true; break;
       case '--out': o.out = path.resolve(value()); break;
       case '--raw': o.raw = path.resolve(value()); break;
@@ -156,7 +166,9 @@ async function main() {
       if (!outcomes[name].skip) outcomes[name] = await setUp(name, o, outcomes[name].prepared, work);
     }
     const ready = o.servers.filter((name) => outcomes[name].server && !outcomes[name].failed);
-    if (!o.checkOnly) measured = measureAll(o, ready.map((name) => [name, outcomes[name].server.base]));
+    if (!o.checkOnly) {
+      measured = measureAll(o, ready.map((name) => [name, outcomes[name].server.base, outcomes[name].server.child.pid]));
+    }
   } finally {
     for (const name of o.servers) {
       if (!outcomes[name].server) continue;
@@ -197,7 +209,7 @@ async function main() {
     console.log(failed ? 'contract check: FAILED' : 'contract check: every server that ran passed');
     process.exit(failed ? 1 : 0);
   }
-  const text = report(o, measured.results, notes, versionsAtStart, command);
+  const text = report(o, measured.results, notes, versionsAtStart, command, measured.runs);
   console.log(text);
   if (o.out) fs.writeFileSync(o.out, text);
   if (o.raw) fs.writeFileSync(o.raw, `${JSON.stringify({ command, versions: versionsAtStart, runs: measured.runs }, null, 1)}\n`);

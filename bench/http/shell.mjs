@@ -8,12 +8,13 @@ export const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, '../..');
 export const PEERS = path.join(ROOT, 'bench/peers');
 
-// run(cmd, args, opts) -> stdout, or throws with the command's stderr.
-export function run(cmd, args, opts = {}) {
+// run(cmd, args, opts, both) -> stdout (both: { stdout, stderr }), or throws with the
+// command's stderr.
+export function run(cmd, args, opts = {}, both = false) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
   if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}:\n${(r.stderr || r.stdout).trim()}`);
-  return r.stdout;
+  return both ? { stdout: r.stdout, stderr: r.stderr } : r.stdout;
 }
 
 export function tryRun(cmd, args, opts) {

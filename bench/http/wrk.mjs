@@ -1,6 +1,8 @@
 // Runs wrk (pinned to the client CPU) with requests.lua for one operation and reads its
-// requests/s, p99 latency and error counts.
+// requests/s, p99 latency and error counts; measures every server in a fair order, repeating
+// a measurement that other work on the machine disturbed (cpu.mjs).
 import path from 'node:path';
+import { otherWork, parseChildTimes, sample } from './cpu.mjs';
 import { HERE, pinned, run } from './shell.mjs';
 
 const UNIT_MS = { us: 0.001, ms: 1, s: 1000, m: 60000 };
@@ -32,15 +34,22 @@ export function problems(r) {
   return parts.join(', ');
 }
 
-// wrk(o, base, op, connections, seconds) -> wrk's output for one run.
+// wrk(o, base, op, connections, seconds) -> { text: wrk's output, wrkSeconds: the CPU time
+// it used (null if unknown) }. A shell runs it and then reports its children's CPU time.
 function wrk(o, base, op, connections, seconds) {
   const arg = op === 'get' ? o.rows : o.rooms;
   const threads = Math.min(o.threads, connections);
-  const [cmd, args] = pinned(o, o.clientCpu, 'wrk', [
+  const [cmd, args] = pinned(o, o.clientCpu, 'sh', ['-c', 'wrk "$@" && times >&2', 'sh',
     // A generous timeout: a slow answer counts in the latency instead of vanishing from it.
     '-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '--latency',
     '-s', path.join(HERE, 'requests.lua'), base, '--', op, String(arg)]);
-  return run(cmd, args);
+  const { stdout, stderr } = run(cmd, args, {}, true);
+  return { text: stdout, wrkSeconds: parseChildTimes(stderr) };
+}
+
+// disturbance(result) -> the larger share of the two CPUs that other work took (0 if unknown).
+export function disturbance(r) {
+  return r.other ? Math.max(r.other.server ?? 0, r.other.client ?? 0) : 0;
 }
 
 // median(values) -> the middle value (the mean of the two middle ones for an even count).
@@ -72,8 +81,9 @@ export function plan(ops, rounds, connections, servers) {
 }
 
 // summarize(runs) -> one result per server, operation and connection count, in the order
-// they first appear: the medians of the rounds' requests/s and p99, their range (min, max)
-// and the errors summed over the rounds.
+// they first appear: the medians of the rounds' requests/s and p99, their range (min, max),
+// the errors summed over the rounds, the most other work seen in a kept measurement
+// (otherMax, null if unknown) and the measurements repeated because of it.
 export function summarize(runs) {
   const groups = new Map();
   for (const r of runs) {
@@ -94,25 +104,49 @@ export function summarize(runs) {
       rps: median(rps), rpsMin: Math.min(...rps), rpsMax: Math.max(...rps),
       p99Ms: median(p99), p99Min: Math.min(...p99), p99Max: Math.max(...p99),
       requests: mine.reduce((a, r) => a + r.requests, 0), non2xx: mine.reduce((a, r) => a + r.non2xx, 0), socketErrors,
+      otherMax: mine.some((r) => r.other) ? Math.max(...mine.map(disturbance)) : null,
+      repeated: mine.reduce((a, r) => a + (r.attempts || 1) - 1, 0),
     };
   });
 }
 
+// measure(o, pid, base, op, c) -> one measurement: parseWrk's figures, other (otherWork) and
+// attempts. With pinning, a measurement during which other work took more than o.maxOther of
+// either CPU is taken again, up to o.attempts times; the least disturbed one is kept.
+function measure(o, pid, base, op, c) {
+  let best = null;
+  let attempts = 0;
+  while (attempts < o.attempts) {
+    attempts++;
+    const before = sample(pid);
+    const { text, wrkSeconds } = wrk(o, base, op, c, o.duration);
+    const after = sample(pid);
+    const r = { ...parseWrk(text), other: o.pin ? otherWork(before, after, o.serverCpu, o.clientCpu, wrkSeconds) : null };
+    if (!best || disturbance(r) < disturbance(best)) best = r;
+    if (!r.other || disturbance(r) <= o.maxOther) break;
+    if (attempts < o.attempts) {
+      console.error(`bench/http: other work took ${Math.round(100 * disturbance(r))}% of a CPU; measuring again`);
+    }
+  }
+  return { ...best, attempts };
+}
+
 // measureAll(o, servers) -> { runs, results }: every measurement of plan() and their
 // summarize(); servers: [[name,
-// baseUrl], ...]. Each measurement is preceded by o.warmup seconds of the same load on the
-// same server (not counted), so every server is warm (JIT, caches, connections) when timed.
+// baseUrl, pid], ...]. Each measurement is preceded by o.warmup seconds of the same load on
+// the same server (not counted), so every server is warm (JIT, caches, connections) when timed.
 export function measureAll(o, servers) {
-  const bases = new Map(servers);
+  const byName = new Map(servers.map(([name, base, pid]) => [name, { base, pid }]));
   const runs = [];
   for (const step of plan(o.ops, o.rounds, o.connections, servers.map(([name]) => name))) {
     const { op, round, connections: c, server: name } = step;
-    const base = bases.get(name);
+    const { base, pid } = byName.get(name);
     if (o.warmup > 0) wrk(o, base, op, c, o.warmup);
-    const r = parseWrk(wrk(o, base, op, c, o.duration));
+    const r = measure(o, pid, base, op, c);
     runs.push({ ...step, ...r });
     const wrong = problems(r);
-    console.error(`bench/http: ${op} c=${c} round ${round}: ${name} ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms${wrong ? `, ${wrong}` : ''}`);
+    const other = r.other ? `, other work ${Math.round(100 * disturbance(r))}%` : '';
+    console.error(`bench/http: ${op} c=${c} round ${round}: ${name} ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms${wrong ? `, ${wrong}` : ''}${other}`);
   }
   return { runs, results: summarize(runs) };
 }

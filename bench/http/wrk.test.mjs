@@ -2,7 +2,7 @@
 // Run: node --test bench/
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { median, parseWrk, plan, problems, summarize } from './wrk.mjs';
+import { disturbance, median, parseWrk, plan, problems, summarize } from './wrk.mjs';
 
 const output = (p99, extra = '') => `Running 10s test @ http://127.0.0.1:18181
   1 threads and 50 connections
@@ -65,11 +65,21 @@ test('a summary gives the median of the rounds, their range, and sums the errors
   ]);
   assert.deepEqual({ ...ssot }, {
     server: 'ssot', op: 'get', connections: 10, rounds: 4, rps: 250, rpsMin: 100, rpsMax: 400, p99Ms: 2.5, p99Min: 1, p99Max: 5,
-    requests: 400, non2xx: 0, socketErrors: {},
+    requests: 400, non2xx: 0, socketErrors: {}, otherMax: null, repeated: 0,
   });
   assert.equal(uws.rps, 60);
   assert.equal(uws.p99Ms, 8);
   assert.equal(uws.non2xx, 2);
   assert.deepEqual(uws.socketErrors, { timeout: 3, read: 1 });
   assert.equal(median([5]), 5);
+});
+
+test('the disturbance of a measurement and of a cell: the busier CPU, and measurements repeated', () => {
+  const run = (other, attempts) => ({ server: 'uws', op: 'list', connections: 100, rps: 1, p99Ms: 1, requests: 1, non2xx: 0, socketErrors: {}, other, attempts });
+  assert.equal(disturbance(run({ server: 0.04, client: 0.12 }, 1)), 0.12);
+  assert.equal(disturbance(run({ server: 0.3, client: null }, 1)), 0.3);
+  assert.equal(disturbance(run(null, 1)), 0);
+  const [cell] = summarize([run({ server: 0.05, client: 0.02 }, 1), run({ server: 0.2, client: 0.1 }, 3), run({ server: 0.01, client: 0.09 }, 2)]);
+  assert.equal(cell.otherMax, 0.2);
+  assert.equal(cell.repeated, 3);
 });
