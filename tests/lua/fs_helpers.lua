@@ -1,5 +1,6 @@
 -- Shell and file helpers shared by the specs that work on real directories (emit, watch,
--- report, run): run a command, read its output, read and write files, make a temp dir.
+-- report, run, uptodate): run a command or the ssot binary, read its output, read and write
+-- files, make a temp dir.
 local M = {}
 
 -- quote(s) -> s as one single-quoted shell word.
@@ -38,6 +39,15 @@ end
 -- snapshots mean nothing was written, created or removed in between.
 function M.snapshot(dir)
   return M.capture("cd " .. M.quote(dir) .. " 2>/dev/null && find . -printf '%p %s %T@ %i\\n' | sort")
+end
+
+-- ssot(dir, args[, env]) -> exit status, stdout, stderr of `[env] $SSOT_BIN <args>` run in dir
+-- with NO_COLOR (its output goes through dir/stdout and dir/stderr).
+function M.ssot(dir, args, env)
+  local ok, _, status = os.execute(string.format("cd %s && NO_COLOR=1 %s %s %s >%s/stdout 2>%s/stderr",
+    M.quote(dir), env or "", M.quote(assert(os.getenv("SSOT_BIN"), "SSOT_BIN must name the ssot binary")), args,
+    M.quote(dir), M.quote(dir)))
+  return ok and 0 or status, M.read(dir .. "/stdout"), M.read(dir .. "/stderr")
 end
 
 -- tempdir() -> the path of a new empty directory; remove(path) deletes it again.

@@ -47,11 +47,7 @@ describe("ssot run (end to end)", function()
   local tmp, out
 
   -- Runs `ssot <args>` in the project; returns exit status, stdout, stderr.
-  local function ssot(args)
-    local ok, _, status = os.execute(string.format("cd %s && NO_COLOR=1 %s %s >%s/stdout 2>%s/stderr",
-      q(tmp), q(BIN), args, q(tmp), q(tmp)))
-    return ok and 0 or status, read(tmp .. "/stdout"), read(tmp .. "/stderr")
-  end
+  local function ssot(args) return fs.ssot(tmp, args) end
 
   local function snapshot() return fs.snapshot(out) end
 

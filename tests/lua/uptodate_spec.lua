@@ -39,11 +39,7 @@ describe("ssot run: the fingerprint of a run", function()
   local tmp, out
 
   -- Runs `env ssot <args>` in the project; returns exit status, stdout, stderr.
-  local function ssot(args, env)
-    local ok, _, status = os.execute(string.format("cd %s && NO_COLOR=1 %s %s %s >%s/stdout 2>%s/stderr",
-      q(tmp), env or "", q(BIN), args, q(tmp), q(tmp)))
-    return ok and 0 or status, read(tmp .. "/stdout"), read(tmp .. "/stderr")
-  end
+  local function ssot(args, env) return fs.ssot(tmp, args, env) end
 
   -- Runs ssot and checks it took the fast path; returns stdout.
   local function skipped(args, env)
