@@ -45,10 +45,11 @@ export function sample(pid) {
   }
 }
 
-// otherWork(before, after, serverCpu, clientCpu, wrkSeconds, hz) -> { server, client }: the
-// share of each CPU's time spent on anything but the server (its CPU) and wrk (the other),
-// 0..1; null when unknown. The kernel's network work for the loopback traffic shows here
-// too (a few percent), the same for every server.
+// otherWork(before, after, serverCpu, clientCpu, wrkSeconds, hz) -> { server, client,
+// clientBusy }: the share of each CPU's time spent on anything but the server (its CPU) and
+// wrk (the other), 0..1, and how busy wrk's CPU was in all; null when unknown. The kernel's
+// network work for the loopback traffic shows here too (a few percent), the same for every
+// server.
 export function otherWork(before, after, serverCpu, clientCpu, wrkSeconds, hz = 100) {
   if (!before || !after) return null;
   const delta = (cpu) => {
@@ -63,5 +64,6 @@ export function otherWork(before, after, serverCpu, clientCpu, wrkSeconds, hz = 
   return {
     server: share(s.busy, after.server - before.server, s.total),
     client: wrkSeconds === null ? null : share(c.busy, wrkSeconds * hz, c.total),
+    clientBusy: c.busy / c.total,
   };
 }

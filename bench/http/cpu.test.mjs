@@ -36,6 +36,7 @@ test('other work: each CPU\'s busy time not spent by the server (its CPU) or wrk
   const other = otherWork(before, after, 0, 1, 2.5);
   assert.ok(Math.abs(other.server - 0.1) < 1e-9, `server ${other.server}`);
   assert.ok(Math.abs(other.client - 0.1) < 1e-9, `client ${other.client}`);
+  assert.ok(Math.abs(other.clientBusy - 0.6) < 1e-9, `clientBusy ${other.clientBusy}`);
   // the pinning the other way round: wrk's 250 ticks of CPU 0's 450 busy leave 200 of 500
   const swapped = otherWork(before, after, 1, 0, 2.5);
   assert.ok(Math.abs(swapped.client - 0.4) < 1e-9, `client ${swapped.client}`);

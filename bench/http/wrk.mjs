@@ -47,9 +47,15 @@ function wrk(o, base, op, connections, seconds) {
   return { text: stdout, wrkSeconds: parseChildTimes(stderr) };
 }
 
-// disturbance(result) -> the larger share of the two CPUs that other work took (0 if unknown).
+// disturbance(result) -> the share of a CPU that other work took from the measurement (0 if
+// unknown): all of it on the server's CPU, which the server keeps busy; on wrk's CPU only
+// when that was nearly full (CLIENT_FULL), since other work there otherwise ran while wrk
+// waited for answers and took nothing from it.
+const CLIENT_FULL = 0.9;
 export function disturbance(r) {
-  return r.other ? Math.max(r.other.server ?? 0, r.other.client ?? 0) : 0;
+  if (!r.other) return 0;
+  const client = r.other.clientBusy === undefined || r.other.clientBusy >= CLIENT_FULL ? r.other.client ?? 0 : 0;
+  return Math.max(r.other.server ?? 0, client);
 }
 
 // median(values) -> the middle value (the mean of the two middle ones for an even count).
