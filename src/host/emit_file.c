@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -88,12 +89,13 @@ int ssot_file_equals(const char *path, const char *data, size_t len) {
 }
 
 /* ".<name>.<pid>.<n>.ssot-tmp" in dir: a temporary name next to the target. The pid is
- * asked once per process. */
+ * asked once per process; atomics, as emitters' writer threads may make names at once. */
 static int temp_name(char temp[PATH_MAX], const char *dir, const char *name) {
-    static long pid;
-    static unsigned counter;
-    if (!pid) pid = (long)getpid();
-    int n = snprintf(temp, PATH_MAX, "%s/.%s.%ld.%u.ssot-tmp", dir, name, pid, counter++);
+    static atomic_long pid;
+    static atomic_uint counter;
+    long id = atomic_load(&pid);
+    if (!id) atomic_store(&pid, id = (long)getpid());
+    int n = snprintf(temp, PATH_MAX, "%s/.%s.%ld.%u.ssot-tmp", dir, name, id, atomic_fetch_add(&counter, 1));
     if (n < 0 || n >= PATH_MAX) {
         errno = ENAMETOOLONG;
         return -1;
