@@ -16,6 +16,9 @@ return {
   name = "dictionary",
   description = "Markdown data dictionary (DATA_DICTIONARY.md)",
   after = { "sql" },
+  -- It reads nothing but the IR and its template (which ssot tracks itself), so an unchanged
+  -- rerun can stop early (docs/output.md, "Up to date").
+  inputs = {},
   should_run = function(ctx)
     return #ctx.models > 0, "the config has no models"
   end,
