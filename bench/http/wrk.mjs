@@ -47,73 +47,12 @@ function wrk(o, base, op, connections, seconds) {
   return { text: stdout, wrkSeconds: parseChildTimes(stderr) };
 }
 
-// disturbance(result) -> the share of a CPU that other work took from the measurement (0 if
-// unknown): all of it on the server's CPU, which the server keeps busy; on wrk's CPU only
-// when that was nearly full (CLIENT_FULL), since other work there otherwise ran while wrk
-// waited for answers and took nothing from it.
-const CLIENT_FULL = 0.9;
+// disturbance(result) -> the larger share of the server's CPU and of wrk's that other work
+// took during the measurement (0 if unknown). Other work on wrk's CPU counts even when that
+// CPU had time to spare: wrk then waits to be scheduled, and the server's figures drop
+// (seen in runs here).
 export function disturbance(r) {
-  if (!r.other) return 0;
-  const client = r.other.clientBusy === undefined || r.other.clientBusy >= CLIENT_FULL ? r.other.client ?? 0 : 0;
-  return Math.max(r.other.server ?? 0, client);
-}
-
-// median(values) -> the middle value (the mean of the two middle ones for an even count).
-export function median(values) {
-  const v = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
-
-// plan(ops, rounds, connections, servers) -> the measurements in the order they run:
-// [{ op, round, connections, server }]. Operation by operation (create last, so get and list
-// see only the seeded rows); within one, round by round and connection count by count, every
-// server in turn, so a server's figure is taken within seconds of the others'. The order of
-// the servers rotates by one each round (A B C, B C A, C A B, ...): no server is always
-// measured first or right after the same neighbour, and over a multiple of the number of
-// servers in rounds each takes every place equally often.
-export function plan(ops, rounds, connections, servers) {
-  const steps = [];
-  for (const op of ops) {
-    for (let round = 1; round <= rounds; round++) {
-      const shift = (round - 1) % servers.length;
-      const order = [...servers.slice(shift), ...servers.slice(0, shift)];
-      for (const c of connections) {
-        for (const server of order) steps.push({ op, round, connections: c, server });
-      }
-    }
-  }
-  return steps;
-}
-
-// summarize(runs) -> one result per server, operation and connection count, in the order
-// they first appear: the medians of the rounds' requests/s and p99, their range (min, max),
-// the errors summed over the rounds, the most other work seen in a kept measurement
-// (otherMax, null if unknown) and the measurements repeated because of it.
-export function summarize(runs) {
-  const groups = new Map();
-  for (const r of runs) {
-    const key = `${r.op}\n${r.connections}\n${r.server}`;
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key).push(r);
-  }
-  return [...groups.values()].map((mine) => {
-    const { server, op, connections } = mine[0];
-    const rps = mine.map((r) => r.rps);
-    const p99 = mine.map((r) => r.p99Ms);
-    const socketErrors = {};
-    for (const r of mine) {
-      for (const [kind, n] of Object.entries(r.socketErrors)) socketErrors[kind] = (socketErrors[kind] || 0) + n;
-    }
-    return {
-      server, op, connections, rounds: mine.length,
-      rps: median(rps), rpsMin: Math.min(...rps), rpsMax: Math.max(...rps),
-      p99Ms: median(p99), p99Min: Math.min(...p99), p99Max: Math.max(...p99),
-      requests: mine.reduce((a, r) => a + r.requests, 0), non2xx: mine.reduce((a, r) => a + r.non2xx, 0), socketErrors,
-      otherMax: mine.some((r) => r.other) ? Math.max(...mine.map(disturbance)) : null,
-      repeated: mine.reduce((a, r) => a + (r.attempts || 1) - 1, 0),
-    };
-  });
+  return r.other ? Math.max(r.other.server ?? 0, r.other.client ?? 0) : 0;
 }
 
 // measure(o, pid, base, op, c) -> one measurement: parseWrk's figures, other (otherWork) and
