@@ -55,6 +55,64 @@ export function disturbance(r) {
   return r.other ? Math.max(r.other.server ?? 0, r.other.client ?? 0) : 0;
 }
 
+// median(values) -> the middle value (the mean of the two middle ones for an even count).
+export function median(values) {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+// plan(ops, rounds, connections, servers) -> the measurements in the order they run:
+// [{ op, round, connections, server }]. Operation by operation (create last, so get and list
+// see only the seeded rows); within one, round by round and connection count by count, every
+// server in turn, so a server's figure is taken within seconds of the others'. The order of
+// the servers rotates by one each round (A B C, B C A, C A B, ...): no server is always
+// measured first or right after the same neighbour, and over a multiple of the number of
+// servers in rounds each takes every place equally often.
+export function plan(ops, rounds, connections, servers) {
+  const steps = [];
+  for (const op of ops) {
+    for (let round = 1; round <= rounds; round++) {
+      const shift = (round - 1) % servers.length;
+      const order = [...servers.slice(shift), ...servers.slice(0, shift)];
+      for (const c of connections) {
+        for (const server of order) steps.push({ op, round, connections: c, server });
+      }
+    }
+  }
+  return steps;
+}
+
+// summarize(runs) -> one result per server, operation and connection count, in the order
+// they first appear: the medians of the rounds' requests/s and p99, their range (min, max),
+// the errors summed over the rounds, the most other work seen in a kept measurement
+// (otherMax, null if unknown) and the measurements repeated because of it.
+export function summarize(runs) {
+  const groups = new Map();
+  for (const r of runs) {
+    const key = `${r.op}\n${r.connections}\n${r.server}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(r);
+  }
+  return [...groups.values()].map((mine) => {
+    const { server, op, connections } = mine[0];
+    const rps = mine.map((r) => r.rps);
+    const p99 = mine.map((r) => r.p99Ms);
+    const socketErrors = {};
+    for (const r of mine) {
+      for (const [kind, n] of Object.entries(r.socketErrors)) socketErrors[kind] = (socketErrors[kind] || 0) + n;
+    }
+    return {
+      server, op, connections, rounds: mine.length,
+      rps: median(rps), rpsMin: Math.min(...rps), rpsMax: Math.max(...rps),
+      p99Ms: median(p99), p99Min: Math.min(...p99), p99Max: Math.max(...p99),
+      requests: mine.reduce((a, r) => a + r.requests, 0), non2xx: mine.reduce((a, r) => a + r.non2xx, 0), socketErrors,
+      otherMax: mine.some((r) => r.other) ? Math.max(...mine.map(disturbance)) : null,
+      repeated: mine.reduce((a, r) => a + (r.attempts || 1) - 1, 0),
+    };
+  });
+}
+
 // measure(o, pid, base, op, c) -> one measurement: parseWrk's figures, other (otherWork) and
 // attempts. With pinning, a measurement during which other work took more than o.maxOther of
 // either CPU is taken again, up to o.attempts times; the least disturbed one is kept.
