@@ -64,7 +64,9 @@ export function report(o, results, notes, v, command, runs = []) {
   const servers = o.servers.filter((s) => results.some((r) => r.server === s));
   const lines = [];
   const cpu = os.cpus()[0]?.model?.trim() || 'unknown CPU';
-  lines.push(`Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${os.cpus().length} × ${cpu}, Linux ${os.release()}; ` +
+  const stamp = (d) => d.toISOString().replace(/\.\d+Z$/, 'Z');
+  const span = o.startedAt ? `${stamp(o.startedAt)} to ${stamp(new Date())}` : stamp(new Date());
+  lines.push(`Run ${span} on ${os.cpus().length} × ${cpu}, Linux ${os.release()}; ` +
     `load average ${o.loadBefore.map((l) => l.toFixed(2)).join(' ')} when it started (other work on the machine skews the figures).`);
   lines.push(`Command: \`${command}\``);
   lines.push('');

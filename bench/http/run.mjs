@@ -139,6 +139,7 @@ async function main() {
   const o = parseArgs(process.argv.slice(2));
   const command = ['node', 'bench/http/run.mjs', ...process.argv.slice(2)].join(' ');
   o.loadBefore = os.loadavg();
+  o.startedAt = new Date();
   if (!o.checkOnly && spawnSync('wrk', ['-v']).error) fail('wrk is not installed (scripts/install-deps.sh installs it)');
   if (o.pin) {
     const cpus = os.cpus().length;
