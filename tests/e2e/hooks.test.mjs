@@ -1,8 +1,10 @@
 // Lua hooks and custom routes (tests/fixtures/serve/hooks.lua) under the real `ssot serve`:
 // before-hooks that change data, reject with 400 or 403, or fail (500 naming the request id,
 // traceback in the log, server still serving); after-hooks; custom routes reading through
-// req.list / req.get and answering JSON, statuses, text or nothing.
+// req.list / req.get and answering JSON, statuses, text or nothing; hooks kept in a file the
+// config names.
 import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { api, assertError, mint, source, startServe, tempDir } from "./helpers.mjs";
 
@@ -148,5 +150,46 @@ describe("custom routes", () => {
     const bad = assertError(await api(base, "GET", "/api/bad-result"), 500, "internal");
     assert.match(await logged(bad.requestId), /a function cannot be sent as JSON/);
     assert.equal((await api(base, "GET", "/healthz")).status, 200);
+  });
+});
+
+describe("hooks in a file the config names", () => {
+  let fileServer;
+  before(async () => {
+    const dir = tempDir("hooks-file");
+    mkdirSync(`${dir}/hooks`);
+    writeFileSync(`${dir}/app.lua`, `
+name = "filehooks"
+models = {
+  Item = {
+    fields = { { "id", "id" }, { "name", "string" } },
+    hooks = "hooks/item.lua",
+  },
+}
+`);
+    writeFileSync(`${dir}/hooks/item.lua`, `-- state of its own, kept between requests
+local created = 0
+return {
+  beforeCreate = function(data)
+    if data.name == "no" then return false, "the item hook file says no" end
+    if data.name == "fail" then error("boom in the item hook file") end
+    created = created + 1
+    data.name = data.name .. " #" .. created
+  end,
+}
+`);
+    fileServer = await startServe(`${dir}/app.lua`, { db: `${dir}/app.db` });
+  });
+  after(() => fileServer.stop());
+
+  it("modify, reject and fail like inline hooks; the traceback names the file", async () => {
+    const post = (name) => api(fileServer.url, "POST", "/api/items", { body: { name } });
+    assert.equal((await post("first")).json.name, "first #1");
+    assert.equal((await post("second")).json.name, "second #2", "the file's locals live on between requests");
+    assert.equal(assertError(await post("no"), 400, "rejected").message, "the item hook file says no");
+    const e = assertError(await post("fail"), 500, "internal");
+    for (let i = 0; i < 50 && !fileServer.stderr().includes(e.requestId); i++) await new Promise((ok) => setTimeout(ok, 20));
+    assert.match(fileServer.stderr(), /hooks\/item\.lua:\d+: boom in the item hook file/);
+    assert.equal((await api(fileServer.url, "GET", "/api/items")).json.total, 2, "rejected and failed creates wrote nothing");
   });
 });
