@@ -32,9 +32,11 @@ const SANITIZER_REPORT = /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSaniti
  * Starts `ssot serve config --port 0 --host 127.0.0.1 --db db ...args` and resolves once it
  * prints the URL it listens on: { url, proc, stdout(), stderr(), stop(signal) }.
  * stop() resolves to { code, signal, stdout, stderr } after checking a clean exit.
+ * With listen: false, --port and --host are left out (the config's serve.port/host apply).
  */
-export function startServe(config, { db, args = [], env = {}, secret = SECRET } = {}) {
-  const argv = ["serve", config, "--port", "0", "--host", "127.0.0.1", ...(db ? ["--db", db] : []), ...args];
+export function startServe(config, { db, args = [], env = {}, secret = SECRET, listen = true } = {}) {
+  const argv = ["serve", config, ...(listen ? ["--port", "0", "--host", "127.0.0.1"] : []), ...(db ? ["--db", db] : []),
+    ...args];
   const childEnv = { ...process.env, SSOT_JWT_SECRET: secret, EVERYTHING_JWT_SECRET: secret, NO_COLOR: "1", ...env };
   const proc = spawn(SSOT_BIN, argv, { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -112,7 +114,8 @@ export async function api(base, method, path, { body, token, headers = {}, raw }
   return { status: res.status, headers: res.headers, text, json };
 }
 
-/** Asserts res is an error of docs/rest.md's shape with this status and code; returns the error. */
+/** Asserts res is an error of docs/rest.md's shape with this status and code (X-Request-Id and
+ * X-SSOT-Schema headers included); returns the error. */
 export function assertError(res, status, code) {
   assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}: ${res.text}`);
   assert.ok(res.json && res.json.error, `error body expected: ${res.text}`);
@@ -121,6 +124,7 @@ export function assertError(res, status, code) {
   assert.ok(res.json.error.message.length > 0);
   assert.equal(res.headers.get("content-type"), "application/json");
   assert.ok(res.headers.get("x-request-id"), "every response has X-Request-Id");
+  assert.match(res.headers.get("x-ssot-schema") ?? "", /^[0-9a-f]{16}$/, "every response has X-SSOT-Schema, errors too");
   return res.json.error;
 }
 

@@ -86,6 +86,7 @@ describe("bodies", () => {
       `Authorization: Bearer ${token}\r\nContent-Length: 1000000000\r\n\r\n{"roomId":`);
     assert.match(answer, /^HTTP\/1\.1 413/);
     assert.match(answer, /payload_too_large/);
+    assert.match(answer, /\r\nx-ssot-schema: [0-9a-f]{16}\r\n/i);
     await alive();
   });
 
@@ -105,6 +106,8 @@ describe("bodies", () => {
     const chunked = await rawExchange(base, "POST /api/rooms HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
       `Authorization: Bearer ${token}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"a":\r\n0\r\n\r\n`);
     assert.match(chunked, /^HTTP\/1\.1 411/);
+    assert.match(chunked, /length_required/);
+    assert.match(chunked, /\r\nx-ssot-schema: [0-9a-f]{16}\r\n/i);
     await alive();
   });
 });

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { SSOT_BIN, api, serveFails, source, startServe, tempDir } from "./helpers.mjs";
 
@@ -83,7 +83,9 @@ describe("stopping", () => {
   const hooks = source("tests/fixtures/serve/hooks.lua");
 
   it("SIGTERM: the request in flight is answered, then the server exits 0 and closes the database", async () => {
-    const server = await startServe(hooks, { db: `${tempDir("term")}/t.db` });
+    const db = `${tempDir("term")}/t.db`;
+    const server = await startServe(hooks, { db });
+    assert.equal((await api(server.url, "POST", "/api/notes", { body: { text: "kept" } })).status, 201);
     const slow = api(server.url, "GET", "/api/slow?seconds=0.6");
     await new Promise((ok) => setTimeout(ok, 150));
     const started = Date.now();
@@ -96,6 +98,8 @@ describe("stopping", () => {
     assert.match(stdout, /stopping/);
     assert.match(stdout, /database closed/);
     assert.ok(Date.now() - started < 5000);
+    assert.ok(existsSync(db));
+    assert.ok(!existsSync(`${db}-wal`), "closing the database checkpointed and removed its WAL");
   });
 
   it("SIGTERM while a body is still arriving: the upload completes and is answered", async () => {
@@ -173,6 +177,22 @@ describe("command line", () => {
     const noSecret = run(["--sub", "1"], { SSOT_JWT_SECRET: "" });
     assert.equal(noSecret.status, 2);
     assert.match(noSecret.stderr, /SSOT_JWT_SECRET is not set/);
+  });
+
+  it("without flags: serve.port and serve.host from the config, the database at data/<name>.db next to it", async () => {
+    const dir = tempDir("defaults");
+    const probe = net.createServer();
+    await new Promise((ok) => probe.listen(0, "127.0.0.1", ok));
+    const { port } = probe.address();
+    await new Promise((ok) => probe.close(ok));
+    const config = writeConfig(dir, "config.lua", `${V1}\nserve = { port = ${port}, host = "127.0.0.1" }\n`);
+    const server = await startServe(config, { listen: false });
+    assert.equal(server.url, `http://127.0.0.1:${port}`);
+    assert.match(server.stdout(), new RegExp(`database ${dir}/data/life\\.db`));
+    assert.equal((await api(server.url, "POST", "/api/items", { body: { name: "default db" } })).status, 201);
+    await server.stop();
+    assert.ok(existsSync(`${dir}/data/life.db`), "data/<name>.db created next to the config");
+    assert.ok(!existsSync(`${dir}/data/life.db-wal`));
   });
 
   it("a missing config is a config error naming the file", () => {
