@@ -127,7 +127,8 @@ function M.run(path)
   local source_text, message = core.read_file(path)
   inputs.file(path, source_text)
   if not source_text then
-    local hint = core.file_type(path) == nil and " (create one with 'ssot init', or give the path of an existing config)" or ""
+    local hint = core.file_type(path) == nil and " (give the path of an existing config, or write one: "
+      .. "docs/getting-started.md shows a first config.lua)" or ""
     raise { string.format("cannot read the config: %s%s", message, hint) }
   end
   return M.run_source(source_text, path)

@@ -32,8 +32,8 @@ describe("config loading", function()
 
     it("explains a missing config file", function()
       local err = support.failure(config.load, "no/such/config.lua")
-      assert.are.same({ "cannot read the config: no/such/config.lua: No such file or directory (create one with "
-        .. "'ssot init', or give the path of an existing config)" }, err.errors)
+      assert.are.same({ "cannot read the config: no/such/config.lua: No such file or directory (give the path of an "
+        .. "existing config, or write one: docs/getting-started.md shows a first config.lua)" }, err.errors)
     end)
 
     it("resolves relative paths against the config's directory and names the app after it", function()
