@@ -7,6 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *ssot_json_error_text(const json_error_t *error) {
+    if (json_error_code(error) == json_error_null_character)
+        return "a string holds a NUL character (\\u0000), which is not accepted";
+    return error->text;
+}
+
 json_t *ssot_body_parse(const char *data, size_t n, char *message, size_t message_size) {
     json_error_t error;
     json_t *body = json_loadb(data, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
@@ -15,7 +21,7 @@ json_t *ssot_body_parse(const char *data, size_t n, char *message, size_t messag
             snprintf(message, message_size, "the body is empty: send a JSON object");
         else
             snprintf(message, message_size, "invalid JSON at line %d, column %d: %s", error.line, error.column,
-                     error.text);
+                     ssot_json_error_text(&error));
         return NULL;
     }
     if (!json_is_object(body)) {

@@ -30,6 +30,10 @@ typedef struct ssot_body_errors {
     ssot_body_error items[SSOT_BODY_MAX_ERRORS];
 } ssot_body_errors;
 
+/* What jansson found wrong in JSON, in words for the client: error->text, except where that
+ * names a jansson flag (a NUL character in a string). */
+const char *ssot_json_error_text(const json_error_t *error);
+
 /* Parses a body. Returns the JSON object (the caller json_decref()s it), or NULL with a
  * message for a 400 invalid_json: "invalid JSON at line 1, column 9: ..." or "the body must
  * be a JSON object, got array". Duplicate keys are rejected. */

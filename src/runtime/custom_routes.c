@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L /* strndup */
 #include "runtime/custom_routes.h"
 
+#include "runtime/body.h"
 #include "runtime/http_response.h"
 #include "runtime/lua_bridge.h"
 #include "runtime/query.h"
@@ -128,7 +129,7 @@ static int push_request(lua_State *L, ssot_service *svc, const ssot_route_match 
         body = json_loadb(req->body, req->body_len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &error);
         if (!body) {
             ssot_http_error(resp, req, 400, "invalid_json", "invalid JSON at line %d, column %d: %s", error.line,
-                            error.column, error.text);
+                            error.column, ssot_json_error_text(&error));
             return -1;
         }
     }

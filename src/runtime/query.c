@@ -2,6 +2,8 @@
  * against the model, and evaluating row-filter predicates in C. Uses jansson, value.h. */
 #include "runtime/query.h"
 
+#include "runtime/body.h"
+
 #include "runtime/value.h"
 
 #include <stdarg.h>
@@ -146,7 +148,7 @@ static int parse_operators(ssot_query *q, const ssot_field *f, json_t *ops, ssot
 static json_t *parse_json(const char *param, const char *value, size_t n, ssot_query_error *err) {
     json_error_t error;
     json_t *json = json_loadb(value, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
-    if (!json) fail(err, param, "%s: invalid JSON at column %d: %s", param, error.column, error.text);
+    if (!json) fail(err, param, "%s: invalid JSON at column %d: %s", param, error.column, ssot_json_error_text(&error));
     return json;
 }
 

@@ -57,6 +57,8 @@ static void test_parse(void) {
     CHECK(!ssot_body_parse("{\"a\":\"\xff\xfe\"}", 9, message, sizeof message)); /* invalid UTF-8 */
     CHECK_CONTAINS(message, "invalid JSON");
     CHECK(!ssot_body_parse("{\"a\":\"x\\u0000y\"}", 15, message, sizeof message)); /* NUL in a string */
+    CHECK_CONTAINS(message, "NUL character");
+    CHECK(strstr(message, "JSON_ALLOW_NUL") == NULL); /* no jansson flag names in client messages */
     CHECK(!ssot_body_parse("{\"qty\":123456789012345678901234567890}", 38, message, sizeof message));
     CHECK_CONTAINS(message, "invalid JSON");
     CHECK(!ssot_body_parse("{\"a\":1} trailing", 16, message, sizeof message));

@@ -61,6 +61,7 @@ static void test_rejected(void) {
     EXPECT("where|where: given more than once", "where", "{}", "where", "{}");
     EXPECT("where|where: invalid JSON at column", "where", "{\"qty\":");
     EXPECT("where|where: invalid JSON at column", "where", "");
+    EXPECT("where|where: invalid JSON at column 18: a string holds a NUL character", "where", "{\"title\":\"a\\u0000\"}");
     EXPECT("where|where: expected a JSON object of field conditions", "where", "[1]");
     EXPECT("where|where: expected a JSON object of field conditions", "where", "42");
     EXPECT("where|where: invalid JSON", "where", "{\"qty\":123456789012345678901234567890}");
