@@ -1,6 +1,6 @@
 /* Internals shared by the SQLite store files: the store struct, the per-model prepared
  * statements, the statement cache for list shapes, and helpers for errors and binding.
- * Only store_sqlite*.c include this. Uses SQLite, jansson, buf.h. */
+ * Only store_sqlite*.c (and white-box tests) include this. Uses SQLite, jansson, buf.h. */
 #ifndef SSOT_RUNTIME_STORE_SQLITE_H
 #define SSOT_RUNTIME_STORE_SQLITE_H
 
@@ -112,6 +112,9 @@ void sq_snapshot_close(sqlite_store *s);
  * (nothing to do without a WAL), stopped before the store's connection closes. */
 ssot_store_status sq_checkpointer_start(sqlite_store *s, int pages, ssot_store_error *err);
 void sq_checkpointer_stop(sqlite_store *s);
+/* Waits until the thread has finished the checkpoint a commit asked for, if any (for tests:
+ * on a loaded machine the thread may otherwise not run for a long while); at most ~10 s. */
+void sq_checkpointer_wait(sqlite_store *s);
 ssot_store_status sq_batch_write_begin(sqlite_store *s, const ssot_model *m, ssot_store_error *err);
 ssot_store_status sq_batch_write_finish(sqlite_store *s, const ssot_model *m, ssot_store_status status,
                                         ssot_store_error *err);

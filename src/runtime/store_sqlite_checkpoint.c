@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Past `pages` frames in the WAL (ssot_sqlite_options.checkpoint_pages; SQLite's default
  * wal_autocheckpoint, 1000) a checkpoint starts. A commit copies in place what the thread
@@ -163,6 +164,19 @@ ssot_store_status sq_checkpointer_start(sqlite_store *s, int pages, ssot_store_e
     s->checkpointer = c;
     sqlite3_wal_hook(s->db, on_commit, c); /* replaces SQLite's automatic checkpoint */
     return SSOT_STORE_OK;
+}
+
+void sq_checkpointer_wait(sqlite_store *s) {
+    sq_checkpointer *c = s->checkpointer;
+    if (!c) return;
+    pthread_mutex_lock(&c->lock);
+    for (int waited_ms = 0; (c->requested || c->busy) && !c->stopping && waited_ms < 10000; waited_ms++) {
+        pthread_mutex_unlock(&c->lock);
+        struct timespec pause = {0, 1000000L};
+        nanosleep(&pause, NULL);
+        pthread_mutex_lock(&c->lock);
+    }
+    pthread_mutex_unlock(&c->lock);
 }
 
 void sq_checkpointer_stop(sqlite_store *s) {
