@@ -2,7 +2,8 @@
 // filter rows (expressions reduced to SQL and Lua functions, `total` and paging counting only
 // the rows a user may see), get/update/delete rules per row (401 anonymous, 403 signed in),
 // the owner field filled from the token, `nbf`, and the secret read from the environment
-// variable the config names (not SSOT_JWT_SECRET).
+// variable the config names (not SSOT_JWT_SECRET); a Lua error in a rule function refuses the
+// request with a 500 naming the request id.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -26,6 +27,13 @@ models = {
     permissions = {
       list = function(user, row) return row.visible == true or (user ~= nil and user.role == "editor") end,
       get = function(user, row) return row.visible == true end,
+    },
+  },
+  Trap = {
+    fields = { { "id", "id" }, { "title", "string" } },
+    permissions = {
+      get = function(user, row) if row.title == "trap" then error("boom in a get rule") end return true end,
+      delete = function(user, row) if row.title == "trap" then error("boom in a delete rule") end return true end,
     },
   },
 }
@@ -174,5 +182,25 @@ describe("Lua-function rules", () => {
     assertError(await api(base, "GET", "/api/posts/2"), 401, "unauthorized");
     assertError(await api(base, "GET", "/api/posts/2", { token: editor }), 403, "forbidden");
     assert.equal((await api(base, "GET", "/api/posts/1")).json.title, "p1");
+  });
+});
+
+describe("a Lua error in a rule function", () => {
+  it("is a 500 naming the request id, logged with its traceback; nothing is allowed by accident", async () => {
+    const trap = (await api(base, "POST", "/api/traps", { body: { title: "trap" } })).json;
+    const logged = async (requestId, pattern) => {
+      for (let i = 0; i < 50 && !server.stderr().includes(requestId); i++) await new Promise((ok) => setTimeout(ok, 20));
+      const entry = server.stderr().slice(server.stderr().indexOf(requestId));
+      assert.match(entry, pattern);
+      assert.match(entry, /stack traceback/);
+    };
+    const get = assertError(await api(base, "GET", `/api/traps/${trap.id}`), 500, "internal");
+    assert.match(get.message, new RegExp(get.requestId));
+    assert.doesNotMatch(get.message, /boom/, "the Lua error stays in the server log");
+    await logged(get.requestId, /boom in a get rule/);
+    const del = assertError(await api(base, "DELETE", `/api/traps/${trap.id}`), 500, "internal");
+    await logged(del.requestId, /boom in a delete rule/);
+    assert.equal((await api(base, "GET", "/api/traps")).json.total, 1, "the row was not deleted");
+    assert.equal((await api(base, "GET", "/healthz")).status, 200, "the server keeps serving");
   });
 });
