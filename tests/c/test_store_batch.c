@@ -6,19 +6,6 @@
 
 #include <sqlite3.h>
 
-static int64_t count_rows(const char *db, const char *sql) {
-    sqlite3 *other;
-    int64_t n = -1;
-    sqlite3_stmt *stmt;
-    if (sqlite3_open_v2(db, &other, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(other, sql, -1, &stmt, NULL) == SQLITE_OK) {
-        if (sqlite3_step(stmt) == SQLITE_ROW) n = sqlite3_column_int64(stmt, 0);
-        sqlite3_finalize(stmt);
-    }
-    sqlite3_close(other);
-    return n;
-}
-
 static int allow(void *ctx, const ssot_row_view *row, char *message, size_t size) {
     (void)ctx;
     (void)row;

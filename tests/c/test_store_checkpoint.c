@@ -65,16 +65,7 @@ int main(void) {
     CHECK(largest_wal > 0);
     CHECK(largest_wal < 12LL * THRESHOLD * 4120);
 
-    sqlite3 *other;
-    sqlite3_stmt *stmt;
-    long long count = -1;
-    if (sqlite3_open_v2(db, &other, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(other, "SELECT count(*) FROM items", -1, &stmt, NULL) == SQLITE_OK) {
-        if (sqlite3_step(stmt) == SQLITE_ROW) count = sqlite3_column_int64(stmt, 0);
-        sqlite3_finalize(stmt);
-    }
-    sqlite3_close(other);
-    CHECK(count == rows);
+    CHECK(count_rows(db, "SELECT count(*) FROM items") == rows);
 
     ssot_buf_free(&out);
     ssot_store_close(store);

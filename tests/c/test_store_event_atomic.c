@@ -19,19 +19,6 @@ static int exec_other(const char *sql) {
     return rc;
 }
 
-static int64_t count_rows(const char *sql) {
-    sqlite3 *db;
-    sqlite3_stmt *stmt;
-    int64_t n = -1;
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK) {
-        if (sqlite3_step(stmt) == SQLITE_ROW) n = sqlite3_column_int64(stmt, 0);
-        sqlite3_finalize(stmt);
-    }
-    sqlite3_close(db);
-    return n;
-}
-
 static const char *const refuse_events =
     "CREATE TRIGGER refuse_events BEFORE INSERT ON _ssot_changes "
     "BEGIN SELECT RAISE(ABORT, 'events refused by the test'); END";
@@ -62,20 +49,20 @@ int main(void) {
     ssot_store_status status = ssot_store_create(store, item, body, &out, &change, &err);
     json_decref(body);
     CHECK(status != SSOT_STORE_OK);
-    CHECK(count_rows("SELECT count(*) FROM items") == 1);
+    CHECK(count_rows(db_path, "SELECT count(*) FROM items") == 1);
 
     body = json_pack("{s:s}", "title", "changed");
     ssot_buf_reset(&out);
     status = ssot_store_update(store, item, "1", 1, body, SSOT_UPDATE_PATCH, NULL, &out, &change, &err);
     json_decref(body);
     CHECK(status != SSOT_STORE_OK);
-    CHECK(count_rows("SELECT count(*) FROM items WHERE title = 'kept'") == 1);
+    CHECK(count_rows(db_path, "SELECT count(*) FROM items WHERE title = 'kept'") == 1);
 
     ssot_buf_reset(&out);
     status = ssot_store_remove(store, item, "1", 1, NULL, &out, &change, &err);
     CHECK(status != SSOT_STORE_OK);
-    CHECK(count_rows("SELECT count(*) FROM items WHERE id = 1") == 1);
-    CHECK(count_rows("SELECT count(*) FROM _ssot_changes") == 1);
+    CHECK(count_rows(db_path, "SELECT count(*) FROM items WHERE id = 1") == 1);
+    CHECK(count_rows(db_path, "SELECT count(*) FROM _ssot_changes") == 1);
 
     /* in a batch: the write whose event fails rolls back alone, the others commit */
     CHECK(exec_other("DROP TRIGGER refuse_events") == SQLITE_OK);
@@ -92,10 +79,10 @@ int main(void) {
         if (i == 2) CHECK(change.offset == 3); /* the refused write took no offset */
     }
     CHECK_STATUS(ssot_store_batch_end(store, &err), SSOT_STORE_OK);
-    CHECK(count_rows("SELECT count(*) FROM items WHERE title IN ('before', 'after')") == 2);
-    CHECK(count_rows("SELECT count(*) FROM items WHERE title = 'refused'") == 0);
-    CHECK(count_rows("SELECT count(*) FROM _ssot_changes") == 3);
-    CHECK(count_rows("SELECT count(*) FROM items") == count_rows("SELECT count(*) FROM _ssot_changes"));
+    CHECK(count_rows(db_path, "SELECT count(*) FROM items WHERE title IN ('before', 'after')") == 2);
+    CHECK(count_rows(db_path, "SELECT count(*) FROM items WHERE title = 'refused'") == 0);
+    CHECK(count_rows(db_path, "SELECT count(*) FROM _ssot_changes") == 3);
+    CHECK(count_rows(db_path, "SELECT count(*) FROM items") == count_rows(db_path, "SELECT count(*) FROM _ssot_changes"));
 
     ssot_buf_free(&out);
     ssot_store_close(store);

@@ -1,7 +1,8 @@
 /* Shared by the data-layer tests (test_store*.c, test_body.c, test_query.c): CHECK_STATUS and
  * CHECK_CONTAINS next to check.h's CHECK, temporary directories, writing
  * a config there and loading it through the real host and ir_load, opening the SQLite store
- * on it. Header-only so each test stays one executable. */
+ * on it, reading it back as another connection would. Header-only so each test stays one
+ * executable. */
 #ifndef SSOT_TEST_STORE_SUPPORT_H
 #define SSOT_TEST_STORE_SUPPORT_H
 
@@ -10,6 +11,8 @@
 #include "runtime/store.h"
 #include "ssot.h"
 
+#include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +139,21 @@ static inline json_t *parse(const char *text) {
         exit(1);
     }
     return j;
+}
+
+/* The integer sql's first row holds (e.g. a count), read from the database file db on a
+ * read-only connection of its own (as another process sees it); -1 on failure. */
+static inline int64_t count_rows(const char *db, const char *sql) {
+    sqlite3 *other;
+    sqlite3_stmt *stmt;
+    int64_t n = -1;
+    if (sqlite3_open_v2(db, &other, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(other, sql, -1, &stmt, NULL) == SQLITE_OK) {
+        if (sqlite3_step(stmt) == SQLITE_ROW) n = sqlite3_column_int64(stmt, 0);
+        sqlite3_finalize(stmt);
+    }
+    sqlite3_close(other);
+    return n;
 }
 
 /* prefix, depth '[', depth ']', suffix: JSON nested absurdly deep (malloc'd). */
