@@ -61,7 +61,8 @@ local function format_problems(problems, source_text, source)
   local entries = {}
   for i, problem in ipairs(problems) do
     local path = check.segments(problem.path)
-    local line = problem.at and lines[locate.path(check.segments(problem.at))] or locate.line(lines, path)
+    local line = problem.line or problem.at and lines[locate.path(check.segments(problem.at))]
+      or locate.line(lines, path)
     local where = #path > 0 and locate.path(path) .. ": " or ""
     local text = line and string.format("%s:%d: %s%s", source, line, where, problem.message)
       or string.format("%s: %s%s", source, where, problem.message)
@@ -107,6 +108,21 @@ local function run_config(source_text, source)
   return raw, problems
 end
 
+-- Keys written twice in one table constructor of the config (`models = { Note = {...},
+-- Note = {...} }`): Lua keeps the last value without a word, so each repeat is a problem at
+-- its line. The path is shown when it starts at a config key.
+local function duplicate_keys(source_text, problems)
+  local is_key = {}
+  for _, k in ipairs(M.KEYS) do is_key[k] = true end
+  for _, d in ipairs(core.duplicate_keys(source_text)) do
+    local path = d.path and is_key[d.path[1]] and d.path or {}
+    local key = math.type(d.key) == "integer" and "[" .. d.key .. "]" or check.show(d.key)
+    problems[#problems + 1] = { path = path, line = d.line, message = string.format(
+      "%s is written twice in the same table (first on line %d): Lua keeps only the last one and drops the "
+      .. "first without a word; remove one, or rename it", key, d.first) }
+  end
+end
+
 -- run_source(text, path) -> the config run in its sandbox but not validated yet: { raw (the
 -- config keys it set), problems (found so far), text, path (as given), config_path,
 -- config_dir, cwd }. Raises a "config" error when the file does not run.
@@ -114,6 +130,7 @@ function M.run_source(source_text, path)
   local cwd = core.getcwd()
   local config_path = absolute(path, cwd)
   local raw, problems = run_config(source_text, path)
+  duplicate_keys(source_text, problems)
   return { raw = raw, problems = problems, text = source_text, path = path, config_path = config_path,
     config_dir = dirname(config_path), cwd = cwd }
 end

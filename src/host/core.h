@@ -35,6 +35,9 @@ int core_write(lua_State *L);
 /* core_clock.c: time */
 int core_clock(lua_State *L);
 
+/* core_dupkeys.c: keys written twice in one table constructor of a Lua source */
+int core_duplicate_keys(lua_State *L);
+
 /* core_emit.c: the emitter (confined, atomic, manifest-tracked file output) */
 int core_emitter(lua_State *L);
 

@@ -11,6 +11,7 @@
 static const luaL_Reg core_functions[] = {
     {"clock", core_clock},
     {"color", core_color},
+    {"duplicate_keys", core_duplicate_keys},
     {"emitter", core_emitter},
     {"file_type", core_file_type},
     {"getcwd", core_getcwd},

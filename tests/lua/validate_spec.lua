@@ -291,6 +291,35 @@ models = {
     end)
   end)
 
+  describe("keys written twice", function()
+    it("rejects a model, a field option and a channel written twice in one table, at the repeat", function()
+      local messages = errors_of([[
+models = {
+  Note = { fields = { { "id", "id" }, { "body", "string" } } },
+  Note = { fields = { { "id", "id" }, { "title", "string", max = 10, max = 20 } } },
+}
+websockets = {
+  pubsub = { channels = { ["room:{id}"] = { events = { "a" } }, ["room:{id}"] = { events = { "b" } } } },
+}
+]])
+      assert.are.same({
+        "config.lua:3: models.Note: 'Note' is written twice in the same table (first on line 2): Lua keeps only the "
+          .. "last one and drops the first without a word; remove one, or rename it",
+        "config.lua:3: models.Note.fields[2].max: 'max' is written twice in the same table (first on line 3): Lua "
+          .. "keeps only the last one and drops the first without a word; remove one, or rename it",
+        "config.lua:6: websockets.pubsub.channels[\"room:{id}\"]: 'room:{id}' is written twice in the same table "
+          .. "(first on line 6): Lua keeps only the last one and drops the first without a word; remove one, or "
+          .. "rename it",
+      }, messages)
+    end)
+
+    it("rejects a key written twice in a returned table", function()
+      assert.are.same({ "config.lua:3: name: 'name' is written twice in the same table (first on line 2): Lua keeps "
+        .. "only the last one and drops the first without a word; remove one, or rename it" },
+        errors_of('return {\n  name = "a",\n  name = "b",\n' .. support.TODO:gsub("^models =", "  models =") .. ",\n}\n"))
+    end)
+  end)
+
   describe("relations", function()
     it("rejects belongsTo to a missing model with a suggestion", function()
       local messages = errors_of([[
