@@ -57,7 +57,12 @@ Usage: ssot phases [config.lua] [--lib DIR]
 Prints the pipeline phases in the order they run, whether each would run, and why not.
 ]]
 
+-- The error the last failing command reported (an ssot.errors object), for embedders:
+-- ssot_host_run_config hands it to ssot_host_last_error. Reset by main().
+M.last_error = nil
+
 local function usage_error(message, usage)
+  M.last_error = errors.new("usage", message)
   core.write("stderr", "ssot: " .. message .. "\n")
   if usage then core.write("stderr", "Run 'ssot help" .. (usage ~= "" and " " .. usage or "") .. "' for usage.\n") end
   return errors.status.usage
@@ -114,6 +119,7 @@ end
 -- Prints an error object the way users read it: the message (every config error on its own
 -- line), the traceback only when verbose.
 local function report_error(err, opts)
+  M.last_error = err
   if err.errors and #err.errors > 0 then
     for _, e in ipairs(err.errors) do core.write("stderr", core.color("red", "error: ", "stderr") .. e .. "\n") end
     if #err.errors > 1 then
@@ -333,6 +339,7 @@ local commands = {
 
 -- main(argv) -> exit status. argv excludes the program name.
 function M.main(argv)
+  M.last_error = nil
   local command = argv[1]
   if command == nil or command == "-h" or command == "--help" then
     core.write(command and "stdout" or "stderr", USAGE)

@@ -12,11 +12,24 @@ function M.load_config(path)
   return errors.status.ok
 end
 
--- Runs the pipeline as `ssot run path args...` would. Returns the exit status.
+-- Runs the pipeline as `ssot run path args...` would, printing the same output. Returns
+-- status 0, or raises the error the run reported (its status kept) so that the embedder's
+-- ssot_host_last_error has it too.
 function M.run_config(path, args)
+  local cli = require "ssot.cli"
   local argv = { "run", path }
   for _, a in ipairs(args or {}) do argv[#argv + 1] = a end
-  return require("ssot.cli").main(argv)
+  local status = cli.main(argv)
+  if status == errors.status.ok then return status end
+  local err = cli.last_error
+  if status == errors.status.check then
+    err = errors.new("check", "--check found stale, missing or extra files under the output directory "
+      .. "(listed on standard error)")
+  elseif not err then
+    err = errors.new("failure", "ssot run " .. path .. " failed")
+  end
+  err.status = status
+  error(err, 0)
 end
 
 -- Runs a Lua script with the globals `ssot` and `arg`. Returns status 0.
