@@ -132,7 +132,7 @@ static int serve(const serve_args *args, ssot_app *app) {
     ssot_store *store = NULL;
     ssot_store_error err;
     if (ssot_store_sqlite_open(app, &store_options, &store, &err) != SSOT_STORE_OK) {
-        ssot_logf(SSOT_LOG_ERROR, "%s: %s", db, err.message);
+        ssot_logf(SSOT_LOG_ERROR, "%s", err.message); /* store messages name the database file */
         return err.status == SSOT_STORE_SCHEMA ? SSOT_ERR_CONFIG : SSOT_ERR_FAILURE;
     }
     ssot_service service;
