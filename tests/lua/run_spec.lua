@@ -74,6 +74,81 @@ describe("ssot run (end to end)", function()
     assert.matches("done: " .. files .. " written, 0 unchanged, 0 removed in %d+ ms", stdout)
   end)
 
+  it("prints one line per phase that ran with its files and time, then the summary", function()
+    local status, stdout, stderr = ssot("run config.lua")
+    assert.are.equal(0, status, stderr)
+    local lines = {}
+    for line in stdout:gmatch("[^\n]+") do lines[#lines + 1] = line end
+    assert.are.equal("ssot run config.lua -> generated", lines[1])
+    assert.matches("^done: %d+ written, 0 unchanged, 0 removed in %d+ ms$", lines[#lines])
+    -- Between them, one line per phase, in the order `ssot phases` lists the ones that run.
+    local _, listed = ssot("phases config.lua")
+    local order = {}
+    for line in listed:gmatch("[^\n]+") do order[#order + 1] = line:match("^%d+%. (%S+) +run ") end
+    local ran = {}
+    for i = 2, #lines - 1 do
+      ran[#ran + 1] = assert(lines[i]:match("^  ([%w_-]+) +%d+ files? written, %d+ unchanged  %d+ ms$"), lines[i])
+    end
+    assert.are.same(order, ran)
+    assert.matches("\n  sql +1 file written, 0 unchanged  %d+ ms\n", stdout)
+    assert.matches("\n  catalog +2 files written, 0 unchanged  %d+ ms\n", stdout)
+    status, stdout = ssot("run --force config.lua")
+    assert.matches("\n  catalog +0 files written, 2 unchanged  %d+ ms\n", stdout)
+  end)
+
+  it("--verbose also lists every file and the phases that do not run, with why", function()
+    write(tmp .. "/config.lua", config_text(MODELS) .. "targets = { openapi = false }\n")
+    local status, stdout = ssot("run --verbose config.lua")
+    assert.are.equal(0, status)
+    assert.matches("\n  openapi +skipped: targets.openapi = false\n", stdout)
+    assert.matches("\n  created   catalog/order.md\n", stdout, 1, true)
+    assert.matches("\n  created   schema.sql\n", stdout, 1, true)
+  end)
+
+  it("--quiet prints nothing on success and only the error on failure", function()
+    local status, stdout, stderr = ssot("run --quiet config.lua")
+    assert.are.equal(0, status)
+    assert.are.equal("", stdout)
+    assert.are.equal("", stderr)
+    assert.is_not_nil(read(out .. "/schema.sql"))
+    write(tmp .. "/config.lua", config_text { Product = { "title strng" } })
+    status, stdout, stderr = ssot("run --quiet config.lua")
+    assert.are.equal(3, status)
+    assert.are.equal("", stdout)
+    assert.matches("^error: config.lua:%d+: models.Product.fields%[2%].type: unknown type 'strng'", stderr)
+  end)
+
+  it("exits 2 on a bad command line, saying what is wrong and where the usage is, writing nothing", function()
+    for _, case in ipairs {
+      { "run --bogus config.lua", "ssot: unknown option '--bogus'\nRun 'ssot help run' for usage.\n" },
+      { "run config.lua other.lua", "ssot: unexpected argument 'other.lua' (the config is already 'config.lua')\n" },
+      { "run --check --diff config.lua", "ssot: --dry-run, --check and --diff cannot be combined\n" },
+      { "run --quiet --verbose config.lua", "ssot: --quiet and --verbose cannot be combined\n" },
+      { "run --watch --check config.lua", "ssot: --watch only applies to writing runs\n" },
+      { "run config.lua --output", "ssot: --output needs a value\n" },
+      { "phases --check config.lua", "ssot: unknown option '--check'\nRun 'ssot help phases' for usage.\n" },
+      { "frobnicate", "ssot: unknown command 'frobnicate'\nRun 'ssot help' for usage.\n" },
+      { "", "Usage: ssot <command> [options]\n" },
+    } do
+      local status, stdout, stderr = ssot(case[1])
+      assert.are.equal(2, status, case[1])
+      assert.are.equal("", stdout, case[1])
+      assert.are.equal(case[2], stderr:sub(1, #case[2]), case[1])
+    end
+    assert.is_nil(fs.snapshot(out):match("%S"))
+  end)
+
+  it("gives byte-identical files from separate processes", function()
+    -- Each process hashes strings with its own seed, so anything that followed pairs() order
+    -- would differ between the two trees.
+    assert.are.equal(0, (ssot("run -o one config.lua")))
+    assert.are.equal(0, (ssot("run -o two config.lua")))
+    local listing = capture("cd " .. q(tmp .. "/one") .. " && find . -type f | sort")
+    assert.matches("./schema.sql", listing, 1, true)
+    assert.are.equal(0, select(3, os.execute("diff -r -x .ssot-fingerprint " .. q(tmp .. "/one") .. " "
+      .. q(tmp .. "/two") .. " >&2")))
+  end)
+
   it("writes nothing on a rerun with nothing changed", function()
     assert.are.equal(0, (ssot("run config.lua")))
     sh("find " .. q(out) .. " -exec touch -d '2001-02-03 04:05:06' {} +")
