@@ -207,6 +207,23 @@ describe("retries", () => {
     assert.equal(server.requests.length, 2);
   });
 
+  it("never retries a 500 (a bug or a hook error, not a passing fault)", async () => {
+    const server = await serve((req, res) => sendJson(res, 500, { error: { code: "internal", message: "hook failed" } }));
+    const { retries, waits } = fastRetries();
+    await assert.rejects(sdk.createClient({ baseUrl: server.url, retries }).messages.get(7), { status: 500 });
+    assert.equal(server.requests.length, 1);
+    assert.deepEqual(waits, []);
+  });
+
+  it("retries a PUT after 503 (replacing twice leaves the row as once would)", async () => {
+    const server = await serve((req, res, entry, n) =>
+      n === 1 ? sendJson(res, 503, { error: { code: "unavailable", message: "database locked" } }) : sendJson(res, 200, message));
+    const { retries } = fastRetries();
+    assert.deepEqual(await sdk.createClient({ baseUrl: server.url, retries }).messages.replace(7, { roomId: 3, text: "hi" }), message);
+    assert.deepEqual(server.requests.map((r) => r.method), ["PUT", "PUT"]);
+    assert.equal(server.requests[1].body, server.requests[0].body);
+  });
+
   it("a POST whose connection fails is a NetworkError, not retried", async () => {
     const server = await serve((req) => req.socket.destroy());
     const { retries } = fastRetries();
@@ -276,6 +293,35 @@ describe("timeouts and aborts", () => {
     assert.equal(server.requests.length, 1);
   });
 
+  it("the timeout also ends a token provider that never settles, with nothing sent", { timeout: 5000 }, async () => {
+    const server = await serve((req, res) => sendJson(res, 200, message));
+    const token = () => new Promise(() => {});
+    const thrown = await sdk.createClient({ baseUrl: server.url, timeout: 100, token }).messages.get(7).catch((e) => e);
+    assert.ok(sdk.isTimeout(thrown), String(thrown));
+    assert.equal(server.requests.length, 0);
+  });
+
+  it("the timeout also ends an injected fetch that ignores the AbortSignal", { timeout: 5000 }, async () => {
+    const calls = [];
+    const fetch = (url, init) => {
+      calls.push({ url, method: init.method, signal: init.signal });
+      return new Promise(() => {});
+    };
+    const thrown = await sdk.createClient({ baseUrl: "http://api.test", timeout: 100, fetch }).messages.get(7).catch((e) => e);
+    assert.ok(sdk.isTimeout(thrown), String(thrown));
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0].url, "http://api.test/api/messages/7");
+    assert.ok(calls[0].signal.aborted, "the signal given to fetch is aborted at the timeout");
+  });
+
+  it("the caller's AbortSignal also ends a pending token provider", { timeout: 5000 }, async () => {
+    const controller = new AbortController();
+    const pending = sdk.createClient({ baseUrl: "http://127.0.0.1:9", token: () => new Promise(() => {}) })
+      .messages.get(7, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    await assert.rejects(pending, { name: "AbortError" });
+  });
+
   it("the caller's AbortSignal aborts the request, which is not retried", async () => {
     const server = await serve(() => {});
     const controller = new AbortController();
@@ -283,6 +329,27 @@ describe("timeouts and aborts", () => {
     setTimeout(() => controller.abort(), 50);
     await assert.rejects(pending, { name: "AbortError" });
     assert.equal(server.requests.length, 1);
+  });
+});
+
+describe("an injected fetch", () => {
+  it("carries every request: URL, method, headers and body, and its Response is decoded", async () => {
+    const calls = [];
+    const fetch = async (url, init) => {
+      calls.push({ url, method: init.method, auth: init.headers.get("authorization"), body: init.body });
+      return new Response(JSON.stringify(message), { status: 201, headers: { "content-type": "application/json" } });
+    };
+    const client = sdk.createClient({ baseUrl: "http://api.test/", fetch, token: "t" });
+    assert.deepEqual(await client.messages.create({ roomId: 3, text: "hi" }), message);
+    assert.deepEqual(calls, [{ url: "http://api.test/api/messages", method: "POST", auth: "Bearer t", body: '{"roomId":3,"text":"hi"}' }]);
+  });
+
+  it("a 2xx whose body is not JSON is an ApiError unexpected_response", async () => {
+    const fetch = async () => new Response("<html>login</html>", { status: 200, headers: { "content-type": "text/html" } });
+    const thrown = await sdk.createClient({ baseUrl: "http://api.test", fetch }).messages.get(7).catch((e) => e);
+    assert.ok(sdk.isApiError(thrown), String(thrown));
+    assert.equal(thrown.code, "unexpected_response");
+    assert.match(thrown.message, /^GET http:\/\/api\.test\/api\/messages\/7: the response body is not JSON/);
   });
 });
 

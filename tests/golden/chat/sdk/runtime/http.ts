@@ -147,12 +147,15 @@ export class HttpTransport implements Transport {
         const retriesLeft = isIdempotent(method) && attempt < this.retry.retries;
         let response: Response;
         let text: string;
-        // Errors of the token provider and onRequest are the caller's: thrown as they are.
-        const init = await this.prepare(method, url, body, headers, controller.signal, attempt);
+        // Errors of the token provider and onRequest are the caller's: thrown as they are. They
+        // run under the call's deadline too (a provider that never settles ends at the timeout).
+        const init = await untilAborted(this.prepare(method, url, body, headers, controller.signal, attempt),
+          controller.signal);
         const started = Date.now();
         try {
-          response = await this.fetch(url, init);
-          text = await response.text();
+          // untilAborted: an injected fetch that ignores the signal still ends at the timeout.
+          response = await untilAborted(this.fetch(url, init), controller.signal);
+          text = await untilAborted(response.text(), controller.signal);
         } catch (error) {
           if (timedOut) throw new TimeoutError(this.timeout, method, url);
           if (callerSignal?.aborted === true || isAbortError(error)) throw error;
@@ -164,14 +167,19 @@ export class HttpTransport implements Transport {
           continue;
         }
         this.checkSchema(response.headers, url);
-        await this.options.onResponse?.({
-          method,
-          url,
-          status: response.status,
-          headers: response.headers,
-          attempt,
-          durationMs: Date.now() - started,
-        });
+        await untilAborted(
+          Promise.resolve(
+            this.options.onResponse?.({
+              method,
+              url,
+              status: response.status,
+              headers: response.headers,
+              attempt,
+              durationMs: Date.now() - started,
+            }),
+          ),
+          controller.signal,
+        );
         if (response.ok) return parseBody(response, text, method, url);
         if (response.status === 404 && method === "DELETE" && deleteMayHaveHappened) return undefined;
         const serverDelay = retryAfterMs(response.headers);
@@ -226,6 +234,28 @@ export class HttpTransport implements Transport {
       throw error;
     }
   }
+}
+
+/**
+ * Settles as `work` does, or rejects with the signal's reason (the timeout's TimeoutError, the
+ * caller's AbortError) as soon as the signal aborts, whichever comes first.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 function checkId(request: TransportRequest): Id {
