@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the build into a temporary prefix, then builds examples/embed the way a user
 # would (make + pkg-config against the installed libssot) and runs it; also checks that the
-# installed ssot binary and the installed Lua module work.
+# installed ssot binary runs a config, and that the installed header, static library, Lua C
+# module, Lua modules and templates are there and work from stock lua5.4.
 set -eu
 BUILD=$1
 ROOT=$2
@@ -20,6 +21,16 @@ LD_LIBRARY_PATH="$LIBDIR" "$TMP/embed/model-summary" "$ROOT/examples/chat/config
   "$TMP/embed/summary.lua" | grep -q '^Message /api/messages'
 
 "$TMP/prefix/bin/ssot" version | grep -q '^ssot '
+"$TMP/prefix/bin/ssot" run --quiet --output "$TMP/generated" "$ROOT/examples/chat/config.lua"
+grep -q 'CREATE TABLE IF NOT EXISTS "messages"' "$TMP/generated/schema.sql"
 LUA_CPATH="$LIBDIR/lua/5.4/?.so;;" lua5.4 -e 'local c = require "ssot.core"; assert(#c.sha256("x") == 64)'
 [ -f "$TMP/prefix/include/ssot.h" ]
+[ -f "$LIBDIR/libssot.a" ]
+# The Lua modules and templates, usable from stock lua5.4 with the installed C module.
+SHARE="$TMP/prefix/share"
+[ -f "$SHARE/ssot/templates/sql/schema.sql.tpl" ]
+CONFIG="$ROOT/examples/chat/config.lua" LUA_PATH="$SHARE/lua/5.4/?.lua;$SHARE/lua/5.4/?/init.lua;;" \
+  LUA_CPATH="$LIBDIR/lua/5.4/?.so;;" lua5.4 -e '
+  local ir = require("ssot.config").load(os.getenv("CONFIG"))
+  assert(ir.model_by_name.Message and #ir.models == 3)'
 echo "install/pkg-config: ok"
