@@ -186,8 +186,10 @@ end
 -- (the statuses are listed in its description) rather than repeating eight per operation.
 local ERROR_DESCRIPTION = "An error, in the one error shape of the REST contract: 400 bad_request, "
   .. "invalid_json, validation_failed (see error.fields) or rejected; 401 unauthorized; 403 forbidden; "
-  .. "404 not_found; 405 method_not_allowed; 409 conflict (see error.fields); 413 payload_too_large; "
-  .. "415 unsupported_media_type; 500 internal (error.requestId finds it in the server log)."
+  .. "404 not_found; 405 method_not_allowed; 409 conflict (see error.fields); 411 length_required; "
+  .. "413 payload_too_large; 414 bad_request (URL too long); 415 unsupported_media_type; "
+  .. "431 bad_request (headers too large); 500 internal (error.requestId finds it in the server log); "
+  .. "503 unavailable (the database stayed locked; retry)."
 
 local function json_content(schema) return { ["application/json"] = { schema = schema } } end
 
@@ -355,8 +357,8 @@ function M.document(ir)
         required = { "code", "message" },
         properties = {
           code = { type = "string", description = "bad_request, invalid_json, validation_failed, rejected, "
-            .. "unauthorized, forbidden, not_found, method_not_allowed, conflict, payload_too_large, "
-            .. "unsupported_media_type, internal" },
+            .. "unauthorized, forbidden, not_found, method_not_allowed, conflict, length_required, "
+            .. "payload_too_large, unsupported_media_type, internal, unavailable" },
           message = { type = "string" },
           fields = { type = "object", additionalProperties = { type = "string" },
             description = "Field name -> what is wrong with it." },

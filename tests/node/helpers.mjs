@@ -2,7 +2,7 @@
 // temporary directory, type-checks or compiles the output with the pinned TypeScript, and
 // starts small HTTP servers on 127.0.0.1. Uses only node: modules and the repo's node_modules.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -99,6 +99,14 @@ export function sendJson(res, status, value, headers = {}) {
   const body = value === undefined ? "" : JSON.stringify(value);
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(body);
+}
+
+/** [status, code] of every row of the error table in docs/rest.md (the REST contract). */
+export function restErrors() {
+  const rest = readFileSync(join(SOURCE_DIR, "docs", "rest.md"), "utf8");
+  const rows = [...rest.matchAll(/^\| (\d{3}) \| `([a-z_]+)` \|/gm)].map((m) => [m[1], m[2]]);
+  if (rows.length < 10) throw new Error(`docs/rest.md: expected its error table, found ${rows.length} rows`);
+  return rows;
 }
 
 export function fileExists(path) {

@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync, exis
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
 import ts from "typescript";
-import { SOURCE_DIR, SSOT_BIN, generate, tempDir, tsc } from "./helpers.mjs";
+import { SOURCE_DIR, SSOT_BIN, generate, restErrors, tempDir, tsc } from "./helpers.mjs";
 
 const EVERYTHING = "tests/fixtures/configs/everything.lua";
 
@@ -75,6 +75,14 @@ describe("examples/chat", () => {
     const result = tsc(bad, { include: ["bad.ts"] });
     assert.equal(result.ok, false);
     assert.match(result.output, /bad\.ts\(2,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
+  });
+
+  it("ErrorCode lists every error code of docs/rest.md (plus the client's unexpected_response)", () => {
+    const errors = readFileSync(join(out, "sdk/runtime/errors.ts"), "utf8");
+    const union = errors.match(/export type ErrorCode =([\s\S]*?);/)[1];
+    const listed = [...union.matchAll(/"([a-z_]+)"/g)].map((m) => m[1]).sort();
+    const documented = [...new Set(restErrors().map(([, code]) => code)), "unexpected_response"].sort();
+    assert.deepEqual(listed, documented);
   });
 
   it("sdk/runtime exports exactly the names ssot.ts keeps clear of (RUNTIME_EXPORTS)", () => {

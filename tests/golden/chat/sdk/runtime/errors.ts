@@ -13,9 +13,11 @@ export type ErrorCode =
   | "not_found"
   | "method_not_allowed"
   | "conflict"
+  | "length_required"
   | "payload_too_large"
   | "unsupported_media_type"
   | "internal"
+  | "unavailable"
   | "unexpected_response";
 
 /** The base class of every error the SDK throws. */
