@@ -52,6 +52,42 @@ local function math_library()
   return m
 end
 
+-- Why the standard names a sandbox leaves out are missing, for the error that names them.
+local WHY_MISSING = {
+  io = "a config cannot read or write files (the same config must give the same output everywhere); "
+    .. "os.getenv reads values that differ per machine",
+  require = "a config cannot load other Lua files; a model's hooks can live in a file of their own "
+    .. "(hooks = \"hooks/note.lua\")",
+  debug = "a config cannot reach Lua's internals",
+}
+WHY_MISSING.load, WHY_MISSING.loadfile, WHY_MISSING.dofile = WHY_MISSING.require, WHY_MISSING.require,
+  WHY_MISSING.require
+WHY_MISSING.getmetatable, WHY_MISSING.collectgarbage = WHY_MISSING.debug, WHY_MISSING.debug
+
+local OS_MISSING = { execute = true, exit = true, remove = true, rename = true, setlocale = true, tmpname = true }
+
+-- The os library of a sandbox: getenv, time, date and clock; reading one of the left-out
+-- functions is an error saying so (instead of "attempt to call a nil value").
+local function os_library()
+  return setmetatable({ getenv = getenv, time = volatile("os.time", os.time), date = volatile("os.date", os.date),
+    clock = volatile("os.clock", os.clock) }, {
+    __index = function(_, k)
+      if OS_MISSING[k] then
+        error(string.format("os.%s is not available in a config: a config cannot run programs or change "
+          .. "files; it may use os.getenv, os.time, os.date and os.clock", k), 2)
+      end
+      return nil
+    end,
+  })
+end
+
+-- " (did you mean 'x'?)" for an unknown global k, or why a standard name is missing.
+local function unknown_global_hint(k, names)
+  if type(k) ~= "string" then return "" end
+  if WHY_MISSING[k] then return ": " .. WHY_MISSING[k] end
+  return text.did_you_mean(k, names)
+end
+
 -- The names every sandboxed file can read. Libraries are copies, so a config cannot change
 -- the host's. Absent on purpose: io, os.execute/remove/rename/exit/tmpname, load, loadfile,
 -- dofile, require, debug, getmetatable, collectgarbage.
@@ -63,8 +99,7 @@ local function base_globals()
     select = select, setmetatable = setmetatable, tonumber = tonumber, tostring = tostring,
     type = type, xpcall = xpcall,
     string = copy(string), table = copy(table), math = math_library(), utf8 = copy(utf8),
-    os = { getenv = getenv, time = volatile("os.time", os.time), date = volatile("os.date", os.date),
-      clock = volatile("os.clock", os.clock) },
+    os = os_library(),
   }
 end
 
@@ -92,8 +127,7 @@ function M.config_env(keys)
       if values[k] ~= nil then return values[k] end
       if known[k] then return nil end
       if base[k] ~= nil then return base[k] end
-      error(string.format("unknown global '%s'%s", tostring(k),
-        type(k) == "string" and text.did_you_mean(k, readable) or ""), 2)
+      error(string.format("unknown global '%s'%s", tostring(k), unknown_global_hint(k, readable)), 2)
     end,
     __newindex = function(_, k, v)
       if known[k] then values[k] = v return end
@@ -119,8 +153,7 @@ function M.script_env()
       if base[k] ~= nil then return base[k] end
       local names = copy(base)
       for name in pairs(t) do names[name] = true end
-      error(string.format("unknown global '%s'%s", tostring(k),
-        type(k) == "string" and text.did_you_mean(k, names) or ""), 2)
+      error(string.format("unknown global '%s'%s", tostring(k), unknown_global_hint(k, names)), 2)
     end,
   })
 end

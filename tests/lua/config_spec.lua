@@ -106,15 +106,22 @@ models = { Todo = { fields = fields } }
       assert.is_true(fields[3].optional)
     end)
 
-    it("has no io, require, load, dofile, debug or os.execute", function()
+    it("has no io, require, load, dofile, debug or os.execute, and says why", function()
       for _, name in ipairs { "io", "require", "load", "loadfile", "dofile", "debug", "getmetatable",
           "collectgarbage" } do
         local messages = errors_of("local x = " .. name .. "\n" .. TODO)
         assert.are.equal(1, #messages)
-        assert.matches("^config%.lua:1: unknown global '" .. name .. "'", messages[1])
+        assert.matches("^config%.lua:1: unknown global '" .. name .. "': a config cannot ", messages[1])
       end
-      assert.are.same({ "config.lua:1: attempt to call a nil value (field 'execute')" }, errors_of('os.execute("true")\n'))
-      assert.are.same({ "config.lua:1: attempt to call a nil value (field 'remove')" }, errors_of('os.remove("x")\n'))
+      assert.are.same({ "config.lua:1: unknown global 'io': a config cannot read or write files (the same config "
+        .. "must give the same output everywhere); os.getenv reads values that differ per machine" },
+        errors_of("local f = io.open('x')\n" .. TODO))
+      for _, name in ipairs { "execute", "remove", "rename", "exit", "tmpname" } do
+        assert.are.same({ "config.lua:1: os." .. name .. " is not available in a config: a config cannot run "
+          .. "programs or change files; it may use os.getenv, os.time, os.date and os.clock" },
+          errors_of("os." .. name .. '("x")\n' .. TODO))
+      end
+      assert.has_no.errors(function() support.load("assert(os.nothing == nil)\n" .. TODO) end)
     end)
 
     it("cannot change the host's libraries", function()
