@@ -80,6 +80,20 @@ export async function sdkUsage(): Promise<void> {
   await client.messages.list({ orderBy: { attachments: "asc" } });
   // @ts-expect-error: one field per sort key
   await client.messages.list({ orderBy: { createdAt: "asc", id: "desc" } });
+  // @ts-expect-error: a sort direction is "asc" or "desc"
+  await client.messages.list({ orderBy: { createdAt: "up" } });
+  // @ts-expect-error: take is a number
+  await client.messages.list({ take: "20" });
+  // @ts-expect-error: skip is a number
+  await client.messages.list({ skip: null });
+  // @ts-expect-error: enums take eq, ne and in only
+  await client.messages.list({ where: { kind: { lt: "text" } } });
+  // @ts-expect-error: a datetime compares with an ISO string or a Date
+  await client.messages.list({ where: { createdAt: { gte: 5 } } });
+  // @ts-expect-error: in takes a list of the field's values
+  await client.messages.list({ where: { kind: { in: ["video"] } } });
+  // @ts-expect-error: an unknown list parameter
+  await client.messages.list({ limit: 5 });
   // @ts-expect-error: ids of integer-id models are numbers
   await client.messages.get("7");
   // @ts-expect-error: no such model
