@@ -276,7 +276,7 @@ describe("ssot run (end to end)", function()
       pid = nil
     end)
 
-    it("reruns on a config change, and keeps watching after a config error", function()
+    it("reruns on a config change, keeps watching after a config error, and reruns on a phase file edit", function()
       pid = capture(string.format("cd %s && NO_COLOR=1 %s run --watch config.lua >watch.log 2>&1 & echo $!",
         q(tmp), q(BIN)))
       wait_for("watching %d+ paths", 1)
@@ -293,6 +293,13 @@ describe("ssot run (end to end)", function()
       write(tmp .. "/config.lua", config_text { Product = MODELS.Product })
       wait_for("done:", 3)
       assert.is_nil(read(out .. "/catalog/invoice.md"))
+
+      -- An edit to a phase file the config lists is a change too; the edited phase runs.
+      wait_for("watching %d+ paths", 4)
+      write(tmp .. "/phases/catalog.lua", (CATALOG_PHASE:gsub('"# " %.%. model%.name', '"# Model " .. model.name')))
+      log = wait_for("done:", 4)
+      assert.matches("change: phases/catalog.lua", log, 1, true)
+      assert.matches("^# Model Product\n", read(out .. "/catalog/product.md"))
       assert.are.equal("0", capture("kill -0 " .. pid .. " 2>/dev/null; echo $?"))
     end)
   end)
