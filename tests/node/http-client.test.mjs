@@ -96,6 +96,24 @@ describe("requests on the wire", () => {
     assert.match(sdk.schemaHash, /^[0-9a-f]{16}$/);
   });
 
+  it("bad options are clear errors from createClient, before any request", () => {
+    for (const [options, error] of [
+      [{}, { name: "TypeError", message: /^ssot: HttpTransport needs a baseUrl, e\.g\. "http:\/\/localhost:8080"/ }],
+      [{ baseUrl: "localhost:8080" }, { name: "TypeError", message: /^ssot: baseUrl must start with a scheme, e\.g\. "http:\/\/localhost:8080" .*got "localhost:8080"$/ }],
+      [{ baseUrl: "127.0.0.1:8080/app" }, { name: "TypeError", message: /e\.g\. "http:\/\/127\.0\.0\.1:8080\/app"/ }],
+      [{ baseUrl: "http://x", timeout: "5000" }, { name: "RangeError", message: 'ssot: timeout must be a number of milliseconds >= 0, got "5000"' }],
+      [{ baseUrl: "http://x", timeout: -1 }, { name: "RangeError", message: "ssot: timeout must be a number of milliseconds >= 0, got -1" }],
+      [{ baseUrl: "http://x", retries: "3" }, { name: "TypeError", message: /^ssot: retries must be a count or \{ retries, .*\}, got "3"$/ }],
+      [{ baseUrl: "http://x", retries: -1 }, { name: "RangeError", message: "ssot: retry option retries must be a number >= 0, got -1" }],
+      [{ baseUrl: "http://x", retries: { baseDelay: "fast" } }, { name: "RangeError", message: 'ssot: retry option baseDelay must be a number >= 0, got "fast"' }],
+    ]) {
+      assert.throws(() => sdk.createClient(options), error, JSON.stringify(options));
+    }
+    for (const baseUrl of ["", "/backend", "https://api.example.com/v2/", "http://127.0.0.1:8080"]) {
+      assert.doesNotThrow(() => sdk.createClient({ baseUrl }), baseUrl);
+    }
+  });
+
   it("a call without an id is a clear TypeError, not a request", async () => {
     const server = await serve((req, res) => sendJson(res, 200, message));
     const client = sdk.createClient({ baseUrl: server.url });

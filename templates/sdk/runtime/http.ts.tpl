@@ -87,9 +87,16 @@ export class HttpTransport implements Transport {
     if (typeof options.baseUrl !== "string") {
       throw new TypeError('ssot: HttpTransport needs a baseUrl, e.g. "http://localhost:8080" ("" for same-origin)');
     }
+    // "localhost:8080" would otherwise fail on every request as a network error, retries and all.
+    if (options.baseUrl !== "" && !options.baseUrl.startsWith("/") && !/^[a-z][a-z0-9+.-]*:\/\//i.test(options.baseUrl)) {
+      throw new TypeError(
+        `ssot: baseUrl must start with a scheme, e.g. "http://${options.baseUrl}" (or be "" or a path for same-origin), ` +
+          `got ${JSON.stringify(options.baseUrl)}`,
+      );
+    }
     const timeout = options.timeout ?? 30000;
-    if (!Number.isFinite(timeout) || timeout < 0) {
-      throw new RangeError(`ssot: timeout must be a number of milliseconds >= 0, got ${timeout}`);
+    if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout < 0) {
+      throw new RangeError(`ssot: timeout must be a number of milliseconds >= 0, got ${shown(timeout)}`);
     }
     const fetchImpl = options.fetch ?? (typeof fetch === "function" ? fetch : undefined);
     if (fetchImpl === undefined) {
@@ -256,6 +263,11 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+/** A bad option's value for an error message: strings quoted, so "5000" and 5000 differ. */
+function shown(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
 function checkId(request: TransportRequest): Id {

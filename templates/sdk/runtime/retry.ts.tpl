@@ -43,14 +43,21 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < 0) {
-    throw new RangeError(`ssot: retry option ${name} must be a number >= 0, got ${value}`);
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    const shown: string = typeof value === "string" ? JSON.stringify(value) : String(value);
+    throw new RangeError(`ssot: retry option ${name} must be a number >= 0, got ${shown}`);
   }
   return value;
 }
 
 /** Resolves the client's `retries` option (a count or RetryOptions) into a full policy. */
 export function retryPolicy(option: number | RetryOptions | undefined): RetryPolicy {
+  if (option !== undefined && typeof option !== "number" && (typeof option !== "object" || option === null)) {
+    const given: unknown = option;
+    throw new TypeError(
+      `ssot: retries must be a count or { retries, baseDelay, maxDelay, random, sleep }, got ${JSON.stringify(given)}`,
+    );
+  }
   const options: RetryOptions = typeof option === "number" ? { retries: option } : option ?? {};
   return {
     retries: Math.floor(nonNegative("retries", options.retries, 2)),
