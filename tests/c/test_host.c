@@ -48,6 +48,15 @@ static const char *const BAD_CONFIG =
     "  Note = { fields = { { 'id', 'id' }, { 'body', 'strng' } } },\n"
     "}\n";
 
+/* The error record after BAD_CONFIG (written at bad) failed to load. */
+static void check_config_error(const ssot_host *host, const char *bad) {
+    const ssot_error *err = ssot_host_last_error(host);
+    CHECK(err->status == SSOT_ERR_CONFIG);
+    CHECK(err->file && strcmp(err->file, bad) == 0);
+    CHECK(err->line == 2);
+    CHECK(err->message && strstr(err->message, "models.Note.fields[2].type: unknown type 'strng'") != NULL);
+}
+
 /* Loading a config, running the pipeline and what ssot_host_last_error says after each
  * kind of failure: config (3), usage (2), --check (5). */
 static void test_configs(const char *dir) {
@@ -60,11 +69,7 @@ static void test_configs(const char *dir) {
     CHECK(ssot_host_load_config(host, good) == SSOT_OK);
     CHECK(ssot_host_last_error(host)->status == SSOT_OK);
     CHECK(ssot_host_load_config(host, bad) == SSOT_ERR_CONFIG);
-    const ssot_error *err = ssot_host_last_error(host);
-    CHECK(err->status == SSOT_ERR_CONFIG);
-    CHECK(err->file && strcmp(err->file, bad) == 0);
-    CHECK(err->line == 2);
-    CHECK(err->message && strstr(err->message, "models.Note.fields[2].type: unknown type 'strng'") != NULL);
+    check_config_error(host, bad);
 
     const char *quiet[] = {"--quiet"};
     CHECK(ssot_host_run_config(host, good, 1, quiet) == SSOT_OK);
@@ -73,15 +78,11 @@ static void test_configs(const char *dir) {
     CHECK(file_exists(path_in(3, dir, "out/.ssot-manifest")));
 
     CHECK(ssot_host_run_config(host, bad, 1, quiet) == SSOT_ERR_CONFIG);
-    err = ssot_host_last_error(host);
-    CHECK(err->status == SSOT_ERR_CONFIG);
-    CHECK(err->file && strcmp(err->file, bad) == 0);
-    CHECK(err->line == 2);
-    CHECK(err->message && strstr(err->message, "strng") != NULL);
+    check_config_error(host, bad);
 
     const char *bogus[] = {"--bogus"};
     CHECK(ssot_host_run_config(host, good, 1, bogus) == SSOT_ERR_USAGE);
-    err = ssot_host_last_error(host);
+    const ssot_error *err = ssot_host_last_error(host);
     CHECK(err->status == SSOT_ERR_USAGE);
     CHECK(err->message && strstr(err->message, "unknown option '--bogus'") != NULL);
 
