@@ -136,6 +136,25 @@ describe("hooks in React", () => {
     assert.equal(html, "<p>general : hello world | 2 | idle | idle</p>");
   });
 
+  it("a mutation hook updates the cache before the app's own onSuccess, which still runs", async () => {
+    const { client, calls } = fakeClient((r) => (r.action === "list" ? page([row(1, "a")]) : row(1, "edited")));
+    const queryClient = new QueryClient();
+    const listKey = ["ssot", "Message", "list", { take: 5 }];
+    await queryClient.fetchQuery(hooks.listQueryOptions(client, "Message", { take: 5 }));
+    const seen = [];
+    let update;
+    function Editor() {
+      update = hooks.useUpdateMessage({
+        onSuccess: (saved, variables) => seen.push([saved.text, variables.id, queryClient.getQueryData(listKey).items[0].text]),
+      });
+      return null;
+    }
+    renderToString(createElement(hooks.SsotProvider, { client, queryClient }, createElement(Editor)));
+    await update.mutateAsync({ id: 1, data: { text: "edited" } });
+    assert.equal(calls.at(-1).action, "update");
+    assert.deepEqual(seen, [["edited", 1, "edited"]], "onSuccess ran once and saw the cached list already updated");
+  });
+
   it("a hook outside SsotProvider says what is missing", () => {
     function Lost() {
       hooks.useMessages();
