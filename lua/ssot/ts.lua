@@ -157,7 +157,10 @@ local function field_types(field, enum_type)
     row, where = "string", "rt.ComparableFilter<rt.DateTimeInput" .. null .. ">"
     input = "rt.DateTimeInput"
   elseif t == "json" then
+    -- Rows hold JSON (JsonValue); inputs take whatever JSON.stringify encodes: JsonValue
+    -- would refuse interfaces (no index signature), readonly arrays and nested Dates.
     row, where = "rt.JsonValue", field.optional and "rt.NullFilter" or nil
+    input = "unknown"
   elseif t == "enum" then
     row, where = enum_type, "rt.EqualityFilter<" .. enum_type .. null .. ">"
   else
@@ -166,7 +169,7 @@ local function field_types(field, enum_type)
   input = input or row
   if field.optional then
     row = row .. " | null"
-    input = input .. " | null"
+    if input ~= "unknown" then input = input .. " | null" end
   end
   return row, input, where
 end

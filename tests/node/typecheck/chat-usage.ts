@@ -57,6 +57,19 @@ export async function sdkUsage(): Promise<void> {
     if (isValidation(error)) console.log(error.fields["email"]);
   }
 
+  // json fields take anything JSON.stringify encodes: interfaces, readonly arrays, nested Dates.
+  interface Attachment {
+    url: string;
+    size: number;
+  }
+  const attachment: Attachment = { url: "https://example.com/a.png", size: 3 };
+  const urls: readonly string[] = [attachment.url];
+  await client.messages.create({ roomId: 3, text: "files", attachments: [attachment] });
+  await client.messages.update(id, { attachments: { urls, at: new Date() } });
+  await client.messages.update(id, { attachments: null });
+  const stored: unknown = created.attachments;
+  void stored;
+
   const kinds: readonly MessageKind[] = messageKindValues;
   void kinds;
 

@@ -39,7 +39,7 @@ export interface MessageCreate {
   roomId: number;
   text: string;
   kind?: MessageKind;
-  attachments?: rt.JsonValue | null;
+  attachments?: unknown;
   editedAt?: rt.DateTimeInput | null;
 }
 
@@ -49,7 +49,7 @@ export interface MessageUpdate {
   authorId?: number;
   text?: string;
   kind?: MessageKind;
-  attachments?: rt.JsonValue | null;
+  attachments?: unknown;
   editedAt?: rt.DateTimeInput | null;
 }
 
