@@ -334,6 +334,19 @@ local function schema_names(plan)
   return shared, lists, sort_keys
 end
 
+-- The path parameters of a custom route: one per `{name}` segment (the router's parameters),
+-- which OpenAPI requires every template in a path to have; nil when there are none.
+local function route_parameters(path)
+  local parameters = {}
+  for segment in path:gmatch("[^/]+") do
+    local name = segment:match("^{(.+)}$")
+    if name then
+      parameters[#parameters + 1] = { name = name, ["in"] = "path", required = true, schema = { type = "string" } }
+    end
+  end
+  return #parameters > 0 and parameters or nil
+end
+
 -- document(ir) -> the OpenAPI document as a table for ssot.json.encode.
 function M.document(ir)
   local plan = ts.plan(ir)
@@ -381,6 +394,7 @@ function M.document(ir)
     if paths[route.path][method] == nil then
       paths[route.path][method] = {
         summary = "Custom route (" .. ir.source_name .. ")",
+        parameters = route_parameters(route.path),
         responses = { ["200"] = { description = "What the route's function returns, as JSON.",
           content = json_content({}) } },
       }

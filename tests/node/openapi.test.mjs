@@ -29,6 +29,22 @@ function refs(doc) {
   return found;
 }
 
+// "METHOD path: {name}" for every path template without a path parameter of that name (at the
+// path item or the operation), which OpenAPI requires and the validator does not check.
+function undeclaredPathParams(doc) {
+  const missing = [];
+  for (const [path, item] of Object.entries(doc.paths)) {
+    const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+    for (const [method, op] of Object.entries(item)) {
+      if (method === "parameters") continue;
+      const declared = [...(item.parameters ?? []), ...(op.parameters ?? [])]
+        .filter((p) => p.in === "path" && p.required === true).map((p) => p.name);
+      for (const name of names) if (!declared.includes(name)) missing.push(`${method} ${path}: {${name}}`);
+    }
+  }
+  return missing;
+}
+
 function load(config) {
   const { out } = generate(config, "openapi");
   return JSON.parse(readFileSync(join(out, "openapi.json"), "utf8"));
@@ -55,6 +71,10 @@ describe("examples/chat openapi.json", () => {
     const all = refs(doc);
     assert.ok(all.length > 50);
     assert.deepEqual(all.filter(([, target]) => target === null).map(([r]) => r), []);
+  });
+
+  it("every path template has its path parameter", () => {
+    assert.deepEqual(undeclaredPathParams(doc), []);
   });
 
   it("has the REST contract's paths, statuses and error shape", () => {
@@ -127,24 +147,29 @@ describe("the everything fixture's openapi.json", () => {
     const result = await validate(doc);
     assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2));
     assert.deepEqual(refs(doc).filter(([, t]) => t === null).map(([r]) => r), []);
+    assert.deepEqual(undeclaredPathParams(doc), []);
     assert.equal(doc.paths["/api/people"].get.security.length, 1, "Person list = authenticated");
     assert.ok(doc.paths["/api/stats"].get, "the custom route GET /api/stats");
     assert.deepEqual(doc.components.schemas.PersonCreate.properties.settings.default, { theme: "dark", tags: ["new"] });
   });
 });
 
-describe("models named like the document's own schemas", () => {
+describe("models named like the document's own schemas, and a custom route with parameters", () => {
   // A model's schemas (Row, RowCreate, RowUpdate, RowWhere, RowList, RowSortKey) and the shared
   // ones (ErrorResponse, the filters, SortDirection) share components.schemas: none may overwrite another.
   const models = ["ErrorResponse", "Message", "MessageCreate", "MessageList", "SortDirection", "TextFilter"];
   it("gives every schema its own name and stays valid", async () => {
     const dir = tempDir("openapi-collide");
     const lines = models.map((name) => `  ${name} = { fields = { { "id", "id" }, { "note", "string", optional = true } } },`);
-    writeFileSync(join(dir, "config.lua"), `name = "collide"\nmodels = {\n${lines.join("\n")}\n}\n`);
+    const routes = 'routes = { ["GET /api/rooms/{roomId}/stats/{day}"] = function() return {} end }\n';
+    writeFileSync(join(dir, "config.lua"), `name = "collide"\nmodels = {\n${lines.join("\n")}\n}\n${routes}`);
     const doc = load(join(dir, "config.lua"));
     const result = await validate(doc);
     assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2));
     assert.deepEqual(refs(doc).filter(([, t]) => t === null).map(([r]) => r), []);
+    assert.deepEqual(undeclaredPathParams(doc), []);
+    assert.deepEqual(doc.paths["/api/rooms/{roomId}/stats/{day}"].get.parameters.map((p) => `${p.in} ${p.name}`),
+      ["path roomId", "path day"], "a custom route's {segments} are its path parameters");
     const schemas = doc.components.schemas;
     assert.equal(Object.keys(schemas).length, models.length * 6 + 8, Object.keys(schemas).join(" "));
     assert.deepEqual(Object.keys(schemas.ErrorResponse.properties), ["id", "note"], "the model ErrorResponse keeps its name");
