@@ -188,8 +188,8 @@ local ERROR_DESCRIPTION = "An error, in the one error shape of the REST contract
   .. "invalid_json, validation_failed (see error.fields) or rejected; 401 unauthorized; 403 forbidden; "
   .. "404 not_found; 405 method_not_allowed; 409 conflict (see error.fields); 411 length_required; "
   .. "413 payload_too_large; 414 bad_request (URL too long); 415 unsupported_media_type; "
-  .. "431 bad_request (headers too large); 500 internal (error.requestId finds it in the server log); "
-  .. "503 unavailable (the database stayed locked; retry)."
+  .. "500 internal (error.requestId finds it in the server log); "
+  .. "503 unavailable (the database stayed locked, try again)."
 
 local function json_content(schema) return { ["application/json"] = { schema = schema } } end
 

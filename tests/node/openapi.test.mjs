@@ -97,8 +97,10 @@ describe("examples/chat openapi.json", () => {
     }
     const errorResponse = doc.components.responses.Error;
     assert.equal(errorResponse.content["application/json"].schema.$ref, "#/components/schemas/ErrorResponse");
-    // Every status and code of the error table in docs/rest.md is named, so the two stay in step.
+    // The statuses and codes are those of the error table in docs/rest.md, so the two stay in step.
     const segments = errorResponse.description.split("; ");
+    const described = segments.map((part) => part.match(/\b(\d{3}) /)?.[1]);
+    assert.deepEqual(described, [...new Set(restErrors().map(([status]) => status))], errorResponse.description);
     for (const [status, code] of restErrors()) {
       const segment = segments.find((part) => part.match(/\b(\d{3}) /)?.[1] === status) ?? "";
       assert.match(segment, new RegExp(`\\b${code}\\b`), `the error response names ${status} ${code}`);
