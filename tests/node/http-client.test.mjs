@@ -261,19 +261,30 @@ describe("retries", () => {
     assert.equal(waits.length, 2);
   });
 
-  it("429 waits the server's Retry-After, and a too-long one is not waited for", async () => {
+  it("503 waits the server's Retry-After, and a too-long one is not waited for", async () => {
     const server = await serve((req, res, entry, n) =>
-      n === 1 ? sendJson(res, 429, { error: { code: "rate_limited", message: "slow down" } }, { "retry-after": "1" })
+      n === 1 ? sendJson(res, 503, { error: { code: "unavailable", message: "busy" } }, { "retry-after": "1" })
         : n === 2 ? sendJson(res, 200, message)
-          : sendJson(res, 429, { error: { code: "rate_limited", message: "slow down" } }, { "retry-after": "60" }));
+          : sendJson(res, 503, { error: { code: "unavailable", message: "busy" } }, { "retry-after": "60" }));
     const { retries, waits } = fastRetries();
     const client = sdk.createClient({ baseUrl: server.url, retries });
     assert.deepEqual(await client.messages.get(7), message);
     assert.deepEqual(waits, [1000]);
     const thrown = await client.messages.get(7).catch((e) => e);
-    assert.equal(thrown.status, 429);
+    assert.equal(thrown.status, 503);
     assert.equal(thrown.retryAfterMs, 60000);
     assert.equal(server.requests.length, 3);
+  });
+
+  it("a 429 is a 4xx and is not retried: the error carries its Retry-After", async () => {
+    const server = await serve((req, res) =>
+      sendJson(res, 429, { error: { code: "rate_limited", message: "slow down" } }, { "retry-after": "1" }));
+    const { retries, waits } = fastRetries();
+    const thrown = await sdk.createClient({ baseUrl: server.url, retries }).messages.get(7).catch((e) => e);
+    assert.equal(thrown.status, 429);
+    assert.equal(thrown.retryAfterMs, 1000);
+    assert.deepEqual(waits, []);
+    assert.equal(server.requests.length, 1);
   });
 
   it("a DELETE whose first attempt may have landed treats the retry's 404 as done", async () => {

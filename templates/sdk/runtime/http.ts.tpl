@@ -50,7 +50,7 @@ export interface HttpTransportOptions {
   fetch?: FetchLike | undefined;
   /** Milliseconds for the whole call, retries included (default 30000; 0 for none). */
   timeout?: number | undefined;
-  /** Retries of idempotent requests after network errors and 429/502/503/504 (default 2). */
+  /** Retries of idempotent requests after network errors and 502/503/504 (default 2). */
   retries?: number | RetryOptions | undefined;
   /** Headers sent with every request. */
   headers?: Readonly<Record<string, string>> | undefined;
@@ -192,7 +192,7 @@ export class HttpTransport implements Transport {
         const serverDelay = retryAfterMs(response.headers);
         if (retriesLeft && isRetryableStatus(response.status) &&
             (serverDelay === undefined || serverDelay <= this.retry.maxDelay)) {
-          if (response.status !== 429) deleteMayHaveHappened = true;
+          deleteMayHaveHappened = true;
           await this.wait(serverDelay ?? backoffDelay(this.retry, attempt), controller.signal, method, url,
             () => timedOut);
           continue;

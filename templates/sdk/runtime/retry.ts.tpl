@@ -76,9 +76,13 @@ export function isIdempotent(method: string): boolean {
   return method === "GET" || method === "PUT" || method === "DELETE";
 }
 
-/** Statuses that say "try again later": rate limited, bad gateway, unavailable, gateway timeout. */
+/**
+ * Statuses that say "try again later" and that no request of the client caused: bad gateway,
+ * unavailable, gateway timeout. No 4xx is retried, 429 included: the ApiError carries its
+ * Retry-After (retryAfterMs) for the app to decide.
+ */
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 502 || status === 503 || status === 504;
+  return status === 502 || status === 503 || status === 504;
 }
 
 /** The wait before retry number `attempt` (0-based): half the exponential delay, plus jitter. */
