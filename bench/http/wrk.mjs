@@ -135,8 +135,7 @@ function measure(o, pid, base, op, c) {
 }
 
 // measureAll(o, servers) -> { runs, results }: every measurement of plan() and their
-// summarize(); servers: [[name,
-// baseUrl, pid], ...]. Each measurement is preceded by o.warmup seconds of the same load on
+// summarize(); servers: [[name, baseUrl, pid], ...]. Each measurement is preceded by o.warmup seconds of the same load on
 // the same server (not counted), so every server is warm (JIT, caches, connections) when timed.
 export function measureAll(o, servers) {
   const byName = new Map(servers.map(([name, base, pid]) => [name, { base, pid }]));
