@@ -1,10 +1,12 @@
 -- The OpenAPI 3.1 document of the REST API (docs/rest.md) as a Lua table: paths for every
 -- model, row/create/update/list schemas, the error shape and bearer auth. Uses the names of
--- ssot.ts and the markers of ssot.json (encoded by the openapi phase). Parts that repeat (a
--- field's value schema, a $ref and the content wrapping it, security requirements) are one
--- table used in every place: the encoder only rejects cycles, and a document of 1,000 models
--- is built in half the time. Copy a part before changing it.
+-- ssot.ts, the rule evaluator of ssot.rules and the markers of ssot.json (encoded by the
+-- openapi phase). Parts that repeat (a field's value schema, a $ref and the content wrapping
+-- it, security requirements) are one table used in every place: the encoder only rejects
+-- cycles, and a document of 1,000 models is built in half the time. Copy a part before
+-- changing it.
 local json = require "ssot.json"
+local rules = require "ssot.rules"
 local ts = require "ssot.ts"
 
 local M = {}
@@ -158,20 +160,11 @@ local function sort_key_schema(m, shared)
   }
 end
 
--- True when the rule lets a caller without a token through (evaluated with no user).
+-- True when the rule lets a caller without a token through: rules.evaluate with no user (a
+-- Lua function decides at run time, so it may).
 local function allows_anonymous(rule)
-  if rule == nil then return true end
-  if rule.fn then return true end            -- a Lua function decides at run time
-  local function eval(node)
-    local op = node.op
-    if op == "true" then return true end
-    if op == "false" or op == "authenticated" or op == "isOwner" or op == "isAdmin" then return false end
-    if op == "not" then return not eval(node.expr) end
-    if op == "and" then return eval(node.left) and eval(node.right) end
-    if op == "or" then return eval(node.left) or eval(node.right) end
-    error("openapi: unknown rule node '" .. tostring(op) .. "'")
-  end
-  return eval(rule.ast)
+  if rule == nil or rule.fn then return true end
+  return rules.evaluate(rule.ast, nil)
 end
 
 local ANONYMOUS_OR_BEARER = json.array { {}, { bearerAuth = json.array {} } }
