@@ -67,14 +67,17 @@ static ssot_store_status write_error(sqlite_store *s, const ssot_model *m, json_
     return status;
 }
 
-/* After a foreign-key failure on delete: a message naming a model that still refers to it. */
+/* After a foreign-key failure on delete: a message naming a model that still refers to it.
+ * Only restrict references block a delete: rows referring through cascade or setNull are
+ * deleted or cleared with it, so naming them would send the user after the wrong field. */
 static ssot_store_status still_referenced(sqlite_store *s, const ssot_model *m, const char *id,
                                           ssot_store_error *err) {
     const ssot_app *app = s->base.app;
     for (size_t i = 0; i < app->nmodels; i++)
         for (size_t k = 0; k < app->models[i].nfields; k++) {
             const ssot_field *f = &app->models[i].fields[k];
-            if (!f->ref_model || strcmp(f->ref_model, m->name) != 0) continue;
+            if (!f->ref_model || f->on_delete != SSOT_ON_DELETE_RESTRICT || strcmp(f->ref_model, m->name) != 0)
+                continue;
             ssot_buf sql = SSOT_BUF_INIT;
             ssot_buf_puts(&sql, "SELECT count(*) FROM ");
             sq_ident(&sql, app->models[i].table);
@@ -95,7 +98,11 @@ static ssot_store_status still_referenced(sqlite_store *s, const ssot_model *m, 
                                m->name, id, (long long)n, app->models[i].name, n == 1 ? "" : "s",
                                app->models[i].name, f->name);
         }
-    return sq_fail(err, SSOT_STORE_CONFLICT, NULL, "%s %s is still referenced by other rows", m->name, id);
+    /* a restrict reference to a row that a cascade would delete with this one */
+    return sq_fail(err, SSOT_STORE_CONFLICT, NULL,
+                   "%s %s cannot be deleted: rows that onDelete = \"cascade\" would delete with it are still "
+                   "referenced by other rows; delete or change those first",
+                   m->name, id);
 }
 
 static ssot_store_status begin_write(sqlite_store *s, const ssot_model *m, ssot_store_error *err) {

@@ -296,6 +296,61 @@ static void test_restart(const ssot_app *app) {
     ssot_store_close(store);
 }
 
+/* Author <- Book (cascade) <- Review (restrict), and Review.authorId -> Author (restrict):
+ * a blocked delete names the reference that blocks it, never one that would cascade. */
+static const char *const cascade_config =
+    "name = 'cascade'\n"
+    "models = {\n"
+    "  Author = { fields = { { 'id', 'id' }, { 'name', 'string' } } },\n"
+    "  Book = { fields = { { 'id', 'id' }, { 'authorId', 'int', belongsTo = 'Author', onDelete = 'cascade' } } },\n"
+    "  Review = { fields = { { 'id', 'id' }, { 'bookId', 'int', belongsTo = 'Book', optional = true },\n"
+    "    { 'authorId', 'int', belongsTo = 'Author', optional = true } } },\n"
+    "}\n";
+
+static void test_delete_blocked_through_cascade(void) {
+    ssot_host *host;
+    ssot_app *app = load_app(&host, cascade_config);
+    char db[256];
+    snprintf(db, sizeof db, "%s/cascade.db", test_dir);
+    ssot_sqlite_options options = {.path = db};
+    ssot_store *store = NULL;
+    CHECK_STATUS(ssot_store_sqlite_open(app, &options, &store, &err), SSOT_STORE_OK);
+    if (!store) goto done;
+    const ssot_model *author = ssot_app_model(app, "Author"), *book = ssot_app_model(app, "Book"),
+                     *review = ssot_app_model(app, "Review");
+    ssot_buf out = SSOT_BUF_INIT;
+    ssot_change change;
+    CHECK_STATUS(create(store, author, "{\"name\":\"ann\"}", &out, &change), SSOT_STORE_OK);
+    CHECK_STATUS(create(store, author, "{\"name\":\"bob\"}", &out, &change), SSOT_STORE_OK);
+    CHECK_STATUS(create(store, book, "{\"authorId\":1}", &out, &change), SSOT_STORE_OK);
+    CHECK_STATUS(create(store, review, "{\"authorId\":1}", &out, &change), SSOT_STORE_OK);
+    /* ann's review blocks; her book (cascade) does not */
+    ssot_buf_reset(&out);
+    CHECK_STATUS(ssot_store_remove(store, author, "1", 1, NULL, &out, &change, &err), SSOT_STORE_CONFLICT);
+    CHECK_CONTAINS(err.message, "Review.authorId");
+    CHECK(strstr(err.message, "Book.authorId") == NULL);
+    /* bob's review of ann's book blocks the cascade from ann to her book */
+    CHECK_STATUS(update(store, review, "1", "{\"authorId\":2,\"bookId\":1}", SSOT_UPDATE_PATCH, NULL, &out,
+                        &change),
+                 SSOT_STORE_OK);
+    ssot_buf_reset(&out);
+    CHECK_STATUS(ssot_store_remove(store, author, "1", 1, NULL, &out, &change, &err), SSOT_STORE_CONFLICT);
+    CHECK_CONTAINS(err.message, "cascade");
+    CHECK(strstr(err.message, "Book.authorId") == NULL);
+    CHECK_STATUS(get(store, book, "1", &out), SSOT_STORE_OK);
+    /* without the review, the delete cascades */
+    ssot_buf_reset(&out);
+    CHECK_STATUS(ssot_store_remove(store, review, "1", 1, NULL, &out, &change, &err), SSOT_STORE_OK);
+    ssot_buf_reset(&out);
+    CHECK_STATUS(ssot_store_remove(store, author, "1", 1, NULL, &out, &change, &err), SSOT_STORE_OK);
+    CHECK_STATUS(get(store, book, "1", &out), SSOT_STORE_NOT_FOUND);
+    ssot_buf_free(&out);
+    ssot_store_close(store);
+done:
+    ssot_app_free(app);
+    ssot_host_free(host);
+}
+
 int main(void) {
     make_test_dir("store");
     ssot_host *host;
@@ -309,6 +364,7 @@ int main(void) {
         ssot_store_close(store);
         test_restart(app);
     }
+    test_delete_blocked_through_cascade();
     ssot_app_free(app);
     ssot_host_free(host);
     return finish_tests();
