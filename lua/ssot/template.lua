@@ -168,7 +168,11 @@ function M.compile(source, chunkname)
   if entry and entry.source == source then return entry.render end
   entry = { source = source, chunk = load_template(source, chunkname, false), chunkname = chunkname,
     out = make_out(display_name(chunkname)) }
-  entry.render = function(vars) return render_with(entry, vars) end
+  -- Level 2 is the caller of render and render_string too: they tail-call this function.
+  entry.render = function(vars)
+    if vars ~= nil and type(vars) ~= "table" then error("template vars must be a table, got " .. type(vars), 2) end
+    return render_with(entry, vars)
+  end
   compiled[chunkname] = entry
   return entry.render
 end
@@ -177,11 +181,11 @@ end
 
 local resolved = {}     -- name -> { source, chunkname, path? } until clear_cache()
 
--- find(name) -> source, chunkname, path (nil for a built-in). name is "dir/file.tpl" relative
--- to a templates/ directory, or an absolute path.
-function M.find(name)
+-- Looks name up as M.find does. Errors are raised at `level` (as for error(): 3 is the caller
+-- of find's caller), so they name the phase or template line that asked for the template.
+local function find(name, level)
   if type(name) ~= "string" or name == "" then
-    error("template name must be a non-empty string, got " .. (type(name) == "string" and '""' or type(name)), 2)
+    error("template name must be a non-empty string, got " .. (type(name) == "string" and '""' or type(name)), level)
   end
   local hit = resolved[name]
   if hit then return hit.source, hit.chunkname, hit.path end
@@ -197,7 +201,7 @@ function M.find(name)
   else
     for segment in name:gmatch("[^/]+") do
       if segment == ".." then
-        error("template name '" .. name .. "' must not contain '..' (names are relative to a templates/ directory)", 2)
+        error("template name '" .. name .. "' must not contain '..' (names are relative to a templates/ directory)", level)
       end
     end
     for _, dir in ipairs(core.lib_dirs()) do
@@ -205,7 +209,7 @@ function M.find(name)
       local kind = core.file_type(path)
       if kind == "file" or kind == "link" then
         local source, message = core.read_file(path)
-        if not source then error("template '" .. name .. "': " .. message, 2) end
+        if not source then error("template '" .. name .. "': " .. message, level) end
         inputs.file(path, source)
         hit = { source = source, chunkname = "@" .. path, path = path }
         break
@@ -224,10 +228,17 @@ function M.find(name)
   end
   if not hit then
     error("template '" .. name .. "' not found; looked in:\n  " .. table.concat(looked, "\n  ")
-      .. "\n(add it under a library directory's templates/, see --lib and the config's 'lib')", 2)
+      .. "\n(add it under a library directory's templates/, see --lib and the config's 'lib')", level)
   end
   resolved[name] = hit
   return hit.source, hit.chunkname, hit.path
+end
+
+-- find(name) -> source, chunkname, path (nil for a built-in). name is "dir/file.tpl" relative
+-- to a templates/ directory, or an absolute path.
+function M.find(name)
+  local source, chunkname, path = find(name, 3)
+  return source, chunkname, path
 end
 
 -- files() -> sorted list of the on-disk template paths found since clear_cache() (what
@@ -293,9 +304,6 @@ end
 -- number, or any error) runs it again with every value checked, which either gives the text
 -- (booleans and __tostring values converted) or the error naming the expression and line.
 render_with = function(entry, vars)
-  if vars ~= nil and type(vars) ~= "table" then
-    error("template vars must be a table, got " .. type(vars), 3)
-  end
   vars = vars or {}
   local ok, result = pcall(entry.chunk, environment(vars), entry.out, table.concat)
   if ok then return result end
@@ -307,7 +315,7 @@ end
 
 -- render(name, vars) -> string: finds, compiles (once) and runs the template.
 function M.render(name, vars)
-  local source, chunkname = M.find(name)
+  local source, chunkname = find(name, 3)
   return M.compile(source, chunkname)(vars)
 end
 

@@ -219,6 +219,24 @@ describe("ssot.template lookup", function()
     assert.matches("must not contain '..'", error_of(template.render, "../secret.tpl", {}))
   end)
 
+  it("reports lookup and vars errors at the line that rendered, through ctx.render too", function()
+    core.set_lib_dirs({ tmp })
+    local ctx = require("ssot.context").new { ir = { models = {} } }
+    local calls = {
+      { function() local s = template.render("sql/nope.tpl", {}) return s end, "template 'sql/nope.tpl' not found" },
+      { function() local s = template.find("../secret.tpl") return s end, "template name '../secret.tpl' must not" },
+      { function() local s = template.render("sql/schema.sql.tpl", 5) return s end, "template vars must be a table" },
+      { function() local s = ctx.render("sql/nope.tpl", {}) return s end, "template 'sql/nope.tpl' not found" },
+      { function() local s = ctx.render("sql/schema.sql.tpl", "x") return s end, "template vars must be a table" },
+    }
+    for _, call in ipairs(calls) do
+      local line = debug.getinfo(call[1], "S").linedefined
+      local message = error_of(call[1])
+      local expected = "template_spec.lua:" .. line .. ": " .. call[2]
+      assert.is_truthy(message:find(expected, 1, true), "expected '" .. expected .. "' in: " .. message)
+    end
+  end)
+
   it("renders an absolute path as is", function()
     write_file(tmp .. "/abs.tpl", "abs <%= v %>")
     assert.are.equal("abs ok", template.render(tmp .. "/abs.tpl", { v = "ok" }))
