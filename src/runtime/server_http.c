@@ -370,6 +370,10 @@ static int on_headers(ssot_server *server, http_session *s, struct lws *wsi, con
             return answer_early(server, s, wsi, 500, "internal", 1, "out of memory for the request body");
         return 0;
     }
+    if (length == 0) { /* an empty body, sent as one (PUT/PATCH: lws reports no completion) */
+        s->req.body = "";
+        s->req.body_len = 0;
+    }
     return dispatch(server, s, wsi);
 }
 

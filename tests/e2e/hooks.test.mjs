@@ -79,6 +79,16 @@ describe("before-hooks", () => {
     assert.equal((await api(base, "GET", `/api/notes/${note.id}`)).json.text, "LOUDER", "a rejected update writes nothing");
   });
 
+  it("an empty body with Content-Length: 0 is 400 invalid_json for PATCH and PUT as for POST (not 411)", async () => {
+    const note = (await create("unchanged")).json;
+    for (const [method, path] of [["PATCH", `/api/notes/${note.id}`], ["PUT", `/api/notes/${note.id}`], ["POST", "/api/notes"]]) {
+      const res = await api(base, method, path, { raw: "", headers: { "content-type": "application/json", "content-length": "0" } });
+      const e = assertError(res, 400, "invalid_json");
+      assert.match(e.message, /body is empty/, `${method}: ${e.message}`);
+    }
+    assert.equal((await api(base, "GET", `/api/notes/${note.id}`)).json.text, "unchanged");
+  });
+
   it("beforeDelete may keep a row", async () => {
     const note = (await create("keep")).json;
     const e = assertError(await api(base, "DELETE", `/api/notes/${note.id}`), 400, "rejected");
