@@ -106,12 +106,16 @@ describe("requests on the wire", () => {
       [{ baseUrl: "http://x", retries: "3" }, { name: "TypeError", message: /^ssot: retries must be a count or \{ retries, .*\}, got "3"$/ }],
       [{ baseUrl: "http://x", retries: -1 }, { name: "RangeError", message: "ssot: retry option retries must be a number >= 0, got -1" }],
       [{ baseUrl: "http://x", retries: { baseDelay: "fast" } }, { name: "RangeError", message: 'ssot: retry option baseDelay must be a number >= 0, got "fast"' }],
+      // setTimeout fires at once past 2^31-1 ms: every call would time out (or retry) immediately.
+      [{ baseUrl: "http://x", timeout: 1e10 }, { name: "RangeError", message: /^ssot: timeout must be at most 2147483647 ms .*0 for none.*got 10000000000$/ }],
+      [{ baseUrl: "http://x", retries: { maxDelay: 2147483648 } }, { name: "RangeError", message: /^ssot: retry option maxDelay must be at most 2147483647 ms .*got 2147483648$/ }],
     ]) {
       assert.throws(() => sdk.createClient(options), error, JSON.stringify(options));
     }
     for (const baseUrl of ["", "/backend", "https://api.example.com/v2/", "http://127.0.0.1:8080"]) {
       assert.doesNotThrow(() => sdk.createClient({ baseUrl }), baseUrl);
     }
+    assert.doesNotThrow(() => sdk.createClient({ baseUrl: "", timeout: 2147483647, retries: { maxDelay: 2147483647 } }));
   });
 
   it("a call without an id is a clear TypeError, not a request", async () => {

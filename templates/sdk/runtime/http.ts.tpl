@@ -98,6 +98,10 @@ export class HttpTransport implements Transport {
     if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout < 0) {
       throw new RangeError(`ssot: timeout must be a number of milliseconds >= 0, got ${shown(timeout)}`);
     }
+    // A longer timer would fire at once (setTimeout's delay is a 32-bit int): every call would time out.
+    if (timeout > 2147483647) {
+      throw new RangeError(`ssot: timeout must be at most 2147483647 ms (about 24.8 days; 0 for none), got ${timeout}`);
+    }
     const fetchImpl = options.fetch ?? (typeof fetch === "function" ? fetch : undefined);
     if (fetchImpl === undefined) {
       throw new TypeError("ssot: no global fetch here; pass one as the `fetch` option");

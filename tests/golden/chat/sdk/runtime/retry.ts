@@ -50,6 +50,14 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
   return value;
 }
 
+/** The longest wait: a longer setTimeout fires at once (its delay is a 32-bit int). */
+function delayLimit(name: string, value: number): number {
+  if (value > 2147483647) {
+    throw new RangeError(`ssot: retry option ${name} must be at most 2147483647 ms (about 24.8 days), got ${value}`);
+  }
+  return value;
+}
+
 /** Resolves the client's `retries` option (a count or RetryOptions) into a full policy. */
 export function retryPolicy(option: number | RetryOptions | undefined): RetryPolicy {
   if (option !== undefined && typeof option !== "number" && (typeof option !== "object" || option === null)) {
@@ -62,7 +70,7 @@ export function retryPolicy(option: number | RetryOptions | undefined): RetryPol
   return {
     retries: Math.floor(nonNegative("retries", options.retries, 2)),
     baseDelay: nonNegative("baseDelay", options.baseDelay, 200),
-    maxDelay: nonNegative("maxDelay", options.maxDelay, 5000),
+    maxDelay: delayLimit("maxDelay", nonNegative("maxDelay", options.maxDelay, 5000)),
     random: options.random ?? Math.random,
     sleep: options.sleep ?? sleep,
   };
