@@ -134,6 +134,18 @@ local function report_error(err, opts)
   return err.status or errors.status.failure
 end
 
+-- The library directories a command starts from: the host's (the ssot binary's --lib, read by
+-- src/main.c before any module loaded; an embedder's options; SSOT_PATH), then the --lib
+-- options the host does not have yet (an embedder's ssot_host_run_config arguments).
+local function base_lib_dirs(opts)
+  local dirs, seen = core.lib_dirs(), {}
+  for _, d in ipairs(dirs) do seen[d] = true end
+  for _, d in ipairs(opts.lib_dirs) do
+    if not seen[d] then dirs[#dirs + 1] = d; seen[d] = true end
+  end
+  return dirs
+end
+
 -- The library directories of a run: --lib and SSOT_PATH (made absolute), then the config's.
 local function run_lib_dirs(opts, config_lib)
   local dirs, cwd = {}, core.getcwd()
@@ -294,7 +306,7 @@ local function cmd_run(argv)
   })
   if not opts then return usage_error(message, "run") end
   if opts.help then core.write("stdout", RUN_USAGE) return errors.status.ok end
-  opts.base_lib_dirs = core.lib_dirs()
+  opts.base_lib_dirs = base_lib_dirs(opts)
   if opts.quiet then core.set_log_level("error") elseif opts.verbose then core.set_log_level("debug") end
   if opts.watch then return require("ssot.watch").loop(opts, run_once) end
   return with_lazy_gc(run_once, opts)
@@ -304,7 +316,7 @@ local function cmd_phases(argv)
   local opts, message = parse_options(argv, 2, { ["--lib"] = true, ["-h"] = true, ["--help"] = true })
   if not opts then return usage_error(message, "phases") end
   if opts.help then core.write("stdout", PHASES_USAGE) return errors.status.ok end
-  opts.base_lib_dirs = core.lib_dirs()
+  opts.base_lib_dirs = base_lib_dirs(opts)
   local ir, err = load_ir(opts)
   if not ir then return report_error(err, opts) end
   local pipeline = require "ssot.pipeline"
@@ -350,7 +362,12 @@ function M.main(argv)
   if not handler then
     return usage_error("unknown command '" .. command .. "'", "")
   end
-  return handler(argv)
+  -- A run sets the library directories to its --lib and its config's `lib`; the host gets its
+  -- own back, so an embedder's next command does not search those.
+  local host_lib_dirs = core.lib_dirs()
+  local status = handler(argv)
+  core.set_lib_dirs(host_lib_dirs)
+  return status
 end
 
 return M

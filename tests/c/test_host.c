@@ -134,6 +134,45 @@ static void test_libraries(const char *dir) {
     ssot_host_free(host);
 }
 
+/* 1 when the file at path holds needle. */
+static int file_contains(const char *path, const char *needle) {
+    char text[4096] = "";
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    return strstr(text, needle) != NULL;
+}
+
+/* ssot_host_run_config's --lib takes effect, and neither it nor a config's `lib` stays in the
+ * host for the next run. */
+static void test_run_lib_dirs(const char *dir) {
+    char mkdir_command[1200];
+    snprintf(mkdir_command, sizeof mkdir_command, "mkdir -p '%s/flag/templates/sql' '%s/cfg/libA/templates/sql'", dir,
+             dir);
+    CHECK(system(mkdir_command) == 0);
+    write_file(path_in(0, dir, "flag/templates/sql/schema.sql.tpl"), "-- from --lib\n");
+    write_file(path_in(0, dir, "cfg/libA/templates/sql/schema.sql.tpl"), "-- from libA\n");
+    const char *with_lib = path_in(1, dir, "cfg/a.lua"), *plain = path_in(2, dir, "cfg/b.lua");
+    char text[1024];
+    snprintf(text, sizeof text, "lib = { 'libA' }\n%s", GOOD_CONFIG);
+    write_file(with_lib, text);
+    write_file(plain, GOOD_CONFIG);
+    const char *out = path_in(3, dir, "cfg/out/schema.sql");
+
+    ssot_host *host = ssot_host_new(NULL);
+    const char *flag[] = {"--quiet", "--lib", path_in(4, dir, "flag")};
+    CHECK(ssot_host_run_config(host, plain, 3, flag) == SSOT_OK);
+    CHECK(file_contains(out, "-- from --lib"));
+    const char *quiet[] = {"--quiet"};
+    CHECK(ssot_host_run_config(host, with_lib, 1, quiet) == SSOT_OK);
+    CHECK(file_contains(out, "-- from libA"));
+    CHECK(ssot_host_run_config(host, plain, 1, quiet) == SSOT_OK);
+    CHECK(!file_contains(out, "-- from") && file_contains(out, "CREATE TABLE"));
+    ssot_host_free(host);
+}
+
 int main(void) {
     char dir[] = "/tmp/ssot-test-host-XXXXXX";
     if (!mkdtemp(dir)) return 1;
@@ -170,6 +209,7 @@ int main(void) {
 
     test_configs(dir);
     test_libraries(dir);
+    test_run_lib_dirs(dir);
 
     char rm_command[300];
     snprintf(rm_command, sizeof rm_command, "rm -rf '%s'", dir);
