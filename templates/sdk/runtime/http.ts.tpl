@@ -178,19 +178,18 @@ export class HttpTransport implements Transport {
           continue;
         }
         this.checkSchema(response.headers, url);
-        await untilAborted(
-          Promise.resolve(
-            this.options.onResponse?.({
-              method,
-              url,
-              status: response.status,
-              headers: response.headers,
-              attempt,
-              durationMs: Date.now() - started,
-            }),
-          ),
-          controller.signal,
-        );
+        const onResponse = this.options.onResponse;
+        if (onResponse !== undefined) {
+          const context: HttpResponseContext = {
+            method,
+            url,
+            status: response.status,
+            headers: response.headers,
+            attempt,
+            durationMs: Date.now() - started,
+          };
+          await untilAborted(Promise.resolve(onResponse(context)), controller.signal);
+        }
         if (response.ok) return parseBody(response, text, method, url);
         if (response.status === 404 && method === "DELETE" && deleteMayHaveHappened) return undefined;
         const serverDelay = retryAfterMs(response.headers);
