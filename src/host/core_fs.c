@@ -113,27 +113,38 @@ static int compare_strings(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* list_dir(path) -> sorted array of entry names (no "." or "..") | nil, message */
+/* list_dir(path) -> sorted array of entry names (no "." or "..") | nil, message. A listing
+ * cut short (a read error, memory) is a failure, never a shorter list. */
 int core_list_dir(lua_State *L) {
     const char *path = luaL_checkstring(L, 1);
     DIR *dir = opendir(path);
     if (!dir) return push_failure(L, path);
     size_t count = 0, cap = 16;
     char **names = malloc(cap * sizeof *names);
-    struct dirent *entry;
-    while (names && (entry = readdir(dir)) != NULL) {
+    int failure = names ? 0 : ENOMEM;
+    while (!failure) {
+        errno = 0;
+        struct dirent *entry = readdir(dir);
+        if (!entry) {
+            failure = errno;
+            break;
+        }
         if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
         if (count == cap) {
             char **bigger = realloc(names, (cap *= 2) * sizeof *names);
-            if (!bigger) break;
-            names = bigger;
+            if (!bigger) failure = ENOMEM;
+            else names = bigger;
         }
-        names[count] = strdup(entry->d_name);
-        if (!names[count]) break;
-        count++;
+        if (!failure && !(names[count] = strdup(entry->d_name))) failure = ENOMEM;
+        if (!failure) count++;
     }
     closedir(dir);
-    if (!names) return luaL_error(L, "out of memory listing %s", path);
+    if (failure) {
+        for (size_t i = 0; i < count; i++) free(names[i]);
+        free(names);
+        errno = failure;
+        return push_failure(L, path);
+    }
     qsort(names, count, sizeof *names, compare_strings);
     lua_createtable(L, (int)count, 0);
     for (size_t i = 0; i < count; i++) {
