@@ -35,7 +35,7 @@ json_t *ssot_body_parse(const char *data, size_t n, char *message, size_t messag
     return body;
 }
 
-void ssot_body_errors_add(ssot_body_errors *errs, const char *field, const char *message) {
+static void add_error(ssot_body_errors *errs, const char *field, const char *message) {
     errs->total++;
     if (errs->count >= SSOT_BODY_MAX_ERRORS) return;
     ssot_body_error *e = &errs->items[errs->count++];
@@ -69,7 +69,7 @@ size_t ssot_body_check(const ssot_model *model, json_t *body, ssot_body_mode mod
         const ssot_field *f = &model->fields[i];
         json_t *value = json_object_get(body, f->name);
         if (!value) {
-            if (required_in(f, mode)) ssot_body_errors_add(errs, f->name, "is required");
+            if (required_in(f, mode)) add_error(errs, f->name, "is required");
             continue;
         }
         const char *problem = refused_in(f, mode);
@@ -79,14 +79,14 @@ size_t ssot_body_check(const ssot_model *model, json_t *body, ssot_body_mode mod
         } else if (!problem) {
             problem = ssot_value_check(f, value, 1, msg, sizeof msg);
         }
-        if (problem) ssot_body_errors_add(errs, f->name, problem);
+        if (problem) add_error(errs, f->name, problem);
     }
     const char *key;
     json_t *value;
     json_object_foreach(body, key, value) {
         if (!ssot_model_field(model, key, strlen(key))) {
             snprintf(msg, sizeof msg, "is not a field of %s", model->name);
-            ssot_body_errors_add(errs, key, msg);
+            add_error(errs, key, msg);
         }
     }
     return errs->total;

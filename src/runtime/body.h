@@ -49,7 +49,4 @@ size_t ssot_body_check(const ssot_model *model, json_t *body, ssot_body_mode mod
  * (the caller wraps it as {"error": ...} and may add requestId). */
 void ssot_body_errors_json(const ssot_body_errors *errs, ssot_buf *out);
 
-/* Records one error (used by callers that find more, e.g. a store INVALID naming a field). */
-void ssot_body_errors_add(ssot_body_errors *errs, const char *field, const char *message);
-
 #endif

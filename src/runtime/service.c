@@ -55,7 +55,6 @@ void ssot_service_close(ssot_service *svc) {
     ssot_router_free(svc->router);
     ssot_static_files_free(svc->static_files);
     ssot_pred_pool_free(&svc->preds);
-    ssot_buf_free(&svc->scratch);
     svc->auth = NULL;
     svc->fanout = NULL;
     svc->router = NULL;

@@ -28,7 +28,6 @@ typedef struct ssot_service {
     ssot_router *router;
     ssot_static_files *static_files; /* NULL unless serve.static is set */
     ssot_pred_pool preds;   /* row filters of the current request */
-    ssot_buf scratch;       /* text of the current request (bodies of hooks, ...) */
     int group_commit;       /* batch the writes of one pass of the event loop (rest_commit.c) */
     int batch_open;         /* the store's batch is open */
     ssot_pending_write *pending; /* the open batch's held writes */

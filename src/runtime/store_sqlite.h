@@ -68,8 +68,8 @@ typedef struct sqlite_store {
     sqlite3_stmt *change_since;    /* ?1 model ?2 offset -> offset, event, row_id, owner, data, at */
     cached_stmt cache[STMT_CACHE_SIZE];
     unsigned cache_next;
-    ssot_buf sql;       /* scratch: list SQL */
-    ssot_buf scratch;   /* scratch: the SQL of a list statement */
+    ssot_buf sql;       /* scratch: the WHERE clause of a list query */
+    ssot_buf scratch;   /* scratch: the SQL of a list statement (count or page) */
     ssot_buf existing;  /* the row shown to authorize: JSON, NUL, id, NUL, owner, NUL */
     bind_value *binds;  /* scratch: list parameters */
     size_t nbinds, binds_cap;
