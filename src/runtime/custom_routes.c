@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static ssot_service *service_upvalue(lua_State *L) {
     return lua_touserdata(L, lua_upvalueindex(1));
@@ -124,7 +123,7 @@ static void set_string(lua_State *L, const char *key, const char *value, size_t 
 static int push_request(lua_State *L, ssot_service *svc, const ssot_route_match *match, const ssot_request *req,
                         ssot_response *resp) {
     json_t *body = NULL;
-    if (req->body && req->body_len > 0 && req->content_type && strncasecmp(req->content_type, "application/json", 16) == 0) {
+    if (req->body && req->body_len > 0 && ssot_request_is_json(req)) {
         json_error_t error;
         body = json_loadb(req->body, req->body_len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &error);
         if (!body) {

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 void ssot_rest_create(ssot_service *svc, const ssot_model *model, ssot_request *req, ssot_response *resp);
 void ssot_rest_update(ssot_service *svc, const ssot_model *model, const char *id, size_t id_len, ssot_request *req,
@@ -23,15 +22,6 @@ void ssot_rest_delete(ssot_service *svc, const ssot_model *model, const char *id
                       ssot_response *resp);
 
 /* --- the body ----------------------------------------------------------------------------- */
-
-/* application/json, or application/<something>+json, with any parameters (charset). */
-static int is_json_content_type(const char *type) {
-    if (!type) return 0;
-    while (*type == ' ') type++;
-    size_t n = strcspn(type, "; ");
-    if (n == 16 && strncasecmp(type, "application/json", 16) == 0) return 1;
-    return n > 17 && strncasecmp(type, "application/", 12) == 0 && strncasecmp(type + n - 5, "+json", 5) == 0;
-}
 
 static void answer_invalid(const ssot_body_errors *errs, const ssot_request *req, ssot_response *resp) {
     ssot_buf object = SSOT_BUF_INIT;
@@ -42,7 +32,7 @@ static void answer_invalid(const ssot_body_errors *errs, const ssot_request *req
 
 /* The request's body parsed and checked for mode, or NULL after answering 415 / 400. */
 static json_t *read_body(const ssot_model *model, ssot_body_mode mode, const ssot_request *req, ssot_response *resp) {
-    if (!is_json_content_type(req->content_type)) {
+    if (!ssot_request_is_json(req)) {
         ssot_http_error(resp, req, 415, "unsupported_media_type",
                         "send the body as JSON with Content-Type: application/json (got %s)",
                         req->content_type ? req->content_type : "no Content-Type");

@@ -1,8 +1,10 @@
 /* Helpers of the request/response exchange (server_request.h): method names and sets, query
- * parameter lookup, response reset. Uses buf.h. */
+ * parameter lookup, the JSON content type, response reset. Uses buf.h. */
+#define _POSIX_C_SOURCE 200809L /* strncasecmp */
 #include "runtime/server_request.h"
 
 #include <string.h>
+#include <strings.h>
 
 static const char *const method_names[SSOT_METHOD_COUNT] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
                                                             "OPTIONS"};
@@ -35,6 +37,15 @@ const char *ssot_request_param(const ssot_request *req, const char *name, size_t
         }
     }
     return NULL;
+}
+
+int ssot_request_is_json(const ssot_request *req) {
+    const char *type = req->content_type;
+    if (!type) return 0;
+    while (*type == ' ') type++;
+    size_t n = strcspn(type, "; ");
+    if (n == 16 && strncasecmp(type, "application/json", 16) == 0) return 1;
+    return n > 17 && strncasecmp(type, "application/", 12) == 0 && strncasecmp(type + n - 5, "+json", 5) == 0;
 }
 
 void ssot_response_reset(ssot_response *resp, ssot_buf *body) {

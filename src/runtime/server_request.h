@@ -61,6 +61,10 @@ typedef struct ssot_request {
 /* The value of query parameter name, or NULL (n gets its length when not NULL). */
 const char *ssot_request_param(const ssot_request *req, const char *name, size_t *n);
 
+/* Whether the request's Content-Type is JSON: application/json or application/<x>+json,
+ * with any parameters (charset). */
+int ssot_request_is_json(const ssot_request *req);
+
 /* Space kept in front of the response body so the server can put the status line and the
  * headers right before it and send both with one write, without copying the body. */
 #define SSOT_RESPONSE_HEADROOM 2048

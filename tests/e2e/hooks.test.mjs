@@ -144,6 +144,14 @@ describe("custom routes", () => {
     assertError(invalid, 400, "invalid_json");
   });
 
+  it("req.body is decoded for the JSON content types model routes accept, and only those", async () => {
+    const post = (type) => api(base, "POST", "/api/echo", { raw: '{"a":1}', headers: { "content-type": type } });
+    for (const type of ["application/json", "Application/JSON; charset=utf-8", "application/merge-patch+json"])
+      assert.deepEqual((await post(type)).json.body, { a: 1 }, type);
+    for (const type of ["application/jsonp", "text/plain"])
+      assert.equal((await post(type)).json.body, undefined, `${type}: body stays nil (rawBody has the text)`);
+  });
+
   it("text, nothing (204), and 405 for other methods on a route's path", async () => {
     const text = await api(base, "GET", "/api/text");
     assert.equal(text.text, "plain text");
