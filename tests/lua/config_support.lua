@@ -75,4 +75,24 @@ models = {
 }
 ]]
 
+-- config_text(models, extra) -> the text of a config named "shop" writing to "generated": one
+-- model per entry of `models` ({ Name = { "field type", ... } }), in sorted order, and the
+-- given extra top-level lines.
+function M.config_text(models, extra)
+  local out = { 'name = "shop"', 'output = "generated"' }
+  for _, line in ipairs(extra or {}) do out[#out + 1] = line end
+  out[#out + 1] = "models = {"
+  for _, name in ipairs(M.sorted_keys(models)) do
+    out[#out + 1] = "  " .. name .. " = { fields = {"
+    out[#out + 1] = '    { "id", "id" },'
+    for _, f in ipairs(models[name]) do
+      local field, ftype = f:match("^(%S+) (%S+)$")
+      out[#out + 1] = string.format('    { "%s", "%s" },', field, ftype)
+    end
+    out[#out + 1] = "  } },"
+  end
+  out[#out + 1] = "}"
+  return table.concat(out, "\n") .. "\n"
+end
+
 return M

@@ -6,25 +6,9 @@ local BIN = os.getenv("SSOT_BIN")
 local fs = require "fs_helpers"
 local q, capture, sh, read, write = fs.quote, fs.capture, fs.sh, fs.read, fs.write
 
--- The config: models given as { Name = { "field type", ... } }, in sorted order.
+-- The config: models given as { Name = { "field type", ... } }, with the catalog phase.
 local function config_text(models)
-  local names = {}
-  for name in pairs(models) do names[#names + 1] = name end
-  table.sort(names)
-  local out = { 'name = "shop"', 'output = "generated"', 'phases = { "phases/catalog.lua" }', "models = {" }
-  for _, name in ipairs(names) do
-    out[#out + 1] = "  " .. name .. " = {"
-    out[#out + 1] = "    fields = {"
-    out[#out + 1] = '      { "id", "id" },'
-    for _, f in ipairs(models[name]) do
-      local field, ftype = f:match("^(%S+) (%S+)$")
-      out[#out + 1] = string.format('      { "%s", "%s" },', field, ftype)
-    end
-    out[#out + 1] = "    },"
-    out[#out + 1] = "  },"
-  end
-  out[#out + 1] = "}"
-  return table.concat(out, "\n") .. "\n"
+  return require("config_support").config_text(models, { 'phases = { "phases/catalog.lua" }' })
 end
 
 -- A user phase writing one file per model, so removing a model leaves an extra file.

@@ -11,27 +11,7 @@ local q, sh, read, write = fs.quote, fs.sh, fs.read, fs.write
 
 local UP_TO_DATE = "no input changed since the last run)"
 
--- The config: one model per entry of `models` ({ Name = { "field type", ... } }) and the
--- given extra top-level lines.
-local function config_text(models, extra)
-  local out = { 'name = "shop"', 'output = "generated"' }
-  for _, line in ipairs(extra or {}) do out[#out + 1] = line end
-  out[#out + 1] = "models = {"
-  local names = {}
-  for name in pairs(models) do names[#names + 1] = name end
-  table.sort(names)
-  for _, name in ipairs(names) do
-    out[#out + 1] = "  " .. name .. " = { fields = {"
-    out[#out + 1] = '    { "id", "id" },'
-    for _, f in ipairs(models[name]) do
-      local field, ftype = f:match("^(%S+) (%S+)$")
-      out[#out + 1] = string.format('    { "%s", "%s" },', field, ftype)
-    end
-    out[#out + 1] = "  } },"
-  end
-  out[#out + 1] = "}"
-  return table.concat(out, "\n") .. "\n"
-end
+local config_text = require("config_support").config_text
 
 local MODELS = { Product = { "title string", "price float" }, Order = { "total float" } }
 
