@@ -22,8 +22,9 @@ M.RUNTIME_EXPORTS = {
   "retryPolicy", "schemaCheck", "sleep", "warnSchemaMismatch",
 }
 
--- The names sdk/index.ts declares itself. A model may not take them (reserved.lua rejects
--- them; the plan fails clearly if one slips through).
+-- The names sdk/index.ts declares itself. A model may not take them: reserved.lua rejects
+-- the PascalCase ones (tests/lua/ts_spec.lua checks it lists them all); model names are
+-- PascalCase, so the others cannot clash.
 M.SDK_EXPORTS = {
   "SsotClient", "SsotClientOptions", "SsotModelClient", "SsotModelName", "SsotModels",
   "createClient", "modelNames", "modelRefs", "schemaHash",
@@ -174,17 +175,6 @@ local function field_types(field, enum_type)
   return row, input, where
 end
 
-local function check_sdk_names(ir)
-  local sdk = {}
-  for _, name in ipairs(M.SDK_EXPORTS) do sdk[name] = true end
-  for _, model in ipairs(ir.models) do
-    if sdk[model.name] then
-      error(string.format("model '%s' has the name of an export of the generated SDK (sdk/index.ts); "
-        .. "rename the model (the SDK's own names are: %s)", model.name, table.concat(M.SDK_EXPORTS, ", ")), 0)
-    end
-  end
-end
-
 -- The per-model plan. Names are allocated in a fixed order (model names, then each model's
 -- derived names in model order), so the same IR always gives the same names.
 local function plan_model(model, types, values, files, keys, hooks)
@@ -268,7 +258,6 @@ end
 local plans = setmetatable({}, { __mode = "k" })
 function M.plan(ir)
   if plans[ir] then return plans[ir] end
-  check_sdk_names(ir)
   local types, values = allocator(), allocator()
   local files = allocator(string.lower)
   local keys, hooks = allocator(), allocator()

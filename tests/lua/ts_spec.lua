@@ -40,6 +40,21 @@ describe("ssot.ts", function()
     end)
   end)
 
+  describe("SDK_EXPORTS", function()
+    it("every one a model could be named (PascalCase) is a reserved model name", function()
+      local reserved = require "ssot.reserved"
+      local validate_models = require "ssot.validate_models"
+      local checked = 0
+      for _, name in ipairs(ts.SDK_EXPORTS) do
+        if name:match(validate_models.NAME_PATTERN) then
+          assert.is_truthy(reserved.type_names[name], name .. " is missing from reserved.type_names")
+          checked = checked + 1
+        end
+      end
+      assert.is_true(checked > 0)
+    end)
+  end)
+
   describe("plan", function()
     local ir = support.load([[
 name = "t"
