@@ -1,6 +1,6 @@
 /* ssot.core watch: waits until some of a list of files change, using inotify on their
  * directories (editors save by writing a new file and renaming it over the old one, which a
- * watch on the file itself would miss). Linux only; uses core_clock's monotonic time. */
+ * watch on the file itself would miss). Linux only; times the debounce on the monotonic clock. */
 #define _DEFAULT_SOURCE /* inotify, poll */
 #include "host/core.h"
 #include "host/host.h"
