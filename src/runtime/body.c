@@ -65,6 +65,7 @@ static const char *refused_in(const ssot_field *f, ssot_body_mode mode) {
 size_t ssot_body_check(const ssot_model *model, json_t *body, ssot_body_mode mode, ssot_body_errors *errs) {
     errs->count = errs->total = 0;
     char msg[160];
+    size_t known = 0; /* the body's keys that name fields */
     for (size_t i = 0; i < model->nfields; i++) {
         const ssot_field *f = &model->fields[i];
         json_t *value = json_object_get(body, f->name);
@@ -72,6 +73,7 @@ size_t ssot_body_check(const ssot_model *model, json_t *body, ssot_body_mode mod
             if (required_in(f, mode)) add_error(errs, f->name, "is required");
             continue;
         }
+        known++;
         const char *problem = refused_in(f, mode);
         if (!problem && json_is_null(value)) {
             /* null clears an optional field; a required one (even with a default) needs a value */
@@ -81,6 +83,7 @@ size_t ssot_body_check(const ssot_model *model, json_t *body, ssot_body_mode mod
         }
         if (problem) add_error(errs, f->name, problem);
     }
+    if (json_object_size(body) == known) return errs->total; /* the usual case: no unknown keys */
     const char *key;
     json_t *value;
     json_object_foreach(body, key, value) {
