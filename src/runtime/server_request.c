@@ -1,4 +1,4 @@
-/* Helpers of the request/response exchange (server_request.h): method names and sets, query
+/* Helpers of the request/response exchange (server_request.h): method names, query
  * parameter lookup, the JSON content type, response reset. Uses buf.h. */
 #define _POSIX_C_SOURCE 200809L /* strncasecmp */
 #include "runtime/server_request.h"
@@ -17,16 +17,6 @@ ssot_method ssot_method_parse(const char *name, size_t n) {
     for (int m = 0; m < SSOT_METHOD_COUNT; m++)
         if (strlen(method_names[m]) == n && memcmp(method_names[m], name, n) == 0) return (ssot_method)m;
     return SSOT_METHOD_COUNT;
-}
-
-void ssot_methods_format(unsigned set, ssot_buf *out) {
-    const char *sep = "";
-    for (int m = 0; m < SSOT_METHOD_COUNT; m++) {
-        if (!(set & SSOT_METHOD_BIT(m))) continue;
-        ssot_buf_puts(out, sep);
-        ssot_buf_puts(out, method_names[m]);
-        sep = ", ";
-    }
 }
 
 const char *ssot_request_param(const ssot_request *req, const char *name, size_t *n) {

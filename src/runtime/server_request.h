@@ -28,8 +28,6 @@ typedef enum ssot_method {
 const char *ssot_method_name(ssot_method method);
 /* The method named name (n bytes, exact case), or SSOT_METHOD_COUNT. */
 ssot_method ssot_method_parse(const char *name, size_t n);
-/* Appends "GET, HEAD, POST" for the methods in set to out, in enum order. */
-void ssot_methods_format(unsigned set, ssot_buf *out);
 
 #define SSOT_MAX_QUERY_PARAMS 32
 #define SSOT_REQUEST_ID_SIZE 48
