@@ -213,6 +213,10 @@ local function find(name, level)
         inputs.file(path, source)
         hit = { source = source, chunkname = "@" .. path, path = path }
         break
+      elseif kind then
+        -- Something is there but it is not a template: falling back to the built-in would
+        -- silently ignore what the user put in place.
+        error("template '" .. name .. "': " .. path .. " is a " .. kind .. ", not a file", level)
       end
       inputs.file(path, nil)
       looked[#looked + 1] = path

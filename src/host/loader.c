@@ -34,11 +34,12 @@ char *ssot_read_file(const char *path, size_t *size) {
         cap *= 2;
     }
     int failed = ferror(f);
+    int read_errno = errno; /* fread's reason, e.g. EISDIR for a directory */
     fclose(f);
     if (!buf) return NULL;
     if (failed) {
         free(buf);
-        errno = EIO;
+        errno = read_errno ? read_errno : EIO;
         return NULL;
     }
     buf[len] = '\0';
@@ -155,7 +156,12 @@ static int search_module(lua_State *L) {
         for (size_t p = 0; p < sizeof patterns / sizeof patterns[0]; p++) {
             const char *path = lua_pushfstring(L, patterns[p], dir, relative);
             size_t size;
+            errno = 0;
             char *code = ssot_read_file(path, &size);
+            /* A file that is there but cannot be read is an error, not a reason to fall back
+             * to the built-in: the user meant their override to be used. */
+            if (!code && errno != ENOENT && errno != ENOTDIR)
+                return luaL_error(L, "cannot read module '%s' from %s: %s", name, path, strerror(errno));
             record_module_file(L, path, code, size);
             if (code) {
                 const char *chunkname = lua_pushfstring(L, "@%s", path);

@@ -77,6 +77,22 @@ return {
     assert.are.equal("-- replaced sql phase\n", schema())
   end)
 
+  it("refuses a module file in a library directory that cannot be read, naming it", function()
+    -- A directory where the module file should be: the override is there but unreadable, so
+    -- falling back to the built-in would silently ignore it.
+    fs.sh("mkdir -p " .. q(dir .. "/modlib/lua/ssot/phases/sql.lua"))
+    local status, out = ssot("SSOT_PATH=modlib", "run config.lua")
+    assert.are_not.equal(0, status, out)
+    assert.matches("cannot read module 'ssot.phases.sql' from modlib/lua/ssot/phases/sql.lua: Is a directory", out, 1, true)
+  end)
+
+  it("refuses a template path in a library directory that is not a file, naming it", function()
+    fs.sh("mkdir -p " .. q(dir .. "/modlib/templates/sql/schema.sql.tpl"))
+    local status, out = ssot("SSOT_PATH=modlib", "run config.lua")
+    assert.are_not.equal(0, status, out)
+    assert.matches("template 'sql/schema.sql.tpl': modlib/templates/sql/schema.sql.tpl is a directory, not a file", out, 1, true)
+  end)
+
   it("runs from anywhere with only the built-ins: no file of the source tree is read", function()
     fs.remove(dir .. "/configlib/templates")
     fs.sh("cp " .. q(BIN) .. " " .. q(dir .. "/ssot-copy"))
