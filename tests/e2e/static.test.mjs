@@ -61,6 +61,14 @@ describe("serve.static", () => {
     assertError(await api(base, "POST", "/", { body: {} }), 405, "method_not_allowed");
   });
 
+  it("the front end and /healthz look at no token; the API refuses an invalid one (docs/auth.md)", async () => {
+    const stale = { headers: { authorization: "Bearer not.a.token" } };
+    assert.equal((await api(base, "GET", "/?token=not.a.token")).status, 200);
+    assert.equal((await api(base, "GET", "/assets/app.js", stale)).status, 200);
+    assert.equal((await api(base, "GET", "/healthz", stale)).status, 200);
+    assertError(await api(base, "GET", "/api/items", stale), 401, "unauthorized");
+  });
+
   it("nothing outside the directory: no .., no symlink out", async () => {
     for (const path of ["/escape/secret.txt", "/secret.txt", "/escape/app.lua"]) {
       const res = await api(base, "GET", path);
