@@ -1,8 +1,10 @@
 /* The SQLite store's statements: the per-model statements prepared at open (row JSON built
  * by SQLite's json_object in field order, with bools as true/false and json fields as JSON),
  * the cache of list statements keyed by their SQL, and binding values and ids.
- * Uses SQLite, jansson (store_sqlite.h). */
+ * Uses SQLite, jansson (store_sqlite.h), value.h. */
 #include "store_sqlite.h"
+
+#include "runtime/value.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,19 +249,8 @@ int sq_bind_json(sqlite_store *s, sqlite3_stmt *stmt, int i, const ssot_field *f
 
 int sq_bind_id(sqlite3_stmt *stmt, int i, const ssot_model *model, const char *id, size_t n) {
     if (model->primary_key->id_kind == SSOT_ID_UUID) {
-        char lower[36];
-        if (n != 36) return -1;
-        for (size_t k = 0; k < 36; k++) {
-            char c = id[k];
-            if (k == 8 || k == 13 || k == 18 || k == 23) {
-                if (c != '-') return -1;
-            } else if (c >= 'A' && c <= 'F') {
-                c = (char)(c - 'A' + 'a');
-            } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-                return -1;
-            }
-            lower[k] = c;
-        }
+        char lower[37];
+        if (ssot_uuid_normalize(id, n, lower) != 0) return -1;
         return sqlite3_bind_text(stmt, i, lower, 36, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
     }
     if (n == 0 || n > 19) return -1;

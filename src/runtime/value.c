@@ -136,30 +136,31 @@ void ssot_datetime_now(char out[25]) {
     format_utc(ms / 86400000LL, ms % 86400000LL, out);
 }
 
-static int is_uuid(const char *s, size_t n) {
-    if (n != 36) return 0;
+int ssot_uuid_normalize(const char *s, size_t n, char out[37]) {
+    if (n != 36) return -1;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-') return 0;
-        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-            return 0;
+            if (c != '-') return -1;
+        } else if (c >= 'A' && c <= 'F') {
+            c = (char)(c - 'A' + 'a');
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return -1;
         }
+        out[i] = c;
     }
-    return 1;
+    out[36] = '\0';
+    return 0;
 }
 
 const char *ssot_value_check(const ssot_field *field, json_t *value, int check_max, char *msg, size_t msg_size) {
     switch (field->type) {
     case SSOT_TYPE_ID:
         if (field->id_kind == SSOT_ID_UUID) {
-            if (!json_is_string(value) || !is_uuid(json_string_value(value), json_string_length(value)))
-                return "must be a UUID";
             char lower[37]; /* stored ids are lowercase */
-            for (size_t i = 0; i < 36; i++) {
-                char c = json_string_value(value)[i];
-                lower[i] = c >= 'A' && c <= 'F' ? (char)(c - 'A' + 'a') : c;
-            }
+            if (!json_is_string(value) ||
+                ssot_uuid_normalize(json_string_value(value), json_string_length(value), lower) != 0)
+                return "must be a UUID";
             json_string_setn(value, lower, 36);
             return NULL;
         }

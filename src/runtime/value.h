@@ -1,5 +1,6 @@
 /* Checking one JSON value against a field's type, shared by body validation (body.c) and
- * list-query parsing (query.c): type, enum membership, max length, datetime normalization.
+ * list-query parsing (query.c) and the store's ids: type, enum membership, max length,
+ * datetime and UUID normalization.
  * Uses jansson and model.h. */
 #ifndef SSOT_RUNTIME_VALUE_H
 #define SSOT_RUNTIME_VALUE_H
@@ -21,6 +22,10 @@ const char *ssot_value_check(const ssot_field *field, json_t *value, int check_m
  * +HH:MM / -HH:MM; no zone means UTC) and writes the canonical UTC form (24 chars + NUL)
  * into out. Returns 0, or -1 when s is not such a date-time. */
 int ssot_datetime_normalize(const char *s, size_t n, char out[25]);
+
+/* Checks a UUID (8-4-4-4-12 hex digits, either case; n bytes) and writes it in lowercase,
+ * the form ids are stored in, into out (36 chars + NUL). Returns 0, or -1 when s is not one. */
+int ssot_uuid_normalize(const char *s, size_t n, char out[37]);
 
 /* The current time in the canonical form (24 chars + NUL). */
 void ssot_datetime_now(char out[25]);

@@ -167,6 +167,22 @@ static void test_limits_from_serve(void) {
     CHECK(q.take == 10);
 }
 
+/* uuid ids: compared in the lowercase form they are stored in; anything else is refused. */
+static void test_uuid_ids(const ssot_model *doc) {
+    const ssot_model *saved = item;
+    item = doc;
+    EXPECT("", "where", "{\"id\":\"0F8FAD5B-D9CB-469F-A165-70867728950E\"}");
+    CHECK(q.nconditions == 1 &&
+          strcmp(json_string_value(q.conditions[0].value), "0f8fad5b-d9cb-469f-a165-70867728950e") == 0);
+    EXPECT("", "where", "{\"id\":{\"in\":[\"0f8fad5b-d9cb-469f-a165-70867728950e\",null]}}");
+    EXPECT("where|where.id: must be a UUID", "where", "{\"id\":\"0f8fad5b-d9cb-469f-a165-70867728950\"}");
+    EXPECT("where|where.id: must be a UUID", "where", "{\"id\":\"0f8fad5b-d9cb-469f-a165_70867728950e\"}");
+    EXPECT("where|where.id: must be a UUID", "where", "{\"id\":\"0g8fad5b-d9cb-469f-a165-70867728950e\"}");
+    EXPECT("where|where.id: must be a UUID", "where", "{\"id\":42}");
+    EXPECT("where|where.id.in: must be a UUID", "where", "{\"id\":{\"in\":[\"x\"]}}");
+    item = saved;
+}
+
 int main(void) {
     make_test_dir("query");
     ssot_host *host;
@@ -176,6 +192,7 @@ int main(void) {
     test_accepted();
     test_rejected();
     test_limits_from_serve();
+    test_uuid_ids(ssot_app_model(app, "Doc"));
     ssot_query_free(&q);
     ssot_app_free(app);
     ssot_host_free(host);
