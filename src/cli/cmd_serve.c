@@ -25,12 +25,14 @@ static const char usage[] =
     "  --db FILE    SQLite database (default: serve.database, else data/<name>.db next to the config)\n"
     "  --quiet      no access log\n"
     "  --verbose    debug logging (every change event, libwebsockets' messages)\n"
-    "  --lib DIR    search DIR for Lua modules first (repeatable)\n"
+    "  --lib DIR    search DIR for Lua modules first (repeatable, up to 32)\n"
     "  --help       this text\n"
     "\n"
     "Tokens are verified with the secret in the environment variable named by auth.secretEnv\n"
     "(SSOT_JWT_SECRET by default); `ssot token` mints one. SIGINT or SIGTERM stops the server\n"
     "after the requests in flight.\n";
+
+#define MAX_LIB_DIRS 32
 
 typedef struct serve_args {
     const char *config;
@@ -39,7 +41,7 @@ typedef struct serve_args {
     int port; /* -1: from the config */
     int quiet;
     int verbose;
-    const char *lib_dirs[33];
+    const char *lib_dirs[MAX_LIB_DIRS + 1]; /* NULL-terminated */
     int nlib;
 } serve_args;
 
@@ -77,7 +79,8 @@ static int parse_args(int argc, char **argv, serve_args *args) {
             args->db = value;
         } else if ((value = ssot_cli_option_value(argc, argv, &i, "--lib"))) {
             if (!*value) return usage_error("--lib needs a directory%s", "");
-            if (args->nlib < 32) args->lib_dirs[args->nlib++] = value;
+            if (args->nlib == MAX_LIB_DIRS) return usage_error("at most 32 --lib directories (one more: '%s')", value);
+            args->lib_dirs[args->nlib++] = value;
         } else if (arg[0] == '-' && arg[1] != '\0') {
             return usage_error("unknown option '%s'", arg);
         } else if (!args->config) {

@@ -151,7 +151,8 @@ describe("command line", () => {
   });
 
   it("bad flags are usage errors (exit 2)", () => {
-    for (const args of [["--port", "70000"], ["--port", "x"], ["--frobnicate"], ["a.lua", "b.lua"]]) {
+    const libs = Array.from({ length: 33 }, (_, i) => `--lib=dir${i}`);
+    for (const args of [["--port", "70000"], ["--port", "x"], ["--frobnicate"], ["a.lua", "b.lua"], libs]) {
       const result = spawnSync(SSOT_BIN, ["serve", ...args], { encoding: "utf8" });
       assert.equal(result.status, 2, `${args.join(" ")}: ${result.stderr}`);
       assert.match(result.stderr, /ssot serve/);
