@@ -81,9 +81,10 @@ static const char *op_refused(const ssot_field *f, ssot_where_op op) {
     return NULL;
 }
 
-/* Checks one literal of a condition (not an operator object). Stack of names for messages. */
-static int check_literal(const ssot_query *q, const ssot_field *f, const char *op_name, ssot_where_op op,
-                         json_t *value, ssot_query_error *err) {
+/* Checks one literal of a condition (not an operator object); op_name (or NULL for a bare
+ * value) is for messages. */
+static int check_literal(const ssot_field *f, const char *op_name, ssot_where_op op, json_t *value,
+                         ssot_query_error *err) {
     char msg[160];
     if (json_is_null(value)) {
         if (op == SSOT_WHERE_EQ || op == SSOT_WHERE_NE || op == SSOT_WHERE_IN) return 0;
@@ -99,7 +100,6 @@ static int check_literal(const ssot_query *q, const ssot_field *f, const char *o
                                   : ssot_value_check(f, value, 0, msg, sizeof msg);
     if (problem)
         return fail(err, "where", "where.%s%s%s: %s", f->name, op_name ? "." : "", op_name ? op_name : "", problem);
-    (void)q;
     return 0;
 }
 
@@ -136,8 +136,8 @@ static int parse_operators(ssot_query *q, const ssot_field *f, json_t *ops, ssot
                 return fail(err, "where", "where.%s.in: expected 1 to %d values, got %zu", f->name, SSOT_QUERY_MAX_IN,
                             count);
             for (size_t i = 0; i < count; i++)
-                if (check_literal(q, f, "in", op, json_array_get(value, i), err) != 0) return -1;
-        } else if (check_literal(q, f, name, op, value, err) != 0) {
+                if (check_literal(f, "in", op, json_array_get(value, i), err) != 0) return -1;
+        } else if (check_literal(f, name, op, value, err) != 0) {
             return -1;
         }
         if (add_condition(q, f, op, value, err) != 0) return -1;
@@ -176,7 +176,7 @@ static int parse_where(ssot_query *q, const char *value, size_t n, ssot_query_er
         } else {
             const char *refused = op_refused(f, SSOT_WHERE_EQ);
             rc = refused ? fail(err, "where", "where.%s: %s", name, refused)
-                         : check_literal(q, f, NULL, SSOT_WHERE_EQ, cond, err);
+                         : check_literal(f, NULL, SSOT_WHERE_EQ, cond, err);
             if (rc == 0) rc = add_condition(q, f, SSOT_WHERE_EQ, cond, err);
         }
         if (rc != 0) break;
