@@ -216,8 +216,14 @@ describe("command line", () => {
   it("--quiet turns the access log off; without it there is one line per request", async () => {
     const loud = await startServe(source("tests/fixtures/serve/hooks.lua"), { db: `${tempDir("loud")}/l.db` });
     await api(loud.url, "GET", "/api/notes/12345");
+    await api(loud.url, "GET", "/api/caf%C3%A9%20x%09y?token=never-logged");
+    const crash = await api(loud.url, "GET", "/api/crash");
     const { stdout } = await loud.stop();
-    assert.match(stdout, /GET \/api\/notes\/12345 404 \d+\.\d+ms/);
+    assert.match(stdout, /GET \/api\/notes\/12345 404 \d+\.\d+ms\n/);
+    // one line per request whatever the path holds: spaces, controls and non-ASCII as \xNN, no query
+    assert.match(stdout, /GET \/api\/caf\\xc3\\xa9\\x20x\\x09y 404 \d+\.\d+ms\n/);
+    assert.doesNotMatch(stdout, /never-logged/);
+    assert.match(stdout, new RegExp(`GET /api/crash 500 \\d+\\.\\d+ms request ${crash.json.error.requestId}\n`));
     const quiet = await startServe(source("tests/fixtures/serve/hooks.lua"), { db: `${tempDir("quiet")}/q.db`, args: ["--quiet"] });
     await api(quiet.url, "GET", "/api/notes/12345");
     const q = await quiet.stop();
