@@ -5,6 +5,7 @@
 #include "runtime/auth_jwt.h"
 
 #include <jwt.h>
+#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,17 @@ static void forge(char *out, const char *header, const char *payload, const char
     base64url((const unsigned char *)header, strlen(header), h);
     base64url((const unsigned char *)payload, strlen(payload), p);
     sprintf(out, "%s.%s.%s", h, p, signature);
+}
+
+/* header.payload signed with key (HS256) from JSON texts: a token whose signature is right
+ * whatever its payload says. */
+static void sign(char *out, const char *key, const char *header, const char *payload) {
+    forge(out, header, payload, "");
+    unsigned char mac[32];
+    unsigned mac_len = 0;
+    size_t signing_len = strlen(out) - 1; /* without the final '.' */
+    HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)out, signing_len, mac, &mac_len);
+    base64url(mac, mac_len, out + signing_len + 1);
 }
 
 static char *mint_with(jwt_alg_t alg, const char *key, const char *claims_json) {
@@ -215,6 +227,26 @@ static void test_malformed(void) {
     ssot_auth_free(auth);
 }
 
+/* A correctly signed token whose payload is not a JSON object, or names a claim twice, is
+ * malformed: saying "signature" would send its issuer looking at the wrong thing. */
+static void test_signed_but_unreadable_payload(void) {
+    ssot_auth *auth = new_auth(SECRET);
+    ssot_user user;
+    char message[256], token[1024];
+    const char *header = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+    sign(token, SECRET, header, "{\"sub\":\"42\",\"exp\":1795603600}");
+    CHECK(verify(auth, token, NOW, &user, message) == SSOT_JWT_OK); /* the helper signs right */
+    const char *payloads[] = {"{\"sub\":\"42\"", "[\"42\"]", "{\"sub\":\"42\",\"role\":\"member\",\"role\":\"admin\"}",
+                              "{\"sub\":\"42\",\"role\":\"admin\\u0000x\"}"};
+    for (size_t i = 0; i < sizeof payloads / sizeof *payloads; i++) {
+        sign(token, SECRET, header, payloads[i]);
+        CHECK(verify(auth, token, NOW, &user, message) == SSOT_JWT_MALFORMED);
+        CHECK(strstr(message, "payload") != NULL);
+        CHECK(!user.authenticated && !user.is_admin);
+    }
+    ssot_auth_free(auth);
+}
+
 static void test_no_secret(void) {
     ssot_auth *auth = new_auth(NULL);
     ssot_user user;
@@ -244,6 +276,7 @@ int main(void) {
     test_tampered_and_wrong_secret();
     test_other_algorithms_rejected();
     test_malformed();
+    test_signed_but_unreadable_payload();
     test_no_secret();
     test_bearer();
     if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
