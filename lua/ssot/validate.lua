@@ -164,11 +164,40 @@ local function shadowed(method, route_path, models)
   return nil
 end
 
+-- A path's shape ({name} segments as {}) and its parameter names in order.
+local function path_shape(url)
+  local names = {}
+  local shape = url:gsub("{([^}]*)}", function(name) names[#names + 1] = name; return "{}" end)
+  return shape, names
+end
+
+-- Paths of one shape must name their parameters alike: OpenAPI allows one template per
+-- shape, so /api/messages/{messageId} next to the model's /api/messages/{id} is refused.
+local function check_parameter_names(c, routes, keys, models)
+  local first = {} -- shape -> { url =, names =, what = }
+  for _, model in ipairs(models) do
+    local url = "/api/" .. (model.path or model.names.plural_kebab) .. "/{id}"
+    local shape, names = path_shape(url)
+    first[shape] = first[shape] or { url = url, names = names, what = "the " .. model.name .. " item endpoint" }
+  end
+  for i, route in ipairs(routes) do
+    local shape, names = path_shape(route.path)
+    local earlier = first[shape]
+    if not earlier then
+      first[shape] = { url = route.path, names = names, what = "the route " .. route.method .. " " .. route.path }
+    elseif table.concat(earlier.names, "/") ~= table.concat(names, "/") then
+      c:error({ "routes", keys[i] }, string.format(
+        "%s names its parameters differently from %s (%s); write %s: one path, one set of names",
+        route.path, earlier.what, earlier.url, earlier.url))
+    end
+  end
+end
+
 local function check_routes(c, value, models)
   local routes = {}
   local path = { "routes" }
   if value == nil or not c:is(value, path, "table") then return routes end
-  local seen = {}
+  local seen, route_keys = {}, {}
   for _, key in ipairs(check.sorted_keys(value)) do
     local route_path = sub(path, key)
     local method, url
@@ -195,10 +224,12 @@ local function check_routes(c, value, models)
         elseif c:is(value[key], route_path, "function") then
           seen[id] = key
           routes[#routes + 1] = { method = upper, path = url, fn = value[key] }
+          route_keys[#routes] = key
         end
       end
     end
   end
+  check_parameter_names(c, routes, route_keys, models)
   return routes
 end
 

@@ -558,6 +558,23 @@ websockets = {
         .. "endpoint (GET /api/todos/<id>); choose another path")
     end)
 
+    it("checks that paths of one shape name their parameters alike (OpenAPI allows one template)", function()
+      local messages = errors_of(support.TODO .. table.concat({
+        "routes = {",
+        '  ["POST /api/todos/{todoId}"] = function() end,',
+        '  ["GET /api/boards/{board}/stats"] = function() end,',
+        '  ["PUT /api/boards/{id}/stats"] = function() end,',
+        '  ["POST /api/todos/{id}/done"] = function() end,',
+        '  ["POST /api/todos/{id}"] = function() end,',
+        "}", "" }, "\n"))
+      assert_has(messages, "config.lua:5: routes[\"POST /api/todos/{todoId}\"]: /api/todos/{todoId} names its parameters "
+        .. "differently from the Todo item endpoint (/api/todos/{id}); write /api/todos/{id}: one path, one set of names")
+      assert_has(messages, "config.lua:7: routes[\"PUT /api/boards/{id}/stats\"]: /api/boards/{id}/stats names its "
+        .. "parameters differently from the route GET /api/boards/{board}/stats (/api/boards/{board}/stats); write "
+        .. "/api/boards/{board}/stats: one path, one set of names")
+      assert.are.equal(2, #messages, table.concat(messages, "\n"))
+    end)
+
     it("checks cors origins and credentials", function()
       local messages = errors_of(support.TODO .. 'serve = {\n  cors = { origins = { "*", "example.com" }, credentials = true },\n}\n')
       assert_has(messages, "config.lua:5: serve.cors.origins[2]: 'example.com' is not an origin: write \"*\" or a "
