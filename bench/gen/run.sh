@@ -5,7 +5,9 @@
 # time and as CPU time (user + sys), counts the files a no-op rerun wrote (must be 0), and
 # prints a markdown table. A fresh run writes into a new, empty output directory; the
 # directories are removed after the timing (ext4 makes creating a thousand files right after
-# deleting a thousand far slower, measured separately as "after rm -rf").
+# deleting a thousand far slower, measured separately as "after rm -rf"). Run it after a few
+# minutes without large deletions (a test run's clean-up, rm -rf of a build tree): for minutes
+# after one, every file creation on ext4 is slower (docs/benchmarks.md, "Generation").
 # Usage: bench/gen/run.sh [path/to/ssot] [models] [fields] [runs]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
