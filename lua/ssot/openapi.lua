@@ -179,10 +179,13 @@ end
 -- (the statuses are listed in its description) rather than repeating eight per operation.
 local ERROR_DESCRIPTION = "An error, in the one error shape of the REST contract: 400 bad_request, "
   .. "invalid_json, validation_failed (see error.fields) or rejected; 401 unauthorized; 403 forbidden; "
-  .. "404 not_found; 405 method_not_allowed; 409 conflict (see error.fields); 411 length_required; "
+  .. "404 not_found; 405 method_not_allowed; 408 bad_request (the request arrived too slowly); "
+  .. "409 conflict (see error.fields); 411 length_required; "
   .. "413 payload_too_large; 414 bad_request (URL too long); 415 unsupported_media_type; "
+  .. "417 bad_request (unknown Expect); 431 bad_request (headers too large); "
   .. "500 internal (error.requestId finds it in the server log); "
-  .. "503 unavailable (the database stayed locked, try again)."
+  .. "501 not_implemented (method or transfer coding); "
+  .. "503 unavailable (the database stayed locked, try again); 505 bad_request (HTTP version)."
 
 local function json_content(schema) return { ["application/json"] = { schema = schema } } end
 
@@ -364,7 +367,7 @@ function M.document(ir)
         properties = {
           code = { type = "string", description = "bad_request, invalid_json, validation_failed, rejected, "
             .. "unauthorized, forbidden, not_found, method_not_allowed, conflict, length_required, "
-            .. "payload_too_large, unsupported_media_type, internal, unavailable" },
+            .. "payload_too_large, unsupported_media_type, internal, not_implemented, unavailable" },
           message = { type = "string" },
           fields = { type = "object", additionalProperties = { type = "string" },
             description = "Field name -> what is wrong with it." },

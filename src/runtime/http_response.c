@@ -65,14 +65,19 @@ const char *ssot_http_reason(int status) {
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 409: return "Conflict";
     case 411: return "Length Required";
     case 413: return "Payload Too Large";
     case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
+    case 417: return "Expectation Failed";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    case 507: return "Insufficient Storage";
     default: return "";
     }
 }
@@ -190,11 +195,4 @@ size_t ssot_http_head(char *out, size_t size, const ssot_http_headers *headers, 
     put_common(&w, headers, req, resp);
     put(&w, "\r\n", 2);
     return w.overflow ? 0 : (size_t)(w.p - out);
-}
-
-size_t ssot_http_common_headers(char *out, size_t size, const ssot_http_headers *headers, const ssot_request *req,
-                                const ssot_response *resp) {
-    head_writer w = {out, out + size, 0};
-    put_common(&w, headers, req, resp);
-    return w.overflow ? (size_t)-1 : (size_t)(w.p - out);
 }

@@ -38,12 +38,6 @@ const char *ssot_http_reason(int status);
 size_t ssot_http_head(char *out, size_t size, const ssot_http_headers *headers, const ssot_request *req,
                       const ssot_response *resp, int64_t content_length);
 
-/* Only the headers every response carries (from X-SSOT-Schema on, no status line, no blank
- * line), for libwebsockets' file sender. Returns the length, or (size_t)-1 when it does not
- * fit. */
-size_t ssot_http_common_headers(char *out, size_t size, const ssot_http_headers *headers, const ssot_request *req,
-                                const ssot_response *resp);
-
 /* Whether origin (a request's Origin header) may read responses under headers' CORS policy. */
 int ssot_http_origin_allowed(const ssot_http_headers *headers, const char *origin);
 

@@ -1,7 +1,8 @@
-/* The server's lifecycle (server.h): creates the libwebsockets context and vhost, runs the
- * service loop, flushes the access log on a timer, and on SIGINT/SIGTERM drains — stops
- * accepting, lets requests in flight finish, closes idle keep-alive connections — before it
- * returns. Uses libwebsockets, server_http.c, access_log.c, host/log.h. */
+/* The server's lifecycle (server.h): creates the libwebsockets context with a listener that
+ * hands raw sockets to server_http.c, runs the service loop, flushes the access log and
+ * sweeps timeouts on a timer, and on SIGINT/SIGTERM drains — stops accepting, lets requests
+ * in flight finish, closes idle keep-alive connections — before it returns. Uses
+ * libwebsockets, server_http.c, access_log.c, host/log.h. */
 #define _POSIX_C_SOURCE 200809L /* sigaction, clock_gettime */
 #include "runtime/access_log.h"
 #include "runtime/server_internal.h"
@@ -11,6 +12,7 @@
 
 #include <openssl/rand.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +34,7 @@ static void on_stop_signal(int signo) {
 }
 
 static const struct lws_protocols protocols[] = {
-    {"http", ssot_server_http_callback, sizeof(http_session), 0, 0, NULL, 0},
+    {"ssot-http", ssot_server_http_callback, sizeof(http_conn), 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -47,14 +49,46 @@ static void lws_log_to_ssot(int level, const char *line) {
 typedef struct server_timer {
     lws_sorted_usec_list_t sul; /* first: the callback gets a pointer to it */
     ssot_server *server;
+    unsigned ticks;
 } server_timer;
 
 #define TIMER_PERIOD_US (100 * LWS_US_PER_MS)
+#define TICKS_PER_SWEEP 10
 
 static void on_timer(lws_sorted_usec_list_t *sul) {
     server_timer *timer = (server_timer *)sul;
     ssot_access_log_flush();
+    if (++timer->ticks % TICKS_PER_SWEEP == 0) ssot_server_sweep(timer->server);
     lws_sul_schedule(timer->server->context, 0, &timer->sul, on_timer, TIMER_PERIOD_US);
+}
+
+int64_t ssot_server_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* File descriptors kept for everything but connections: the database and its WAL and
+ * shared-memory files (two connections), standard streams, the event loop's own, a static
+ * file being sent, the listeners. */
+#define RESERVED_FDS 32
+
+/* How many connections the descriptor limit allows: libwebsockets stops accepting at
+ * *lws_limit; connections between *max_conns and it are answered 503 and closed. */
+static int connection_limits(int *lws_limit, size_t *max_conns, char *err, size_t err_size) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) limit.rlim_cur = 1024;
+    rlim_t fds = limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > (1u << 20) ? (1u << 20) : limit.rlim_cur;
+    if (fds < RESERVED_FDS + 16) {
+        snprintf(err, err_size, "only %lu file descriptors are allowed (ulimit -n): ssot serve needs at least %d",
+                 (unsigned long)fds, RESERVED_FDS + 16);
+        return -1;
+    }
+    *lws_limit = (int)(fds - RESERVED_FDS);
+    size_t overflow = (size_t)*lws_limit / 8 < 4 ? 4 : (size_t)*lws_limit / 8;
+    if (overflow > 256) overflow = 256;
+    *max_conns = (size_t)*lws_limit - overflow;
+    return 0;
 }
 
 /* "0.0.0.0", "*" and "" listen everywhere; lws wants NULL for that. */
@@ -63,14 +97,6 @@ static const char *interface_of(const char *host) {
         return NULL;
     if (strcmp(host, "localhost") == 0) return "127.0.0.1";
     return host;
-}
-
-/* Closes keep-alive connections that wait for a next request and have nothing left to
- * send; busy ones close after their response (server->stopping adds Connection: close). */
-static void close_idle_sessions(ssot_server *server) {
-    for (http_session *s = server->sessions; s; s = s->next)
-        if (ssot_server_session_idle(s) && !lws_send_pipe_choked(s->wsi))
-            lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
 static double now_seconds(void) {
@@ -88,6 +114,7 @@ static void install_signals(struct sigaction *old_int, struct sigaction *old_ter
     sigaction(SIGTERM, &action, old_term);
     action.sa_handler = SIG_IGN; /* a client that goes away must not kill the server */
     sigaction(SIGPIPE, &action, old_pipe);
+    sigaction(SIGXFSZ, &action, NULL); /* a file size limit is a write error, answered 507 */
 }
 
 static void restore_signals(const struct sigaction *old_int, const struct sigaction *old_term,
@@ -108,18 +135,22 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
 
     lws_set_log_level(ssot_log_get_level() >= SSOT_LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR,
                       lws_log_to_ssot);
+    int lws_limit;
+    if (connection_limits(&lws_limit, &server.max_conns, err, err_size)) return -1;
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.port = options->port;
     info.iface = interface_of(options->host);
     info.protocols = protocols;
     info.user = &server;
-    info.max_http_header_data = SSOT_MAX_HEADER_DATA;
+    info.fd_limit_per_thread = (unsigned)lws_limit;
     info.pt_serv_buf_size = 32768; /* one read takes in a whole small request and its body */
-    info.timeout_secs = 20;        /* slow bodies and stalled clients are cut off */
-    info.keepalive_timeout = 30;
-    info.server_string = "ssot";
-    info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (info.iface && !strchr(info.iface, ':'));
+    info.timeout_secs = 20;
+    /* every accepted socket is a raw one of our protocol: the HTTP framing is ours */
+    info.listen_accept_role = "raw-skt";
+    info.listen_accept_protocol = protocols[0].name;
+    info.options = LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG |
+                   LWS_SERVER_OPTION_DISABLE_IPV6 * (info.iface && !strchr(info.iface, ':'));
 
     stop_signals = 0;
     struct sigaction old_int, old_term, old_pipe;
@@ -148,11 +179,11 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
             deadline = now_seconds() + server.options.drain_seconds;
             /* new connections are refused from now on (LWS_CALLBACK_FILTER_NETWORK_CONNECTION);
              * lws_context_deprecate would close the listener but touches it after freeing it */
-            ssot_logf(SSOT_LOG_INFO, "stopping: finishing %zu open connection(s)", server.nsessions);
+            ssot_logf(SSOT_LOG_INFO, "stopping: finishing %zu open connection(s)", server.nconns);
         }
         if (server.stopping) {
-            close_idle_sessions(&server);
-            if (server.nsessions == 0 || stop_signals > 1 || now_seconds() > deadline) break;
+            ssot_server_sweep(&server); /* closes the idle ones */
+            if (server.nconns == 0 || stop_signals > 1 || now_seconds() > deadline) break;
         }
         if (lws_service(server.context, 0) < 0) break;
         if (server.options.settle) ssot_server_settle(&server);
@@ -166,6 +197,7 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
     ssot_access_log_flush();
     ssot_buf_free(&server.out);
     free(server.held);
+    free(server.file_chunk);
     ssot_server_free_spares(&server);
     return 0;
 }

@@ -77,7 +77,7 @@ static int resolve_file(const ssot_static_files *files, const char *candidate, c
 
 void ssot_static_files_serve(const ssot_static_files *files, const ssot_request *req, ssot_response *resp) {
     const char *path = req->path;
-    /* lws already normalized the path; refuse anything that still looks like an escape */
+    /* the server normalized the path (http_target.c); refuse anything that still looks like an escape */
     if (strstr(path, "/../") || (req->path_len >= 3 && strcmp(path + req->path_len - 3, "/..") == 0) ||
         strlen(path) != req->path_len || req->path_len + files->root_len + 16 > PATH_MAX) {
         ssot_http_error(resp, req, 404, "not_found", "no file at %s", path);

@@ -17,6 +17,7 @@ export type ErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "internal"
+  | "not_implemented"
   | "unavailable"
   | "unexpected_response";
 
