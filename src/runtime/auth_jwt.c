@@ -3,6 +3,8 @@
 #define _POSIX_C_SOURCE 200809L /* gmtime_r, strncasecmp */
 #include "runtime/auth_jwt.h"
 
+#include "runtime/value.h"
+
 #include <jansson.h>
 #include <jwt.h>
 #include <stdint.h>
@@ -136,6 +138,21 @@ static int check_header(const char *token, size_t header_len, char *message, siz
     return status;
 }
 
+/* Why id[0..n) cannot be a user id, or NULL when it can: a numeric id has one spelling (the
+ * canonical decimal ssot_int64_parse reads), so "02", "+2" and " 2" never act as user 2 — and
+ * an owner id is compared as text (docs/auth.md). */
+static const char *user_id_problem(const char *id, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f) return "it contains a control character";
+    if (id[0] == ' ' || id[n - 1] == ' ') return "it starts or ends with a space";
+    size_t numeric = id[0] == '-' || id[0] == '+';
+    while (numeric < n && id[numeric] >= '0' && id[numeric] <= '9') numeric++;
+    int64_t value;
+    if (numeric == n && !ssot_int64_parse(id, n, &value))
+        return "a numeric id is written without a sign +, leading zeros or spaces, and fits in 64 bits";
+    return NULL;
+}
+
 /* Reads exp, nbf, the id and the role from the verified claims into entry. */
 static int read_claims(const ssot_auth *auth, const json_t *claims, cached_token *entry, char *message,
                        size_t message_size) {
@@ -163,6 +180,14 @@ static int read_claims(const ssot_auth *auth, const json_t *claims, cached_token
         snprintf(message, message_size,
                  "token has no usable '%s' claim (the user id: a string or integer, at most %d bytes)",
                  auth->id_claim, SSOT_USER_ID_MAX - 1);
+        status = SSOT_JWT_NO_SUBJECT;
+        goto done;
+    }
+    const char *problem = user_id_problem(user->id, (size_t)id_len);
+    if (problem) {
+        int shown = id_len <= 40 ? id_len : 0; /* never a cut UTF-8 sequence */
+        snprintf(message, message_size, "token's '%s' claim \"%.*s%s\" is not a usable user id: %s", auth->id_claim,
+                 shown, user->id, shown < id_len ? "..." : "", problem);
         status = SSOT_JWT_NO_SUBJECT;
         goto done;
     }

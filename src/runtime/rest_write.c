@@ -7,6 +7,7 @@
 #include "runtime/http_response.h"
 #include "runtime/rest.h"
 #include "runtime/rules.h"
+#include "runtime/value.h"
 
 #include "host/log.h"
 #include "ssot.h"
@@ -64,9 +65,8 @@ static json_t *owner_value(const ssot_model *model, const ssot_user *user) {
     const ssot_field *owner = model->owner;
     int integer_column = owner->type == SSOT_TYPE_INT || (owner->type == SSOT_TYPE_ID && owner->id_kind == SSOT_ID_INTEGER);
     if (!integer_column) return json_string(user->id);
-    char *end;
-    long long value = strtoll(user->id, &end, 10);
-    if (end == user->id || *end != '\0') return NULL;
+    int64_t value;
+    if (!ssot_int64_parse(user->id, strlen(user->id), &value)) return NULL;
     return json_integer((json_int_t)value);
 }
 

@@ -253,13 +253,8 @@ int sq_bind_id(sqlite3_stmt *stmt, int i, const ssot_model *model, const char *i
         if (ssot_uuid_normalize(id, n, lower) != 0) return -1;
         return sqlite3_bind_text(stmt, i, lower, 36, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
     }
-    if (n == 0 || n > 19) return -1;
-    uint64_t v = 0;
-    for (size_t k = 0; k < n; k++) {
-        if (id[k] < '0' || id[k] > '9') return -1;
-        v = v * 10 + (uint64_t)(id[k] - '0');
-    }
-    if (v > INT64_MAX) return -1;
+    int64_t v; /* "02" or "+2" names no row, as an owner id "02" owns none (runtime-storage.md) */
+    if (!ssot_int64_parse(id, n, &v)) return -1;
     return sqlite3_bind_int64(stmt, i, (sqlite3_int64)v) == SQLITE_OK ? 0 : -1;
 }
 

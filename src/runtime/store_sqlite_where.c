@@ -3,6 +3,8 @@
  * from the request). Uses SQLite, jansson (store_sqlite.h). */
 #include "store_sqlite.h"
 
+#include "runtime/value.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,30 +96,13 @@ static int condition(sqlite_store *s, ssot_buf *sql, const ssot_condition *c) {
     return -1;
 }
 
-/* A canonical decimal int64 ("0", "42", "-7"; no sign +, no leading zeros). */
-static int canonical_integer(const char *s, int64_t *out) {
-    const char *p = s;
-    int negative = *p == '-';
-    if (negative) p++;
-    size_t n = strlen(p);
-    if (n == 0 || n > 19 || (p[0] == '0' && (n > 1 || negative))) return 0;
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9') return 0;
-        v = v * 10 + (uint64_t)(p[i] - '0');
-    }
-    if (v > (uint64_t)INT64_MAX + (uint64_t)negative) return 0;
-    *out = negative ? (int64_t)(0 - v) : (int64_t)v;
-    return 1;
-}
-
 static int owner_test(sqlite_store *s, ssot_buf *sql, const ssot_model *m, const ssot_pred *p) {
     int eq = p->op == SSOT_PRED_OWNER_EQ;
     const ssot_field *owner = m->owner;
     int64_t id = 0;
     int integer = owner && strcmp(owner->sql_type, "INTEGER") == 0;
     /* no owner field, no user id, or an id that cannot equal an integer column: never equal */
-    if (!owner || !p->value || (integer && !canonical_integer(p->value, &id))) return ssot_buf_puts(sql, eq ? "0" : "1");
+    if (!owner || !p->value || (integer && !ssot_int64_parse(p->value, strlen(p->value), &id))) return ssot_buf_puts(sql, eq ? "0" : "1");
     column(sql, owner);
     ssot_buf_puts(sql, eq ? " IS ?" : " IS NOT ?"); /* IS: never null, so NOT (...) stays right */
     bind_value *b = next_bind(s);

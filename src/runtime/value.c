@@ -205,3 +205,18 @@ const char *ssot_value_check(const ssot_field *field, json_t *value, int check_m
     }
     return "has an unknown type";
 }
+
+int ssot_int64_parse(const char *s, size_t n, int64_t *out) {
+    int negative = n > 0 && s[0] == '-';
+    const char *p = s + negative;
+    size_t digits = n - (size_t)negative;
+    if (digits == 0 || digits > 19 || (p[0] == '0' && (digits > 1 || negative))) return 0;
+    uint64_t v = 0;
+    for (size_t i = 0; i < digits; i++) {
+        if (p[i] < '0' || p[i] > '9') return 0;
+        v = v * 10 + (uint64_t)(p[i] - '0');
+    }
+    if (v > (uint64_t)INT64_MAX + (uint64_t)negative) return 0;
+    *out = negative ? (int64_t)(0 - v) : (int64_t)v;
+    return 1;
+}

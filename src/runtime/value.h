@@ -27,6 +27,11 @@ int ssot_datetime_normalize(const char *s, size_t n, char out[25]);
  * the form ids are stored in, into out (36 chars + NUL). Returns 0, or -1 when s is not one. */
 int ssot_uuid_normalize(const char *s, size_t n, char out[37]);
 
+/* Parses s[0..n) as a canonical decimal int64 — "0", "42", "-7": no sign +, no leading zeros,
+ * no spaces, no "-0", within 64 bits — the only text an integer id or owner is written as.
+ * Returns 1 and sets *out, or 0. */
+int ssot_int64_parse(const char *s, size_t n, int64_t *out);
+
 /* The current time in the canonical form (24 chars + NUL). */
 void ssot_datetime_now(char out[25]);
 

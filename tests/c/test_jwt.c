@@ -113,6 +113,35 @@ static void test_custom_claim_names(void) {
     ssot_auth_free(auth);
 }
 
+/* A numeric user id has one spelling: "02", "+2", " 2" and an id past 64 bits never act as
+ * user 2 (or as INT64_MAX); plain string ids stay as they are. */
+static void test_canonical_ids(void) {
+    ssot_auth *auth = new_auth(SECRET);
+    ssot_user user;
+    char message[256];
+    const char *refused[] = {"{\"sub\":\"02\"}", "{\"sub\":\"+2\"}", "{\"sub\":\" 2\"}", "{\"sub\":\"2 \"}",
+                             "{\"sub\":\"-0\"}", "{\"sub\":\"99999999999999999999\"}", "{\"sub\":\"a\\nb\"}",
+                             "{\"sub\":\"\\u0000\"}"};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        char *token = mint_with(JWT_ALG_HS256, SECRET, refused[i]);
+        CHECK(verify(auth, token, NOW, &user, message) == SSOT_JWT_NO_SUBJECT);
+        CHECK(!user.authenticated);
+        CHECK(strstr(message, "not a usable user id") != NULL || strstr(message, "no usable") != NULL);
+        free(token);
+    }
+    const char *accepted[][2] = {{"{\"sub\":\"2\"}", "2"}, {"{\"sub\":2}", "2"}, {"{\"sub\":\"-7\"}", "-7"},
+                                 {"{\"sub\":\"0\"}", "0"}, {"{\"sub\":\"auth0|5f1d\"}", "auth0|5f1d"},
+                                 {"{\"sub\":\"007-agent\"}", "007-agent"}, {"{\"sub\":\"Jane Doe\"}", "Jane Doe"},
+                                 {"{\"sub\":\"9223372036854775807\"}", "9223372036854775807"}};
+    for (size_t i = 0; i < sizeof accepted / sizeof *accepted; i++) {
+        char *token = mint_with(JWT_ALG_HS256, SECRET, accepted[i][0]);
+        CHECK(verify(auth, token, NOW, &user, message) == SSOT_JWT_OK);
+        CHECK(strcmp(user.id, accepted[i][1]) == 0);
+        free(token);
+    }
+    ssot_auth_free(auth);
+}
+
 static void test_expiry_and_nbf(void) {
     ssot_auth *auth = new_auth(SECRET);
     ssot_user user;
@@ -272,6 +301,7 @@ static void test_bearer(void) {
 int main(void) {
     test_valid_token_gives_claims();
     test_custom_claim_names();
+    test_canonical_ids();
     test_expiry_and_nbf();
     test_tampered_and_wrong_secret();
     test_other_algorithms_rejected();

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
-import { api, assertError, mint, rawExchange, source, startServe, tempDir } from "./helpers.mjs";
+import { api, assertError, forge, mint, now, rawExchange, source, startServe, tempDir } from "./helpers.mjs";
 
 let server, base, token, room;
 before(async () => {
@@ -340,5 +340,29 @@ describe("HTTP framing (RFC 9112)", () => {
     assert.deepEqual(statuses(old), ["200"]);
     assert.match(old, /\r\nconnection: close\r\n/);
     await alive();
+  });
+});
+
+describe("ids", () => {
+  it("a token whose numeric id is not canonical is refused at the door, never acting as another user", async () => {
+    const user = (await api(base, "POST", "/api/users", { token, body: { name: "B", email: "b@ids" } })).json;
+    for (const sub of [`0${user.id}`, `+${user.id}`, ` ${user.id}`, `${user.id} `, "-0", "99999999999999999999"]) {
+      const other = forge({ sub, exp: now() + 600 });
+      const res = await api(base, "POST", "/api/messages", { token: other, body: { roomId: room.id, text: `as ${sub}` } });
+      assert.match(assertError(res, 401, "unauthorized").message, /is not a usable user id/, sub);
+    }
+    const two = forge({ sub: String(user.id), exp: now() + 600 });
+    const created = await api(base, "POST", "/api/messages", { token: two, body: { roomId: room.id, text: "as B" } });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.json.authorId, user.id);
+    assert.equal((await api(base, "DELETE", `/api/messages/${created.json.id}`, { token: two })).status, 204,
+      "the same token owns its row");
+  });
+
+  it("an id in a URL is read only in its canonical form: /api/rooms/01 is no row", async () => {
+    assert.equal((await api(base, "GET", `/api/rooms/${room.id}`)).status, 200);
+    for (const id of [`0${room.id}`, `+${room.id}`, `${room.id}.0`, "99999999999999999999"]) {
+      assertError(await api(base, "GET", `/api/rooms/${id}`), 404, "not_found");
+    }
   });
 });
