@@ -1,7 +1,9 @@
 /* The growable byte buffer of buf.h. Uses only libc. */
 #include "runtime/buf.h"
 
+#include <float.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +97,31 @@ int ssot_buf_put_int(ssot_buf *b, int64_t v) {
     } while (u);
     if (v < 0) *--p = '-';
     return ssot_buf_append(b, p, (size_t)(digits + sizeof digits - p));
+}
+
+size_t ssot_format_double(double d, char out[SSOT_DOUBLE_TEXT_SIZE]) {
+    /* the fewest significant digits that round-trip: a decimal of at most 15 digits survives
+     * the trip through a normal double (DBL_DIG), so "%.15g" already prints the shortest such
+     * text; the others need 16 or 17. Subnormals carry fewer digits ("5e-324"): try them all. */
+    int n = 0;
+    for (int digits = d != 0 && fabs(d) < DBL_MIN ? 1 : 15; digits <= 17; digits++) {
+        n = snprintf(out, SSOT_DOUBLE_TEXT_SIZE, "%.*g", digits, d);
+        if (strtod(out, NULL) == d) break;
+    }
+    if (n <= 0) return 0;
+    char *e = strchr(out, 'e'); /* "2.5e-07" -> "2.5e-7", as JavaScript writes it */
+    if (e) {
+        char *digits = e + 2, *first = digits;
+        while (first[0] == '0' && first[1]) first++;
+        memmove(digits, first, strlen(first) + 1);
+        n = (int)strlen(out);
+    }
+    return (size_t)n;
+}
+
+int ssot_buf_put_double(ssot_buf *b, double d) {
+    char text[SSOT_DOUBLE_TEXT_SIZE];
+    return ssot_buf_append(b, text, ssot_format_double(d, text));
 }
 
 int ssot_buf_put_json_string(ssot_buf *b, const char *s, size_t n) {

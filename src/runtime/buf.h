@@ -35,6 +35,12 @@ int ssot_buf_putc(ssot_buf *b, char c);
 int ssot_buf_printf(ssot_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int ssot_buf_vprintf(ssot_buf *b, const char *fmt, va_list ap);
 int ssot_buf_put_int(ssot_buf *b, int64_t v);
+/* Writes the shortest decimal text that reads back as exactly d ("0.1", "0.30000000000000004",
+ * "1e+300"), in JSON number syntax, into out; d must be finite. Returns its length. */
+#define SSOT_DOUBLE_TEXT_SIZE 32
+size_t ssot_format_double(double d, char out[SSOT_DOUBLE_TEXT_SIZE]);
+/* Appends ssot_format_double's text. */
+int ssot_buf_put_double(ssot_buf *b, double d);
 /* Appends s (n bytes, UTF-8) as a quoted JSON string: ", \ and control characters escaped.
  * Bytes >= 0x80 are copied as they are (callers validate UTF-8 where it matters). */
 int ssot_buf_put_json_string(ssot_buf *b, const char *s, size_t n);

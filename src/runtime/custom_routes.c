@@ -5,6 +5,7 @@
 
 #include "runtime/body.h"
 #include "runtime/http_response.h"
+#include "runtime/json_write.h"
 #include "runtime/lua_bridge.h"
 #include "runtime/query.h"
 #include "runtime/rest.h"
@@ -36,10 +37,12 @@ static int add_list_param(lua_State *L, int params, const char *name, ssot_query
         size_t n = 0;
         if (type == LUA_TTABLE) {
             json_t *value = ssot_lua_to_json(L, -1, name, message, message_size);
-            text = value ? json_dumps(value, JSON_COMPACT) : NULL;
+            ssot_buf json = SSOT_BUF_INIT;
+            if (value && ssot_json_write(&json, value, 0) == 0) text = ssot_buf_detach(&json, &n);
+            else if (value) snprintf(message, message_size, "out of memory");
+            ssot_buf_free(&json);
             json_decref(value);
             if (!text) status = -1;
-            else n = strlen(text);
         } else {
             const char *s = lua_tolstring(L, -1, &n);
             if (s) {
@@ -187,14 +190,12 @@ static void send_result(lua_State *L, int first, const char *route_name, const s
     }
     char message[512];
     json_t *json = ssot_lua_to_json(L, value, "result", message, sizeof message);
-    char *text = json ? json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS) : NULL;
-    json_decref(json);
-    if (!text) {
-        ssot_service_fail(resp, req, route_name, json ? "out of memory" : message);
+    if (!json) {
+        ssot_service_fail(resp, req, route_name, message);
         return;
     }
-    ssot_buf_puts(resp->body, text);
-    free(text);
+    ssot_json_write(resp->body, json, 1); /* a failed body is answered 500 by the server */
+    json_decref(json);
 }
 
 void ssot_custom_route_handle(ssot_service *svc, const ssot_route_match *match, ssot_request *req,

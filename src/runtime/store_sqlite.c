@@ -259,6 +259,10 @@ ssot_store_status ssot_store_sqlite_open(const ssot_app *app, const ssot_sqlite_
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
+    if (sq_register_functions(s->db) != SQLITE_OK) {
+        status = sq_fail(err, SSOT_STORE_ERROR, NULL, "%s: %s", path, sqlite3_errmsg(s->db));
+        goto fail;
+    }
     if ((status = apply_pragmas(s, busy, err)) != SSOT_STORE_OK) goto fail;
     if ((status = sq_schema_sync(s, err)) != SSOT_STORE_OK) goto fail;
     if ((status = prepare_fixed(s, err)) != SSOT_STORE_OK) goto fail;

@@ -124,6 +124,11 @@ ssot_store_status sq_schema_sync(sqlite_store *s, ssot_store_error *err);
 
 /* store_sqlite_prepare.c: the per-model statements; the list statement cache. */
 ssot_store_status sq_prepare_models(sqlite_store *s, ssot_store_error *err);
+/* The SQL function the row JSON reads float columns through: the shortest text that reads
+ * back as the same double, as JSON (SQLite's json_object prints 15 digits). Registered on a
+ * connection by sq_register_functions. */
+#define SQ_REAL_FUNCTION "ssot_real"
+int sq_register_functions(sqlite3 *db);
 void sq_finalize_models(sqlite_store *s);
 sqlite3_stmt *sq_cached(sqlite_store *s, const char *sql, size_t n, ssot_store_error *err);
 /* Binds a JSON literal for field (bool -> 0/1, json -> its text) at parameter i. */

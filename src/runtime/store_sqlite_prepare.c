@@ -4,6 +4,7 @@
  * Uses SQLite, jansson (store_sqlite.h), value.h. */
 #include "store_sqlite.h"
 
+#include "runtime/json_write.h"
 #include "runtime/value.h"
 
 #include <stdio.h>
@@ -24,6 +25,23 @@ void sq_ident(ssot_buf *b, const char *name) { quoted(b, name, '"'); }
 
 static void sql_string(ssot_buf *b, const char *s) { quoted(b, s, '\''); }
 
+/* JSON's subtype in SQLite: json_object takes a text argument with it as JSON, not as a string. */
+#define JSON_SUBTYPE 74
+
+static void real_text(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return; /* the result stays NULL */
+    char text[SSOT_DOUBLE_TEXT_SIZE];
+    size_t n = ssot_format_double(sqlite3_value_double(argv[0]), text);
+    sqlite3_result_text(ctx, text, (int)n, SQLITE_TRANSIENT);
+    sqlite3_result_subtype(ctx, JSON_SUBTYPE);
+}
+
+int sq_register_functions(sqlite3 *db) {
+    return sqlite3_create_function(db, SQ_REAL_FUNCTION, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                   real_text, NULL, NULL);
+}
+
 /* The SQL expression of a field's value in the row JSON. */
 static void value_expr(ssot_buf *b, const ssot_field *f) {
     if (f->type == SSOT_TYPE_BOOL) {
@@ -32,6 +50,10 @@ static void value_expr(ssot_buf *b, const ssot_field *f) {
         ssot_buf_puts(b, " WHEN 0 THEN 'false' WHEN 1 THEN 'true' END)");
     } else if (f->type == SSOT_TYPE_JSON) {
         ssot_buf_puts(b, "json(");
+        sq_ident(b, f->column);
+        ssot_buf_putc(b, ')');
+    } else if (f->type == SSOT_TYPE_FLOAT) { /* json_object would print 15 digits only */
+        ssot_buf_puts(b, SQ_REAL_FUNCTION "(");
         sq_ident(b, f->column);
         ssot_buf_putc(b, ')');
     } else {
@@ -231,10 +253,15 @@ sqlite3_stmt *sq_cached(sqlite_store *s, const char *sql, size_t n, ssot_store_e
 int sq_bind_json(sqlite_store *s, sqlite3_stmt *stmt, int i, const ssot_field *field, json_t *value) {
     (void)s;
     if (!value || json_is_null(value)) return sqlite3_bind_null(stmt, i);
-    if (field->type == SSOT_TYPE_JSON) {
-        char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (!text) return SQLITE_NOMEM;
-        return sqlite3_bind_text(stmt, i, text, -1, free);
+    if (field->type == SSOT_TYPE_JSON) { /* stored as the client wrote it: 0.1 stays 0.1 */
+        ssot_buf text = SSOT_BUF_INIT;
+        if (ssot_json_write(&text, value, 0)) {
+            ssot_buf_free(&text);
+            return SQLITE_NOMEM;
+        }
+        size_t n;
+        char *data = ssot_buf_detach(&text, &n);
+        return sqlite3_bind_text(stmt, i, data, (int)n, free);
     }
     switch (json_typeof(value)) {
     case JSON_TRUE: return sqlite3_bind_int(stmt, i, 1);

@@ -83,6 +83,26 @@ describe("every field type", () => {
     assert.equal((await list({ lastSeenAt: { gte: "2026-05-06T05:00:00Z", lt: "2026-05-06T06:00:00Z" } })).total, 1);
     assert.equal((await list({ id: ann.row.id })).items[0].email, "ann@example.test");
   });
+
+  it("floats come back as the same double, written as short as that allows (in rows, json fields and lists)", async () => {
+    const values = [0.30000000000000004, 0.1, 1 / 3, 5e-324, 1.7976931348623157e308, -2.5e-7, 123456789.12345679, 100];
+    for (const [i, score] of values.entries()) {
+      const res = await api(base, "POST", "/api/people", {
+        body: { email: `float${i}@example.test`, displayName: "F", score, settings: { score, list: [score, 0.1] } },
+      });
+      assert.equal(res.status, 201, res.text);
+      const expected = JSON.stringify(score); // JavaScript prints the shortest round-trip form too
+      assert.match(res.text, new RegExp(`"score":${expected.replace(/[.+]/g, "\\$&")}[,}]`), `created ${score}`);
+      const back = await api(base, "GET", `/api/people/${res.json.id}`, { token: ann.token });
+      assert.equal(back.json.score, score);
+      assert.ok(back.text.includes(`"score":${expected},`), `${back.text} has ${expected}`);
+      assert.ok(back.text.includes(`"settings":{"score":${expected},"list":[${expected},0.1]}`), back.text);
+    }
+    const list = await api(base, "GET", `/api/people?where=${encodeURIComponent(JSON.stringify({ score: 0.30000000000000004 }))}`,
+      { token: ann.token });
+    assert.equal(list.json.items.length, 1);
+    assert.ok(list.text.includes('"score":0.30000000000000004'), list.text);
+  });
 });
 
 describe("custom paths, relations and serve options", () => {
