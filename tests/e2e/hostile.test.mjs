@@ -7,10 +7,16 @@ import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { api, assertError, forge, mint, now, rawExchange, source, startServe, tempDir } from "./helpers.mjs";
 
-let server, base, token, room;
+let server, base, token, room, stalled;
 before(async () => {
   server = await startServe(source("examples/chat/config.lua"), { db: `${tempDir("hostile")}/h.db` });
   base = server.url;
+  // requests that stop arriving (slowloris): started now, checked by the last test, 20 s on
+  stalled = Promise.all([
+    rawExchange(base, "GET /healthz HTTP/1.1\r\nHo", { timeoutMs: 40000 }),
+    rawExchange(base, "POST /api/rooms HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{", { timeoutMs: 40000 }),
+    rawExchange(base, "POST /api/rooms HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{", { timeoutMs: 40000 }),
+  ]);
   token = mint(1, { role: "admin" });
   assert.equal((await api(base, "POST", "/api/users", { token, body: { name: "A", email: "a@x" } })).status, 201);
   room = (await api(base, "POST", "/api/rooms", { token, body: { title: "Target" } })).json;
@@ -364,5 +370,15 @@ describe("ids", () => {
     for (const id of [`0${room.id}`, `+${room.id}`, `${room.id}.0`, "99999999999999999999"]) {
       assertError(await api(base, "GET", `/api/rooms/${id}`), 404, "not_found");
     }
+  });
+});
+
+describe("timeouts", () => {
+  it("a request that stops arriving is answered 408 after 20 s and its connection closed", async () => {
+    // each exchange ends when the server closes (the test's own limit, 40 s, would leave it empty)
+    for (const answer of await stalled) {
+      assert.match(assertRawError(answer, 408, "bad_request").message, /did not arrive completely within 20 s/);
+    }
+    await alive();
   });
 });
