@@ -77,6 +77,14 @@ int ssot_http_parse_head(const char *data, size_t len, ssot_http_request_head *h
 int ssot_http_decode_target(const ssot_http_request_head *head, char *scratch, size_t scratch_size, ssot_request *req,
                             ssot_http_problem *problem);
 
+/* The request as handlers see it, from a parsed head: the method, the decoded target
+ * (ssot_http_decode_target) and the headers handlers read (Authorization, Content-Type,
+ * Origin), all copied into scratch (at least 2 * SSOT_HTTP_MAX_HEAD + SSOT_MAX_QUERY_PARAMS
+ * + 8 bytes). The body, the request id and the user are the caller's. Returns the scratch
+ * bytes used, or -1 with problem set (as ssot_http_decode_target). */
+long ssot_http_build_request(const ssot_http_request_head *head, char *scratch, size_t scratch_size,
+                             ssot_request *req, ssot_http_problem *problem);
+
 /* A chunked body being decoded (RFC 9112 §7.1). Zero it to start. */
 typedef struct ssot_http_chunked {
     int state;

@@ -1,6 +1,7 @@
 /* The request target of http_parse.h: the path percent-decoded and normalized (so
- * "/api/../x" and "/api//x" cannot reach past a router or the static root), and the query
- * split into decoded parameters. Uses only libc. */
+ * "/api/../x" and "/api//x" cannot reach past a router or the static root), the query split
+ * into decoded parameters, and the request handlers see built from both and the head's
+ * headers. Uses only libc. */
 #include "runtime/http_parse.h"
 
 #include <string.h>
@@ -139,4 +140,30 @@ int ssot_http_decode_target(const ssot_http_request_head *head, char *scratch, s
         q = stop + (amp ? 1 : 0);
     }
     return 0;
+}
+
+/* Copies a header's value (NULL when absent) after the used part of scratch. */
+static int copy_header(int present, ssot_http_slice value, char *scratch, size_t scratch_size, size_t *used,
+                       const char **out) {
+    *out = NULL;
+    if (!present) return 0;
+    if (*used + value.len + 1 > scratch_size) return -1;
+    char *copy = scratch + *used;
+    memcpy(copy, value.at, value.len);
+    copy[value.len] = '\0';
+    *used += value.len + 1;
+    *out = copy;
+    return 0;
+}
+
+long ssot_http_build_request(const ssot_http_request_head *head, char *scratch, size_t scratch_size,
+                             ssot_request *req, ssot_http_problem *problem) {
+    req->method = head->method;
+    if (ssot_http_decode_target(head, scratch, scratch_size, req, problem)) return -1;
+    size_t used = head->target.len + SSOT_MAX_QUERY_PARAMS + 2;
+    if (copy_header(head->has_authorization, head->authorization, scratch, scratch_size, &used, &req->authorization) ||
+        copy_header(head->has_content_type, head->content_type, scratch, scratch_size, &used, &req->content_type) ||
+        copy_header(head->has_origin, head->origin, scratch, scratch_size, &used, &req->origin))
+        return ssot_http_fail(problem, 431, "bad_request", "the request headers are too large");
+    return (long)used;
 }

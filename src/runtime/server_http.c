@@ -351,8 +351,8 @@ static int start_request(ssot_server *server, http_conn *conn, const char *data,
     }
     set_request_id(server, ex, head.request_id);
     ssot_request *req = &ex->req;
-    size_t target_bytes = head.target.len + SSOT_MAX_QUERY_PARAMS + 2;
-    if (parsed != 0 || ssot_http_decode_target(&head, ex->scratch, sizeof ex->scratch, req, &problem)) {
+    long used = parsed == 0 ? ssot_http_build_request(&head, ex->scratch, sizeof ex->scratch, req, &problem) : -1;
+    if (used < 0) {
         const char *question = memchr(head.target.at ? head.target.at : "", '?', head.target.len);
         ssot_http_slice raw = {head.target.at, question ? (size_t)(question - head.target.at) : head.target.len};
         ex->scratch_used = 0;
@@ -360,14 +360,7 @@ static int start_request(ssot_server *server, http_conn *conn, const char *data,
         req->path_len = req->path ? raw.len : 0;
         return answer_problem(server, conn, &problem);
     }
-    req->method = head.method;
-    ex->scratch_used = target_bytes;
-    if ((head.has_authorization && !(req->authorization = exchange_copy(ex, head.authorization))) ||
-        (head.has_content_type && !(req->content_type = exchange_copy(ex, head.content_type))) ||
-        (head.has_origin && !(req->origin = exchange_copy(ex, head.origin)))) {
-        ssot_http_fail(&problem, 431, "bad_request", "the request headers are too large");
-        return answer_problem(server, conn, &problem);
-    }
+    ex->scratch_used = (size_t)used;
     ex->close = !head.keep_alive;
     if (head.form == SSOT_TARGET_ASTERISK) { /* OPTIONS *: what the server supports at all */
         ssot_response *resp = &server->resp;

@@ -15,7 +15,7 @@
 #include <time.h>
 
 /* What a request copies out of its head (path, query, a few headers) fits in its scratch. */
-#define SSOT_EXCHANGE_SCRATCH (2 * SSOT_HTTP_MAX_HEAD + 256)
+#define SSOT_EXCHANGE_SCRATCH (2 * SSOT_HTTP_MAX_HEAD + SSOT_MAX_QUERY_PARAMS + 256)
 
 /* How long a request may take to arrive once it started, an idle keep-alive connection may
  * wait for the next one, a client may take to read a response, and a closing connection
