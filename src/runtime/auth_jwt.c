@@ -103,9 +103,12 @@ static long base64url_decode(const char *src, size_t len, unsigned char *out) {
 }
 
 static void format_time(double t, char *out, size_t size) {
-    time_t seconds = (time_t)t;
     struct tm tm;
-    if (gmtime_r(&seconds, &tm) && strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0) return;
+    /* within years 1..9999 as a date; anything else (exp = 1e46) as the number it is */
+    if (t >= -62135596800.0 && t <= 253402300799.0) {
+        time_t seconds = (time_t)t;
+        if (gmtime_r(&seconds, &tm) && strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0) return;
+    }
     snprintf(out, size, "%.0f", t);
 }
 

@@ -168,6 +168,15 @@ static void test_expiry_and_nbf(void) {
     token = mint_with(JWT_ALG_HS256, SECRET, "{\"sub\":\"1\",\"exp\":\"tomorrow\"}");
     CHECK(verify(fresh, token, NOW, &user, message) == SSOT_JWT_MALFORMED);
     free(token);
+
+    /* times no date can hold are named as numbers (found by fuzzing: 1e46 overflowed time_t) */
+    token = mint_with(JWT_ALG_HS256, SECRET, "{\"sub\":\"1\",\"nbf\":1.74e46}");
+    CHECK(verify(fresh, token, NOW, &user, message) == SSOT_JWT_NOT_YET_VALID);
+    CHECK(strstr(message, "17400000000000000") != NULL);
+    free(token);
+    token = mint_with(JWT_ALG_HS256, SECRET, "{\"sub\":\"1\",\"exp\":-1e300}");
+    CHECK(verify(fresh, token, NOW, &user, message) == SSOT_JWT_EXPIRED);
+    free(token);
     ssot_auth_free(fresh);
     ssot_auth_free(auth);
 }
