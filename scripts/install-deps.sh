@@ -7,7 +7,9 @@ PACKAGES="build-essential cmake pkg-config
   lua5.4 liblua5.4-dev lua-cjson-dev lua-busted
   libwebsockets-dev libsqlite3-dev sqlite3 libjansson-dev libjwt-dev libssl-dev
   valgrind wrk
-  python3"  # python3: node-gyp compiles better-sqlite3 for the bench/peers servers
+  clang libclang-rt-14-dev
+  python3"  # clang + compiler-rt: the libFuzzer targets (scripts/fuzz.sh); python3: node-gyp
+            # compiles better-sqlite3 for the bench/peers servers
 
 missing=""
 for pkg in $PACKAGES; do

@@ -110,8 +110,8 @@ void ssot_manifest_sort(ssot_manifest *m);
 ssot_manifest_entry *ssot_manifest_find(const ssot_manifest *m, const char *path);
 
 /* Parses the manifest text (file names the file in errors). Lines: "<sha256 hex>  <path>";
- * '#' comments and blank lines are skipped. Returns 0, or -1 with err filled in. The result
- * is sorted. */
+ * '#' comments and blank lines are skipped. Returns 0, or -1 with err (SSOT_EMIT_ERROR_SIZE
+ * bytes) filled in. The result is sorted. */
 int ssot_manifest_parse(ssot_manifest *m, const char *text, size_t len, const char *file, char *err);
 
 /* The manifest text of a sorted manifest in a malloc'd buffer (its length in *len), or NULL
