@@ -185,7 +185,8 @@ local ERROR_DESCRIPTION = "An error, in the one error shape of the REST contract
   .. "417 bad_request (unknown Expect); 431 bad_request (headers too large); "
   .. "500 internal (error.requestId finds it in the server log); "
   .. "501 not_implemented (method or transfer coding); "
-  .. "503 unavailable (the database stayed locked, try again); 505 bad_request (HTTP version)."
+  .. "503 unavailable (the database is locked or cannot be written now, try again); 505 bad_request (HTTP version); "
+  .. "507 insufficient_storage (the disk is full, try again later)."
 
 local function json_content(schema) return { ["application/json"] = { schema = schema } } end
 
@@ -367,7 +368,8 @@ function M.document(ir)
         properties = {
           code = { type = "string", description = "bad_request, invalid_json, validation_failed, rejected, "
             .. "unauthorized, forbidden, not_found, method_not_allowed, conflict, length_required, "
-            .. "payload_too_large, unsupported_media_type, internal, not_implemented, unavailable" },
+            .. "payload_too_large, unsupported_media_type, internal, not_implemented, unavailable, "
+            .. "insufficient_storage" },
           message = { type = "string" },
           fields = { type = "object", additionalProperties = { type = "string" },
             description = "Field name -> what is wrong with it." },

@@ -6,6 +6,9 @@
 #include "runtime/http_response.h"
 #include "runtime/rules.h"
 
+#include "host/log.h"
+#include "ssot.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -100,6 +103,19 @@ void ssot_rest_store_error(const ssot_model *model, const ssot_store_error *err,
     }
     case SSOT_STORE_BUSY:
         ssot_http_error(resp, req, 503, "unavailable", "the database is busy; retry shortly");
+        return;
+    /* the log names the file and the cause; the client learns what happened and what to do */
+    case SSOT_STORE_UNAVAILABLE:
+        ssot_logf(SSOT_LOG_ERROR, "request %s: %s", req->id, err->message);
+        ssot_http_error(resp, req, 503, "unavailable",
+                        "the database cannot be written or read right now (the server log has the cause under "
+                        "request id %s); nothing was written: retry later",
+                        req->id);
+        return;
+    case SSOT_STORE_FULL:
+        ssot_logf(SSOT_LOG_ERROR, "request %s: %s", req->id, err->message);
+        ssot_http_error(resp, req, 507, "insufficient_storage",
+                        "the server's disk is full; nothing was written: retry once space has been freed");
         return;
     default:
         ssot_service_fail(resp, req, model->name, err->message);

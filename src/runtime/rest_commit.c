@@ -23,7 +23,8 @@ struct ssot_pending_write {
     const ssot_model *model;
     ssot_hook after;
     int committed;            /* -1 waiting, 0 the batch failed, 1 committed */
-    char failure[512];        /* why the batch failed */
+    ssot_store_status failure_status; /* why the batch failed */
+    char failure[512];
     ssot_user user;
     char request_id[SSOT_REQUEST_ID_SIZE];
     char id[SSOT_ID_TEXT_SIZE + 8];
@@ -74,6 +75,7 @@ ssot_store_status ssot_rest_settle(ssot_service *svc) {
     for (ssot_pending_write *pw = svc->pending; pw; pw = pw->next) {
         pw->committed = status == SSOT_STORE_OK;
         /* The store's message can be longer than the slot: keep its start. */
+        pw->failure_status = status;
         if (status != SSOT_STORE_OK)
             snprintf(pw->failure, sizeof pw->failure, "%.*s", (int)sizeof pw->failure - 1, err.message);
     }
@@ -123,6 +125,10 @@ void ssot_rest_finish(ssot_service *svc, ssot_pending_write *pw, const ssot_requ
     if (pw->committed == 1) {
         ssot_rest_after_commit(svc, pw->model, pw->after, &pw->change, &pw->user, pw->request_id,
                                pw->id[0] ? pw->id : NULL, req, resp);
+    } else if (req && resp) { /* answered as any failed write: 507 for a full disk, 503, or 500 */
+        ssot_store_error err = {.status = pw->failure_status, .field = NULL};
+        snprintf(err.message, sizeof err.message, "%s", pw->failure);
+        ssot_rest_store_error(pw->model, &err, req, resp);
     } else {
         char what[160];
         snprintf(what, sizeof what, "committing the %s write", pw->model->name);

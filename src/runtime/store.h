@@ -29,7 +29,11 @@ typedef enum ssot_store_status {
     SSOT_STORE_BUSY,        /* the database stayed locked past busy_timeout (503) */
     SSOT_STORE_CANNOT_RECOVER, /* events_since: the gap is not wholly in the history */
     SSOT_STORE_SCHEMA,      /* open: the database schema cannot be brought to the IR */
-    SSOT_STORE_ERROR        /* anything else: I/O, corruption, out of memory (500) */
+    SSOT_STORE_FULL,        /* the disk (or a file size limit) left no room: nothing was
+                             * written (507) */
+    SSOT_STORE_UNAVAILABLE, /* the database cannot be written or read now: a read-only file or
+                             * file system, an I/O error; nothing was written (503) */
+    SSOT_STORE_ERROR        /* anything else: corruption, out of memory, a bug (500) */
 } ssot_store_status;
 
 typedef struct ssot_store_error {

@@ -6,15 +6,18 @@
 #include "store_sqlite.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 const char *ssot_store_status_name(ssot_store_status status) {
-    static const char *const names[] = {"ok",   "not_found",      "conflict", "invalid", "denied", "rejected",
-                                        "busy", "cannot_recover", "schema",   "error"};
+    static const char *const names[] = {"ok",     "not_found", "conflict", "invalid",     "denied", "rejected",
+                                        "busy",   "cannot_recover", "schema", "full", "unavailable", "error"};
     return (unsigned)status < sizeof names / sizeof names[0] ? names[status] : "?";
 }
 
@@ -76,7 +79,54 @@ ssot_store_status sq_db_error(sqlite_store *s, const ssot_model *model, int rc, 
     }
     if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
         return sq_fail(err, SSOT_STORE_BUSY, NULL, "the database is busy (%s): try again", msg);
-    return sq_fail(err, SSOT_STORE_ERROR, NULL, "database error in %s: %s", s->path, msg);
+    return sq_io_error(s, rc, err);
+}
+
+/* What the file system says about why a write to the database failed, when SQLite's errno
+ * is gone (it reports the last one, often overwritten by the rollback): 0, or ENOSPC (little
+ * room left), EFBIG (the database or its WAL at the process's file size limit) or EROFS. */
+static int probe_write_failure(const sqlite_store *s) {
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", s->path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *(slash == dir ? slash + 1 : slash) = '\0';
+    else snprintf(dir, sizeof dir, ".");
+    struct statvfs fs;
+    if (statvfs(dir, &fs) == 0) {
+        if (fs.f_flag & ST_RDONLY) return EROFS;
+        if ((uint64_t)fs.f_bavail * fs.f_frsize < 4u << 20) return ENOSPC;
+    }
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+        char wal[PATH_MAX + 8];
+        snprintf(wal, sizeof wal, "%s-wal", s->path);
+        const char *files[] = {s->path, wal};
+        for (int i = 0; i < 2; i++) {
+            struct stat st;
+            if (stat(files[i], &st) == 0 && (uint64_t)st.st_size + (1u << 20) > (uint64_t)limit.rlim_cur) return EFBIG;
+        }
+    }
+    return 0;
+}
+
+ssot_store_status sq_io_error(sqlite_store *s, int rc, ssot_store_error *err) {
+    int primary = rc & 0xff;
+    int os = sqlite3_system_errno(s->db);
+    if (primary == SQLITE_IOERR && os != ENOSPC && os != EFBIG && os != EDQUOT && os != EROFS && os != EACCES &&
+        os != EPERM) {
+        int probed = probe_write_failure(s);
+        if (probed) os = probed;
+    }
+    if (primary == SQLITE_FULL || (primary == SQLITE_IOERR && (os == ENOSPC || os == EFBIG || os == EDQUOT)))
+        return sq_fail(err, SSOT_STORE_FULL, NULL, "the database's disk is full%s (%s, %s): nothing was written",
+                       os == EFBIG ? " (a file size limit)" : "", s->path, sqlite3_errstr(rc));
+    if (primary == SQLITE_READONLY || (primary == SQLITE_IOERR && (os == EROFS || os == EACCES || os == EPERM)))
+        return sq_fail(err, SSOT_STORE_UNAVAILABLE, NULL, "the database %s cannot be written (%s): nothing was written",
+                       s->path, os ? strerror(os) : "read-only");
+    if (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN)
+        return sq_fail(err, SSOT_STORE_UNAVAILABLE, NULL, "the database %s could not be read or written (%s%s%s)",
+                       s->path, sqlite3_errstr(rc), os ? ": " : "", os ? strerror(os) : "");
+    return sq_fail(err, SSOT_STORE_ERROR, NULL, "database error in %s: %s", s->path, sqlite3_errmsg(s->db));
 }
 
 int sq_exec(sqlite_store *s, sqlite3_stmt *stmt) {
@@ -194,8 +244,13 @@ static ssot_store_status apply_pragmas(sqlite_store *s, int busy_timeout_ms, sso
     };
     for (size_t i = 0; i < sizeof pragmas / sizeof pragmas[0]; i++) {
         char *msg = NULL;
-        if (sqlite3_exec(s->db, pragmas[i], NULL, NULL, &msg) != SQLITE_OK) {
-            sq_fail(err, SSOT_STORE_ERROR, NULL, "%s: %s failed: %s", s->path, pragmas[i], msg ? msg : "?");
+        int rc = sqlite3_exec(s->db, pragmas[i], NULL, NULL, &msg);
+        if (rc != SQLITE_OK) {
+            int files = (rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN;
+            sq_fail(err, SSOT_STORE_ERROR, NULL, "%s: %s failed: %s%s", s->path, pragmas[i], msg ? msg : "?",
+                    files ? " (SQLite keeps two files next to the database, -wal and -shm: its directory must be "
+                            "writable for this user)"
+                          : "");
             sqlite3_free(msg);
             return SSOT_STORE_ERROR;
         }
@@ -259,6 +314,13 @@ ssot_store_status ssot_store_sqlite_open(const ssot_app *app, const ssot_sqlite_
         goto fail;
     }
     sqlite3_extended_result_codes(s->db, 1);
+    if (sqlite3_db_readonly(s->db, "main") == 1) { /* SQLite fell back to read-only */
+        status = sq_fail(err, SSOT_STORE_ERROR, NULL,
+                         "the database %s is read-only (the file's permissions, or a read-only file system): "
+                         "ssot serve writes to it; make it writable for this user, or give another with --db",
+                         path);
+        goto fail;
+    }
     if (sq_register_functions(s->db) != SQLITE_OK) {
         status = sq_fail(err, SSOT_STORE_ERROR, NULL, "%s: %s", path, sqlite3_errmsg(s->db));
         goto fail;

@@ -56,6 +56,7 @@ typedef struct sqlite_store {
     int batch;          /* between batch_begin and batch_end */
     int64_t batch_writes; /* writes of the open batch that returned OK */
     int batch_lost;     /* an error rolled the batch's transaction back */
+    ssot_store_error batch_loss; /* that error */
     int snapshot;       /* between snapshot_begin and snapshot_end: reads share a transaction */
     int snapshot_open;  /* that shared read transaction is open */
     sq_checkpointer *checkpointer; /* WAL checkpoints on a thread of their own; NULL without a WAL */
@@ -85,6 +86,9 @@ ssot_store_status sq_fail(ssot_store_error *err, ssot_store_status status, const
 /* Maps a failed SQLite call on db to a store status with the message (and field for
  * constraint failures on model). */
 ssot_store_status sq_db_error(sqlite_store *s, const ssot_model *model, int rc, ssot_store_error *err);
+/* An error that is no constraint and no lock: a full disk or file size limit (FULL), a
+ * read-only file, file system or another I/O error (UNAVAILABLE), else ERROR. */
+ssot_store_status sq_io_error(sqlite_store *s, int rc, ssot_store_error *err);
 /* Whether the last failure on the connection was a foreign-key constraint. */
 int sq_foreign_key_error(sqlite_store *s);
 int sq_exec(sqlite_store *s, sqlite3_stmt *stmt); /* steps a statement without rows and resets it */

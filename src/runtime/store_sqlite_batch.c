@@ -7,6 +7,8 @@
  * Uses store_sqlite.h. */
 #include "store_sqlite.h"
 
+#include <stdio.h>
+
 ssot_store_status sq_batch_begin(ssot_store *store, ssot_store_error *err) {
     sqlite_store *s = (sqlite_store *)store;
     (void)err;
@@ -16,12 +18,25 @@ ssot_store_status sq_batch_begin(ssot_store *store, ssot_store_error *err) {
     return SSOT_STORE_OK; /* the first write opens the transaction */
 }
 
+/* The batch's transaction is gone (SQLite rolled it back): the writes that were in it, and
+ * any after, fail with the error that ended it (a full disk stays 507, not 500). */
+static ssot_store_status lose_batch(sqlite_store *s, const ssot_store_error *cause, ssot_store_error *err) {
+    if (!s->batch_lost) {
+        s->batch_lost = 1;
+        if (cause && cause->status != SSOT_STORE_OK && cause->message[0]) {
+            s->batch_loss = *cause;
+        } else {
+            s->batch_loss.status = SSOT_STORE_ERROR;
+            snprintf(s->batch_loss.message, sizeof s->batch_loss.message, "the transaction was rolled back by the database");
+        }
+    }
+    return sq_fail(err, s->batch_loss.status, NULL, "%s", s->batch_loss.message);
+}
+
 ssot_store_status sq_batch_write_begin(sqlite_store *s, const ssot_model *m, ssot_store_error *err) {
     if (sqlite3_get_autocommit(s->db)) {
-        if (s->batch_writes > 0 || s->batch_lost) { /* an error already rolled the batch back */
-            s->batch_lost = 1;
-            return sq_fail(err, SSOT_STORE_ERROR, NULL, "the batch's transaction was rolled back by an earlier error");
-        }
+        if (s->batch_writes > 0 || s->batch_lost) /* an error already rolled the batch back */
+            return lose_batch(s, NULL, err);
         int rc = sq_exec(s, s->begin_immediate);
         if (rc != SQLITE_DONE) return sq_db_error(s, m, rc, err);
     }
@@ -32,10 +47,11 @@ ssot_store_status sq_batch_write_begin(sqlite_store *s, const ssot_model *m, sso
 ssot_store_status sq_batch_write_finish(sqlite_store *s, const ssot_model *m, ssot_store_status status,
                                         ssot_store_error *err) {
     if (sqlite3_get_autocommit(s->db)) { /* SQLite rolled the whole transaction back (I/O, full disk) */
-        if (s->batch_writes > 0) s->batch_lost = 1;
-        return status == SSOT_STORE_OK
-                   ? sq_fail(err, SSOT_STORE_ERROR, NULL, "the transaction was rolled back by the database")
-                   : status;
+        if (s->batch_writes > 0 || status == SSOT_STORE_OK) {
+            if (status == SSOT_STORE_OK) err->status = SSOT_STORE_OK; /* no cause of its own */
+            return lose_batch(s, err, err);
+        }
+        return status;
     }
     if (status == SSOT_STORE_OK) {
         int rc = sq_exec(s, s->release);
@@ -58,7 +74,7 @@ ssot_store_status sq_batch_end(ssot_store *store, ssot_store_error *err) {
     s->batch_lost = 0;
     if (lost) {
         sq_rollback(s);
-        return sq_fail(err, SSOT_STORE_ERROR, NULL, "the batch's transaction was rolled back by an error");
+        return sq_fail(err, s->batch_loss.status, NULL, "the batch was rolled back: %s", s->batch_loss.message);
     }
     if (sqlite3_get_autocommit(s->db)) return SSOT_STORE_OK; /* no write opened it */
     return sq_commit(s, NULL, err);

@@ -33,12 +33,14 @@ const SANITIZER_REPORT = /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSaniti
  * prints the URL it listens on: { url, proc, stdout(), stderr(), stop(signal) }.
  * stop() resolves to { code, signal, stdout, stderr } after checking a clean exit.
  * With listen: false, --port and --host are left out (the config's serve.port/host apply).
+ * prefix runs the binary through a command, e.g. ["prlimit", "--nofile=64", "--"].
  */
-export function startServe(config, { db, args = [], env = {}, secret = SECRET, listen = true } = {}) {
+export function startServe(config, { db, args = [], env = {}, secret = SECRET, listen = true, prefix = [] } = {}) {
   const argv = ["serve", config, ...(listen ? ["--port", "0", "--host", "127.0.0.1"] : []), ...(db ? ["--db", db] : []),
     ...args];
   const childEnv = { ...process.env, SSOT_JWT_SECRET: secret, EVERYTHING_JWT_SECRET: secret, NO_COLOR: "1", ...env };
-  const proc = spawn(SSOT_BIN, argv, { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const [command, ...before] = [...prefix, SSOT_BIN];
+  const proc = spawn(command, [...before, ...argv], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   proc.stdout.setEncoding("utf8");

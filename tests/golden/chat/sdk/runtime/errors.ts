@@ -19,6 +19,7 @@ export type ErrorCode =
   | "internal"
   | "not_implemented"
   | "unavailable"
+  | "insufficient_storage"
   | "unexpected_response";
 
 /** The base class of every error the SDK throws. */
