@@ -83,9 +83,10 @@ function M.loop(opts, run_once, limits)
   local reruns = 0
   while not (limits.runs and reruns >= limits.runs) do
     local paths = M.paths(opts, last_ir)
-    say(core.color("dim", string.format("watching %d %s for changes (Ctrl-C to stop)", #paths,
-      #paths == 1 and "path" or "paths")))
-    local changed = core.watch(paths, { debounce = limits.debounce or 100 })
+    local changed = core.watch(paths, { debounce = limits.debounce or 100, ready = function()
+      say(core.color("dim", string.format("watching %d %s for changes (Ctrl-C to stop)", #paths,
+        #paths == 1 and "path" or "paths")))
+    end })
     for _, path in ipairs(changed) do say(core.color("cyan", "change: ") .. display(path)) end
     forget_modules(baseline)
     status, ir = guarded(run_once, opts)

@@ -170,15 +170,21 @@ static watched_path watch_path(lua_State *L, int fd, const char *path) {
     return w;
 }
 
-/* watch(paths, { debounce = ms (100), timeout = ms (none) }) -> sorted array of the changed
- * paths, or nil when the timeout passes first. A directory in paths reports changes of the
- * entries in it as "<dir>/<name>". After the first change, waits until the paths have been
- * quiet for `debounce` ms, so one save (or a burst of them) gives one answer. */
+/* watch(paths, { debounce = ms (100), timeout = ms (none), ready = fn }) -> sorted array of
+ * the changed paths, or nil when the timeout passes first. A directory in paths reports
+ * changes of the entries in it as "<dir>/<name>". ready() is called once every path is
+ * watched (a change from then on is seen; say "watching" there, not before). After the first
+ * change, waits until the paths have been quiet for `debounce` ms, so one save (or a burst of
+ * them) gives one answer. */
 int core_watch(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_Number debounce = 100, timeout = -1; /* negative: no timeout */
+    int has_ready = 0;
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
+        has_ready = lua_getfield(L, 2, "ready") != LUA_TNIL;
+        luaL_argcheck(L, !has_ready || lua_isfunction(L, -1), 2, "ready must be a function");
+        lua_pop(L, 1);
         lua_getfield(L, 2, "debounce");
         debounce = luaL_optnumber(L, -1, 100);
         luaL_argcheck(L, debounce >= 0, 2, "debounce must be >= 0 ms");
@@ -205,6 +211,10 @@ int core_watch(lua_State *L) {
     }
     lua_newtable(L); /* index 5: changed path -> true */
     int changed_idx = lua_gettop(L);
+    if (has_ready) {
+        lua_getfield(L, 2, "ready");
+        lua_call(L, 0, 0);
+    }
 
     double deadline = timeout >= 0 ? now_ms() + timeout : -1;
     bool any = false;

@@ -10,6 +10,11 @@ local function later(delay, command)
   sh(string.format("sh -c 'sleep %s; %s' >/dev/null 2>&1 &", delay, command:gsub("'", "'\\''")))
 end
 
+-- core.watch's ready option: runs command once every path is watched (no race with arming).
+local function when_ready(command)
+  return function() sh(command) end
+end
+
 local function open_fds()
   return #core.list_dir("/proc/self/fd")
 end
@@ -30,26 +35,37 @@ describe("core.watch", function()
     assert.are.same({ tmp .. "/config.lua" }, changed)
   end)
 
+  it("calls ready once the paths are watched: a change made from then on is seen", function()
+    local calls = 0
+    local changed = core.watch({ tmp .. "/config.lua" }, { timeout = 5000, ready = function()
+      calls = calls + 1
+      sh("echo x > " .. tmp .. "/config.lua")
+    end })
+    assert.are.same({ tmp .. "/config.lua" }, changed)
+    assert.are.equal(1, calls)
+    assert.has_error(function() core.watch({ tmp .. "/config.lua" }, { ready = 1 }) end)
+  end)
+
   it("sees a file replaced by rename, as editors save", function()
-    later(0.2, "echo new > " .. tmp .. "/.config.lua.swp && mv " .. tmp .. "/.config.lua.swp " .. tmp .. "/config.lua")
-    local changed = core.watch({ tmp .. "/config.lua" }, { timeout = 5000 })
+    local changed = core.watch({ tmp .. "/config.lua" }, { timeout = 5000, ready = when_ready(
+      "echo new > " .. tmp .. "/.config.lua.swp && mv " .. tmp .. "/.config.lua.swp " .. tmp .. "/config.lua") })
     assert.are.same({ tmp .. "/config.lua" }, changed)
   end)
 
   it("sees a file that did not exist yet being created", function()
-    later(0.2, "echo hi > " .. tmp .. "/later.lua")
-    assert.are.same({ tmp .. "/later.lua" }, core.watch({ tmp .. "/later.lua" }, { timeout = 5000 }))
+    assert.are.same({ tmp .. "/later.lua" }, core.watch({ tmp .. "/later.lua" },
+      { timeout = 5000, ready = when_ready("echo hi > " .. tmp .. "/later.lua") }))
   end)
 
   it("ignores other files in the same directory", function()
-    later(0.1, "echo x > " .. tmp .. "/unrelated.txt")
-    assert.is_nil(core.watch({ tmp .. "/config.lua" }, { timeout = 600 }))
+    assert.is_nil(core.watch({ tmp .. "/config.lua" },
+      { timeout = 600, ready = when_ready("echo x > " .. tmp .. "/unrelated.txt") }))
   end)
 
   it("reports any new file in a watched directory as dir/name", function()
     sh("mkdir '" .. tmp .. "/templates'")
-    later(0.2, "echo t > " .. tmp .. "/templates/new.tpl")
-    assert.are.same({ tmp .. "/templates/new.tpl" }, core.watch({ tmp .. "/templates" }, { timeout = 5000 }))
+    assert.are.same({ tmp .. "/templates/new.tpl" }, core.watch({ tmp .. "/templates" },
+      { timeout = 5000, ready = when_ready("echo t > " .. tmp .. "/templates/new.tpl") }))
   end)
 
   it("collects a burst of changes into one answer (debounce)", function()
