@@ -14,7 +14,7 @@ SECONDS_EACH=${1:-60}
 [ $# -gt 0 ] && shift
 TARGETS=${*:-"http body query jwt manifest config rules template"}
 
-CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DSSOT_FUZZ=ON >/dev/null
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DSSOT_FUZZ=ON -DSSOT_WERROR=ON >/dev/null
 cmake --build build-fuzz -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 mkdir -p build-fuzz/crashes
 failed=""

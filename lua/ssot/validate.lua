@@ -113,7 +113,7 @@ local function check_cors(c, value, path)
 end
 
 local function check_serve(c, value, ctx, name)
-  local serve = { host = "0.0.0.0", port = 8080, static = nil, max_body = 1048576, default_take = 20, max_take = 100 }
+  local serve = { host = "localhost", port = 8080, static = nil, max_body = 1048576, default_take = 20, max_take = 100 }
   serve.database = ctx.resolve("data/" .. (name or "app") .. ".db")
   local path = { "serve" }
   if value == nil or not c:is(value, path, "table") then

@@ -21,7 +21,8 @@ static const char usage[] =
     "\n"
     "  config.lua   the config (default: ./config.lua)\n"
     "  --port N     port to listen on (default: serve.port, else 8080; 0 picks a free one)\n"
-    "  --host H     address to listen on (default: serve.host, else 0.0.0.0)\n"
+    "  --host H     address to listen on (default: serve.host, else localhost: 127.0.0.1 and ::1;\n"
+    "               0.0.0.0 for every IPv4 interface, :: for every interface)\n"
     "  --db FILE    SQLite database (default: serve.database, else data/<name>.db next to the config)\n"
     "  --quiet      no access log\n"
     "  --verbose    debug logging (every change event, libwebsockets' messages)\n"
@@ -108,13 +109,14 @@ typedef struct listening_info {
     const char *db;
 } listening_info;
 
-static void print_listening(void *ctx, const char *host, int port) {
+static void print_listening(void *ctx, const char *const *addresses, size_t naddresses, int port) {
     const listening_info *info = ctx;
-    const char *shown = !host || !*host || strcmp(host, "0.0.0.0") == 0 ? "localhost" : host;
-    int ipv6 = strchr(shown, ':') != NULL;
-    printf("ssot serve: %s listening on http://%s%s%s:%d (%zu model%s, database %s)\n", info->app->name,
-           ipv6 ? "[" : "", shown, ipv6 ? "]" : "", port, info->app->nmodels, info->app->nmodels == 1 ? "" : "s",
-           info->db);
+    printf("ssot serve: %s listening on", info->app->name);
+    for (size_t i = 0; i < naddresses; i++) {
+        int ipv6 = strchr(addresses[i], ':') != NULL;
+        printf("%s http://%s%s%s:%d", i == 0 ? "" : " and", ipv6 ? "[" : "", addresses[i], ipv6 ? "]" : "", port);
+    }
+    printf(" (%zu model%s, database %s)\n", info->app->nmodels, info->app->nmodels == 1 ? "" : "s", info->db);
     fflush(stdout);
 }
 

@@ -91,12 +91,35 @@ static int connection_limits(int *lws_limit, size_t *max_conns, char *err, size_
     return 0;
 }
 
-/* "0.0.0.0", "*" and "" listen everywhere; lws wants NULL for that. */
-static const char *interface_of(const char *host) {
-    if (!host || !*host || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "*") == 0 || strcmp(host, "::") == 0)
-        return NULL;
-    if (strcmp(host, "localhost") == 0) return "127.0.0.1";
-    return host;
+/* The addresses a host option means: "localhost" (and no host at all) is the loopback of
+ * both families, so a development server is not reachable from the network by default;
+ * "0.0.0.0", "*" and "" are every IPv4 interface (lws wants NULL), "::" every interface. */
+static size_t listen_addresses(const char *host, const char *out[2]) {
+    if (!host || strcmp(host, "localhost") == 0) {
+        out[0] = "127.0.0.1";
+        out[1] = "::1";
+        return 2;
+    }
+    out[0] = !*host || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "*") == 0 ? NULL : host;
+    return 1;
+}
+
+/* Creates the vhost listening on iface (NULL: every IPv4 interface) at port (0: any free
+ * port). Returns it, or NULL. */
+static struct lws_vhost *listen_on(struct lws_context *context, const char *iface, int port) {
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = port;
+    info.iface = iface;
+    info.protocols = protocols;
+    info.vhost_name = iface ? iface : "any";
+    /* every accepted socket is a raw one of our protocol: the HTTP framing is ours */
+    info.listen_accept_role = "raw-skt";
+    info.listen_accept_protocol = protocols[0].name;
+    info.options = LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG |
+                   LWS_SERVER_OPTION_DISABLE_IPV6 * (!iface || !strchr(iface, ':')) |
+                   LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY * (iface && strchr(iface, ':') != NULL);
+    return lws_create_vhost(context, &info);
 }
 
 static double now_seconds(void) {
@@ -139,35 +162,43 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
     if (connection_limits(&lws_limit, &server.max_conns, err, err_size)) return -1;
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
-    info.port = options->port;
-    info.iface = interface_of(options->host);
+    info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = protocols;
     info.user = &server;
     info.fd_limit_per_thread = (unsigned)lws_limit;
     info.pt_serv_buf_size = 32768; /* one read takes in a whole small request and its body */
     info.timeout_secs = 20;
-    /* every accepted socket is a raw one of our protocol: the HTTP framing is ours */
-    info.listen_accept_role = "raw-skt";
-    info.listen_accept_protocol = protocols[0].name;
-    info.options = LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG |
-                   LWS_SERVER_OPTION_DISABLE_IPV6 * (info.iface && !strchr(info.iface, ':'));
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
 
     stop_signals = 0;
     struct sigaction old_int, old_term, old_pipe;
     install_signals(&old_int, &old_term, &old_pipe);
     server.context = lws_create_context(&info);
-    if (!server.context) {
+    const char *addresses[2], *bound[2];
+    size_t naddresses = listen_addresses(options->host, addresses), nbound = 0;
+    int port = options->port, loopback = naddresses == 2, missing = 0;
+    for (size_t i = 0; server.context && i < naddresses; i++) {
+        struct lws_vhost *vhost = listen_on(server.context, addresses[i], port);
+        if (!vhost) {
+            missing++;
+            /* the loopback's IPv6 half may be missing (IPv6 off): IPv4 alone will do */
+            if (loopback && nbound) ssot_logf(SSOT_LOG_DEBUG, "not listening on %s (no IPv6 loopback)", addresses[i]);
+            continue;
+        }
+        port = lws_get_vhost_listen_port(vhost); /* the next address takes the port the first got */
+        bound[nbound++] = addresses[i] ? addresses[i] : "0.0.0.0";
+    }
+    if (nbound == 0 || (missing && !(loopback && nbound))) {
+        if (server.context) lws_context_destroy(server.context);
         restore_signals(&old_int, &old_term, &old_pipe);
         snprintf(err, err_size,
                  "cannot listen on %s:%d: the port is in use or the address is not on this machine "
                  "(choose another with --port or --host)",
-                 options->host && *options->host ? options->host : "0.0.0.0", options->port);
+                 options->host ? options->host : "localhost", options->port);
         return -1;
     }
     running_context = server.context;
-    struct lws_vhost *vhost = lws_get_vhost_by_name(server.context, "default");
-    int port = vhost ? lws_get_vhost_listen_port(vhost) : options->port;
-    if (options->on_listening) options->on_listening(options->listening_ctx, options->host, port);
+    if (options->on_listening) options->on_listening(options->listening_ctx, bound, nbound, port);
 
     server_timer timer = {.server = &server};
     lws_sul_schedule(server.context, 0, &timer.sul, on_timer, TIMER_PERIOD_US);

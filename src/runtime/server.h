@@ -13,15 +13,17 @@
 typedef void (*ssot_handler_fn)(void *ctx, ssot_request *req, ssot_response *resp);
 
 typedef struct ssot_server_options {
-    const char *host;  /* address to listen on: "0.0.0.0" (all), "127.0.0.1", "::1", ... */
+    const char *host;  /* address to listen on: NULL or "localhost" (127.0.0.1 and ::1), "0.0.0.0"
+                        * (every IPv4 interface), "::" (every interface), "192.168.1.5", ... */
     int port;          /* 0: a free port chosen by the system */
     int64_t max_body;  /* request bodies above this get 413 */
     int quiet;         /* no access log */
     ssot_http_headers headers;
     ssot_handler_fn handler;
     void *handler_ctx;
-    /* Called once the socket listens, with the port (useful with port 0). May be NULL. */
-    void (*on_listening)(void *ctx, const char *host, int port);
+    /* Called once the sockets listen, with the addresses really bound and the port (useful
+    * with port 0). May be NULL. */
+    void (*on_listening)(void *ctx, const char *const *addresses, size_t naddresses, int port);
     void *listening_ctx;
     int drain_seconds; /* on SIGINT/SIGTERM, how long requests in flight may take; 0: 10 */
     /* The end of a pass, and group commit (both NULL: none). After each pass of the event

@@ -39,24 +39,29 @@ static void base64url(const unsigned char *in, size_t len, char *out) {
     out[o] = '\0';
 }
 
-/* header.payload.signature from JSON texts, the signature given verbatim. */
-static void forge(char *out, const char *header, const char *payload, const char *signature) {
+/* header.payload.signature from JSON texts (each under 384 bytes), the signature given
+ * verbatim, into out (size bytes). */
+static void forge_into(char *out, size_t size, const char *header, const char *payload, const char *signature) {
     char h[512], p[512];
     base64url((const unsigned char *)header, strlen(header), h);
     base64url((const unsigned char *)payload, strlen(payload), p);
-    sprintf(out, "%s.%s.%s", h, p, signature);
+    int n = snprintf(out, size, "%s.%s.%s", h, p, signature);
+    CHECK(n > 0 && (size_t)n < size);
 }
+#define forge(out, ...) forge_into(out, sizeof out, __VA_ARGS__)
 
 /* header.payload signed with key (HS256) from JSON texts: a token whose signature is right
  * whatever its payload says. */
-static void sign(char *out, const char *key, const char *header, const char *payload) {
-    forge(out, header, payload, "");
+static void sign_into(char *out, size_t size, const char *key, const char *header, const char *payload) {
+    forge_into(out, size, header, payload, "");
     unsigned char mac[32];
     unsigned mac_len = 0;
     size_t signing_len = strlen(out) - 1; /* without the final '.' */
     HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)out, signing_len, mac, &mac_len);
+    CHECK(signing_len + 1 + 44 < size);
     base64url(mac, mac_len, out + signing_len + 1);
 }
+#define sign(out, ...) sign_into(out, sizeof out, __VA_ARGS__)
 
 static char *mint_with(jwt_alg_t alg, const char *key, const char *claims_json) {
     jwt_t *jwt;

@@ -3,6 +3,7 @@
 // requests in flight, and the command line (flags, port in use, a missing config).
 import assert from "node:assert/strict";
 import net from "node:net";
+import { networkInterfaces } from "node:os";
 import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
@@ -194,6 +195,33 @@ describe("command line", () => {
     await server.stop();
     assert.ok(existsSync(`${dir}/data/life.db`), "data/<name>.db created next to the config");
     assert.ok(!existsSync(`${dir}/data/life.db-wal`));
+  });
+
+  it("by default it listens on the loopback only (127.0.0.1 and ::1), and says so", async () => {
+    const dir = tempDir("loopback");
+    const config = writeConfig(dir, "config.lua", V1);
+    const server = await startServe(config, { listen: false, args: ["--port", "0", "--db", `${dir}/l.db`] });
+    const match = /listening on http:\/\/127\.0\.0\.1:(\d+)( and http:\/\/\[::1\]:(\d+))? \(/.exec(server.stdout());
+    assert.ok(match, server.stdout());
+    const port = Number(match[1]);
+    assert.equal((await api(`http://127.0.0.1:${port}`, "GET", "/healthz")).status, 200);
+    if (match[2]) {
+      assert.equal(Number(match[3]), port, "one port for both families");
+      assert.equal((await api(`http://[::1]:${port}`, "GET", "/healthz")).status, 200);
+    }
+    // an address of this machine that is not the loopback: refused
+    const outside = Object.values(networkInterfaces()).flat().find((a) => a && !a.internal && a.family === "IPv4");
+    if (outside) {
+      const refused = await new Promise((ok) => {
+        const socket = net.connect({ host: outside.address, port }, () => {
+          socket.destroy();
+          ok(false);
+        });
+        socket.on("error", () => ok(true));
+      });
+      assert.ok(refused, `${outside.address}:${port} must not be served`);
+    }
+    await server.stop();
   });
 
   it("a missing config is a config error naming the file", () => {

@@ -77,7 +77,7 @@ routes = {
       assert.are.equal(cwd .. "/generated", minimal.output)
       assert.are.same({ secret_env = "SSOT_JWT_SECRET", algorithm = "HS256", id_claim = "sub", role_claim = "role",
         admin_role = "admin" }, minimal.auth)
-      assert.are.same({ host = "0.0.0.0", port = 8080, database = cwd .. "/data/" .. minimal.name .. ".db",
+      assert.are.same({ host = "localhost", port = 8080, database = cwd .. "/data/" .. minimal.name .. ".db",
         cors = { origins = { "*" }, credentials = false }, max_body = 1048576, default_take = 20, max_take = 100 },
         minimal.serve)
       assert.are.same({ enabled = false, path = "/ws", channels = {},
