@@ -5,9 +5,9 @@
 #include "cli/options.h"
 
 #include "host/log.h"
-#include "runtime/ir_load.h"
-#include "runtime/server.h"
-#include "runtime/service.h"
+#include "runtime/model/ir_load.h"
+#include "runtime/http/server.h"
+#include "runtime/rest/service.h"
 #include "ssot.h"
 
 #include <stdio.h>

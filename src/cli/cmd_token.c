@@ -5,8 +5,8 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 
-#include "runtime/auth_jwt.h"
-#include "runtime/ir_load.h"
+#include "runtime/auth/auth_jwt.h"
+#include "runtime/model/ir_load.h"
 #include "ssot.h"
 
 #include <stdio.h>

@@ -4,8 +4,8 @@
  * the validation_failed error object of docs/rest.md. */
 #include "test_store_support.h"
 
-#include "runtime/body.h"
-#include "runtime/value.h"
+#include "runtime/model/body.h"
+#include "runtime/model/value.h"
 
 static const ssot_model *item;
 static ssot_body_errors errs;

@@ -1,9 +1,9 @@
-/* Tests of the HTTP/1.1 request parser (src/runtime/http_parse.c, http_target.c,
+/* Tests of the HTTP/1.1 request parser (src/runtime/http/http_parse.c, http_target.c,
  * http_chunked.c): where a head ends, the request line and the fields ssot reads, every
  * framing rule that keeps one request from being read as two, the decoded and normalized
  * path and query, and chunked bodies fed whole and byte by byte. */
 #include "check.h"
-#include "runtime/http_parse.h"
+#include "runtime/http/http_parse.h"
 
 #include <string.h>
 

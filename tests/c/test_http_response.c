@@ -1,9 +1,9 @@
-/* Tests of the response conventions (src/runtime/http_response.c): the error shape with the
+/* Tests of the response conventions (src/runtime/http/http_response.c): the error shape with the
  * request id (also around a prebuilt error object), the HTTP/1.1 head — status line,
  * content headers, X-SSOT-Schema, X-Request-Id, Location, Allow, Connection — and CORS for
  * "*", for a list of origins and with credentials. */
 #include "check.h"
-#include "runtime/http_response.h"
+#include "runtime/http/http_response.h"
 
 #include <jansson.h>
 #include <string.h>

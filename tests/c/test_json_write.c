@@ -1,8 +1,8 @@
-/* Tests of number and JSON writing (src/runtime/buf.c ssot_format_double, json_write.c):
+/* Tests of number and JSON writing (src/runtime/base/buf.c ssot_format_double, json_write.c):
  * every double comes back from its text exactly, with no shorter text that would, across
  * random bit patterns, subnormals and edge values; JSON text in key order or sorted. */
 #include "check.h"
-#include "runtime/json_write.h"
+#include "runtime/base/json_write.h"
 
 #include <float.h>
 #include <math.h>

@@ -1,8 +1,8 @@
-/* Tests of JWT verification and minting (src/runtime/auth_jwt.c): valid tokens and their
+/* Tests of JWT verification and minting (src/runtime/auth/auth_jwt.c): valid tokens and their
  * claims, expiry and nbf (also for cached tokens), tampering, wrong secrets, alg none and other
  * algorithms, malformed input, and the Bearer header. */
 #include "check.h"
-#include "runtime/auth_jwt.h"
+#include "runtime/auth/auth_jwt.h"
 
 #include <jwt.h>
 #include <openssl/hmac.h>

@@ -5,7 +5,7 @@
  * parameter and the problem. */
 #include "test_store_support.h"
 
-#include "runtime/query.h"
+#include "runtime/model/query.h"
 
 static const ssot_model *item;
 static ssot_query q;

@@ -1,11 +1,11 @@
-/* Tests of the run-time permission rules (src/runtime/rules.c): the C evaluator agrees with
+/* Tests of the run-time permission rules (src/runtime/auth/rules.c): the C evaluator agrees with
  * the reference evaluator of lua/ssot/rules.lua on every expression x user x row owner; the
  * partial evaluation for list gives the same answers through the store's predicate matcher
  * and folds to the expected shapes; 401-vs-403 satisfiability; Lua-function rules (allow,
  * deny, error with traceback, endless loop stopped); JSON <-> Lua conversion. */
 #include "check.h"
-#include "runtime/lua_bridge.h"
-#include "runtime/rules.h"
+#include "runtime/lua/lua_bridge.h"
+#include "runtime/auth/rules.h"
 #include "ssot.h"
 
 #include <lauxlib.h>

@@ -4,7 +4,7 @@
  * and data kept across a restart. */
 #include "test_store_support.h"
 
-#include "runtime/query.h"
+#include "runtime/model/query.h"
 
 #include <regex.h>
 

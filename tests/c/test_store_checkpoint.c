@@ -6,7 +6,7 @@
  * store (thread stopped, last connection checkpoints) leaves no WAL behind. */
 #include "test_store_support.h"
 
-#include "runtime/store_sqlite.h"
+#include "runtime/store/store_sqlite.h"
 
 #include <sqlite3.h>
 #include <sys/stat.h>

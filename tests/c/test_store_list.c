@@ -4,7 +4,7 @@
  * predicate over the owner, and a per-row callback that pages after filtering). */
 #include "test_store_support.h"
 
-#include "runtime/query.h"
+#include "runtime/model/query.h"
 
 static ssot_store_error err;
 static ssot_store *store;

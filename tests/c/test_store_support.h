@@ -7,8 +7,8 @@
 #define SSOT_TEST_STORE_SUPPORT_H
 
 #define _DEFAULT_SOURCE /* mkdtemp */
-#include "runtime/ir_load.h"
-#include "runtime/store.h"
+#include "runtime/model/ir_load.h"
+#include "runtime/store/store.h"
 #include "ssot.h"
 
 #include <sqlite3.h>

@@ -6,9 +6,9 @@
 #ifndef SSOT_FUZZ_APP_H
 #define SSOT_FUZZ_APP_H
 
-#include "runtime/ir_load.h"
-#include "runtime/service.h"
-#include "runtime/store.h"
+#include "runtime/model/ir_load.h"
+#include "runtime/rest/service.h"
+#include "runtime/store/store.h"
 #include "ssot.h"
 
 #include <stdio.h>

@@ -1,9 +1,9 @@
-/* Fuzz target: a request body checked against a model (src/runtime/body.c): JSON parsing with
+/* Fuzz target: a request body checked against a model (src/runtime/model/body.c): JSON parsing with
  * its duplicate-key and UTF-8 checks, then the check per field type, for each model of the
  * everything.lua app and each mode (create, patch, replace), and the error object built from
  * what it found. The first byte picks the model and the mode. */
 #include "fuzz_app.h"
-#include "runtime/body.h"
+#include "runtime/model/body.h"
 
 #include <stdint.h>
 

@@ -1,10 +1,10 @@
 /* Fuzz target: bytes a client sends on a connection. They are framed as the server frames
- * them (src/runtime/http_parse.c: head, target, Content-Length and chunked bodies, pipelined
+ * them (src/runtime/http/http_parse.c: head, target, Content-Length and chunked bodies, pipelined
  * requests one after another, the head fed in pieces) and each request that frames is
  * answered by the REST service over the everything.lua app: router, query parsing, bodies,
  * auth, rules, hooks, custom routes and the store. */
 #include "fuzz_app.h"
-#include "runtime/http_parse.h"
+#include "runtime/http/http_parse.h"
 
 #include <stdint.h>
 

@@ -1,9 +1,9 @@
-/* Fuzz target: token verification (src/runtime/auth_jwt.c). With the first byte even the rest
+/* Fuzz target: token verification (src/runtime/auth/auth_jwt.c). With the first byte even the rest
  * is the token as a client sends it (Bearer header or ?token=); with it odd the rest is a
  * header and a payload (split at the first NUL) that are base64url-encoded and correctly
  * signed, so the claims reader (exp, nbf, the id and role claims) sees arbitrary JSON. */
 #include "fuzz_app.h"
-#include "runtime/auth_jwt.h"
+#include "runtime/auth/auth_jwt.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

@@ -1,10 +1,10 @@
-/* Fuzz target: the list query parameters (src/runtime/query.c) — where, orderBy, skip and take
+/* Fuzz target: the list query parameters (src/runtime/model/query.c) — where, orderBy, skip and take
  * as a client sends them, decoded — for a model of the everything.lua app, and when they parse,
  * the list the SQLite store builds and runs from them. The first byte picks the model; the rest
  * is up to four values separated by NUL bytes, given as where, orderBy, skip and take (or, after
  * a 0xff byte, as name=value parameters). */
 #include "fuzz_app.h"
-#include "runtime/query.h"
+#include "runtime/model/query.h"
 
 #include <stdint.h>
 

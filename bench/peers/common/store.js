@@ -4,13 +4,13 @@
 import crypto from 'node:crypto';
 
 // History kept per model, pruned every PRUNE_EVERY events in the writing transaction: the
-// policy and the tables of ssot's store (src/runtime/store_sqlite_stream.c, _schema.c).
+// policy and the tables of ssot's store (src/runtime/store/store_sqlite_stream.c, _schema.c).
 // As there, a write does not touch _ssot_streams: its offset is the newest event's plus one;
 // _ssot_streams."offset" is a floor written only when pruning.
 const HISTORY = 1000;
 const PRUNE_EVERY = 64;
 
-// The pragmas of every ssot connection (src/runtime/store_sqlite.c, apply_pragmas).
+// The pragmas of every ssot connection (src/runtime/store/store_sqlite.c, apply_pragmas).
 const PRAGMAS = [
   'journal_mode = WAL',
   'synchronous = NORMAL',

@@ -102,8 +102,8 @@ test('history deleted by hand: the offset continues from the floor under a new e
   });
 });
 
-test('the peers set the pragmas ssot sets on every connection (src/runtime/store_sqlite.c)', () => {
-  const source = fs.readFileSync(path.join(PEERS, '../../src/runtime/store_sqlite.c'), 'utf8');
+test('the peers set the pragmas ssot sets on every connection (src/runtime/store/store_sqlite.c)', () => {
+  const source = fs.readFileSync(path.join(PEERS, '../../src/runtime/store/store_sqlite.c'), 'utf8');
   const ssot = [...source.matchAll(/"PRAGMA (\w+) = ([^"]+)"/g)].map((m) => `${m[1]} = ${m[2]}`);
   assert.ok(ssot.length >= 5, `found ssot's pragmas in store_sqlite.c: ${ssot}`);
   // busy_timeout is set with sqlite3_busy_timeout: its default is in ssot_store_sqlite_open

@@ -1,0 +1,234 @@
+/* The server's lifecycle (server.h): creates the libwebsockets context with a listener that
+ * hands raw sockets to server_http.c, runs the service loop, flushes the access log and
+ * sweeps timeouts on a timer, and on SIGINT/SIGTERM drains — stops accepting, lets requests
+ * in flight finish, closes idle keep-alive connections — before it returns. Uses
+ * libwebsockets, server_http.c, access_log.c, host/log.h. */
+#define _POSIX_C_SOURCE 200809L /* sigaction, clock_gettime */
+#include "runtime/http/access_log.h"
+#include "runtime/http/server_internal.h"
+
+#include "host/log.h"
+#include "ssot.h"
+
+#include <openssl/rand.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static volatile sig_atomic_t stop_signals; /* how many stop requests arrived */
+static struct lws_context *volatile running_context;
+
+int ssot_server_stop_requested(void) { return stop_signals > 0; }
+
+void ssot_server_request_stop(void) {
+    stop_signals++;
+    struct lws_context *context = running_context;
+    if (context) lws_cancel_service(context); /* wakes poll(): it only writes to a pipe */
+}
+
+static void on_stop_signal(int signo) {
+    (void)signo;
+    ssot_server_request_stop();
+}
+
+static const struct lws_protocols protocols[] = {
+    {"ssot-http", ssot_server_http_callback, sizeof(http_conn), 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* lws's own messages are for debugging ssot, not for its users. */
+static void lws_log_to_ssot(int level, const char *line) {
+    (void)level;
+    size_t n = strlen(line);
+    while (n > 0 && line[n - 1] == '\n') n--;
+    ssot_logf(SSOT_LOG_DEBUG, "libwebsockets: %.*s", (int)n, line);
+}
+
+typedef struct server_timer {
+    lws_sorted_usec_list_t sul; /* first: the callback gets a pointer to it */
+    ssot_server *server;
+    unsigned ticks;
+} server_timer;
+
+#define TIMER_PERIOD_US (100 * LWS_US_PER_MS)
+#define TICKS_PER_SWEEP 10
+
+static void on_timer(lws_sorted_usec_list_t *sul) {
+    server_timer *timer = (server_timer *)sul;
+    ssot_access_log_flush();
+    if (++timer->ticks % TICKS_PER_SWEEP == 0) ssot_server_sweep(timer->server);
+    lws_sul_schedule(timer->server->context, 0, &timer->sul, on_timer, TIMER_PERIOD_US);
+}
+
+int64_t ssot_server_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* File descriptors kept for everything but connections: the database and its WAL and
+ * shared-memory files (two connections), standard streams, the event loop's own, a static
+ * file being sent, the listeners. */
+#define RESERVED_FDS 32
+
+/* How many connections the descriptor limit allows: libwebsockets stops accepting at
+ * *lws_limit; connections between *max_conns and it are answered 503 and closed. */
+static int connection_limits(int *lws_limit, size_t *max_conns, char *err, size_t err_size) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) limit.rlim_cur = 1024;
+    rlim_t fds = limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > (1u << 20) ? (1u << 20) : limit.rlim_cur;
+    if (fds < RESERVED_FDS + 16) {
+        snprintf(err, err_size, "only %lu file descriptors are allowed (ulimit -n): ssot serve needs at least %d",
+                 (unsigned long)fds, RESERVED_FDS + 16);
+        return -1;
+    }
+    *lws_limit = (int)(fds - RESERVED_FDS);
+    size_t overflow = (size_t)*lws_limit / 8 < 4 ? 4 : (size_t)*lws_limit / 8;
+    if (overflow > 256) overflow = 256;
+    *max_conns = (size_t)*lws_limit - overflow;
+    return 0;
+}
+
+/* The addresses a host option means: "localhost" (and no host at all) is the loopback of
+ * both families, so a development server is not reachable from the network by default;
+ * "0.0.0.0", "*" and "" are every IPv4 interface (lws wants NULL), "::" every interface. */
+static size_t listen_addresses(const char *host, const char *out[2]) {
+    if (!host || strcmp(host, "localhost") == 0) {
+        out[0] = "127.0.0.1";
+        out[1] = "::1";
+        return 2;
+    }
+    out[0] = !*host || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "*") == 0 ? NULL : host;
+    return 1;
+}
+
+/* Creates the vhost listening on iface (NULL: every IPv4 interface) at port (0: any free
+ * port). Returns it, or NULL. */
+static struct lws_vhost *listen_on(struct lws_context *context, const char *iface, int port) {
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = port;
+    info.iface = iface;
+    info.protocols = protocols;
+    info.vhost_name = iface ? iface : "any";
+    /* every accepted socket is a raw one of our protocol: the HTTP framing is ours */
+    info.listen_accept_role = "raw-skt";
+    info.listen_accept_protocol = protocols[0].name;
+    info.options = LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG |
+                   LWS_SERVER_OPTION_DISABLE_IPV6 * (!iface || !strchr(iface, ':')) |
+                   LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY * (iface && strchr(iface, ':') != NULL);
+    return lws_create_vhost(context, &info);
+}
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void install_signals(struct sigaction *old_int, struct sigaction *old_term, struct sigaction *old_pipe) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    sigemptyset(&action.sa_mask);
+    action.sa_handler = on_stop_signal; /* no SA_RESTART: poll() returns at once */
+    sigaction(SIGINT, &action, old_int);
+    sigaction(SIGTERM, &action, old_term);
+    action.sa_handler = SIG_IGN; /* a client that goes away must not kill the server */
+    sigaction(SIGPIPE, &action, old_pipe);
+    sigaction(SIGXFSZ, &action, NULL); /* a file size limit is a write error, answered 507 */
+}
+
+static void restore_signals(const struct sigaction *old_int, const struct sigaction *old_term,
+                            const struct sigaction *old_pipe) {
+    sigaction(SIGINT, old_int, NULL);
+    sigaction(SIGTERM, old_term, NULL);
+    sigaction(SIGPIPE, old_pipe, NULL);
+}
+
+int ssot_server_run(const ssot_server_options *options, char *err, size_t err_size) {
+    ssot_server server;
+    memset(&server, 0, sizeof server);
+    server.options = *options;
+    if (server.options.drain_seconds <= 0) server.options.drain_seconds = 10;
+    if (RAND_bytes((unsigned char *)&server.id_prefix, sizeof server.id_prefix) != 1)
+        server.id_prefix = (uint32_t)now_seconds();
+    ssot_access_log_enable(!options->quiet);
+
+    lws_set_log_level(ssot_log_get_level() >= SSOT_LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR,
+                      lws_log_to_ssot);
+    int lws_limit;
+    if (connection_limits(&lws_limit, &server.max_conns, err, err_size)) return -1;
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.protocols = protocols;
+    info.user = &server;
+    info.fd_limit_per_thread = (unsigned)lws_limit;
+    info.pt_serv_buf_size = 32768; /* one read takes in a whole small request and its body */
+    info.timeout_secs = 20;
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+
+    stop_signals = 0;
+    struct sigaction old_int, old_term, old_pipe;
+    install_signals(&old_int, &old_term, &old_pipe);
+    server.context = lws_create_context(&info);
+    const char *addresses[2], *bound[2];
+    size_t naddresses = listen_addresses(options->host, addresses), nbound = 0;
+    int port = options->port, loopback = naddresses == 2, missing = 0;
+    for (size_t i = 0; server.context && i < naddresses; i++) {
+        struct lws_vhost *vhost = listen_on(server.context, addresses[i], port);
+        if (!vhost) {
+            missing++;
+            /* the loopback's IPv6 half may be missing (IPv6 off): IPv4 alone will do */
+            if (loopback && nbound) ssot_logf(SSOT_LOG_DEBUG, "not listening on %s (no IPv6 loopback)", addresses[i]);
+            continue;
+        }
+        port = lws_get_vhost_listen_port(vhost); /* the next address takes the port the first got */
+        bound[nbound++] = addresses[i] ? addresses[i] : "0.0.0.0";
+    }
+    if (nbound == 0 || (missing && !(loopback && nbound))) {
+        if (server.context) lws_context_destroy(server.context);
+        restore_signals(&old_int, &old_term, &old_pipe);
+        snprintf(err, err_size,
+                 "cannot listen on %s:%d: the port is in use or the address is not on this machine "
+                 "(choose another with --port or --host)",
+                 options->host ? options->host : "localhost", options->port);
+        return -1;
+    }
+    running_context = server.context;
+    if (options->on_listening) options->on_listening(options->listening_ctx, bound, nbound, port);
+
+    server_timer timer = {.server = &server};
+    lws_sul_schedule(server.context, 0, &timer.sul, on_timer, TIMER_PERIOD_US);
+
+    double deadline = 0;
+    for (;;) {
+        if (stop_signals && !server.stopping) {
+            server.stopping = 1;
+            deadline = now_seconds() + server.options.drain_seconds;
+            /* new connections are refused from now on (LWS_CALLBACK_FILTER_NETWORK_CONNECTION);
+             * lws_context_deprecate would close the listener but touches it after freeing it */
+            ssot_logf(SSOT_LOG_INFO, "stopping: finishing %zu open connection(s)", server.nconns);
+        }
+        if (server.stopping) {
+            ssot_server_sweep(&server); /* closes the idle ones */
+            if (server.nconns == 0 || stop_signals > 1 || now_seconds() > deadline) break;
+        }
+        if (lws_service(server.context, 0) < 0) break;
+        if (server.options.settle) ssot_server_settle(&server);
+    }
+    if (server.options.settle) ssot_server_settle(&server);
+
+    lws_sul_cancel(&timer.sul);
+    running_context = NULL;
+    lws_context_destroy(server.context);
+    restore_signals(&old_int, &old_term, &old_pipe);
+    ssot_access_log_flush();
+    ssot_buf_free(&server.out);
+    free(server.held);
+    free(server.file_chunk);
+    ssot_server_free_spares(&server);
+    return 0;
+}

@@ -1,0 +1,47 @@
+/* The HTTP server of `ssot serve`: one libwebsockets context and vhost on one service thread,
+ * turning connections into ssot_request / ssot_response exchanges (server_request.h) for a
+ * handler, until SIGINT or SIGTERM drains and stops it. Uses libwebsockets. */
+#ifndef SSOT_RUNTIME_SERVER_H
+#define SSOT_RUNTIME_SERVER_H
+
+#include "runtime/http/http_response.h"
+#include "runtime/http/server_request.h"
+
+#include <stdint.h>
+
+/* Handles one complete request by filling resp; runs on the service thread. */
+typedef void (*ssot_handler_fn)(void *ctx, ssot_request *req, ssot_response *resp);
+
+typedef struct ssot_server_options {
+    const char *host;  /* address to listen on: NULL or "localhost" (127.0.0.1 and ::1), "0.0.0.0"
+                        * (every IPv4 interface), "::" (every interface), "192.168.1.5", ... */
+    int port;          /* 0: a free port chosen by the system */
+    int64_t max_body;  /* request bodies above this get 413 */
+    int quiet;         /* no access log */
+    ssot_http_headers headers;
+    ssot_handler_fn handler;
+    void *handler_ctx;
+    /* Called once the sockets listen, with the addresses really bound and the port (useful
+    * with port 0). May be NULL. */
+    void (*on_listening)(void *ctx, const char *const *addresses, size_t naddresses, int port);
+    void *listening_ctx;
+    int drain_seconds; /* on SIGINT/SIGTERM, how long requests in flight may take; 0: 10 */
+    /* The end of a pass, and group commit (both NULL: none). After each pass of the event
+     * loop the server calls settle(handler_ctx) once (the commit of held writes, the end of
+     * the pass's read snapshot). A handler that leaves resp->held set holds its response
+     * back: after settle the server calls finish(handler_ctx, held, req, resp) for each held
+     * response in the order they were held — req and resp are NULL when the connection
+     * closed meanwhile, and finish must still run — and then sends them. */
+    void (*settle)(void *ctx);
+    void (*finish)(void *ctx, void *held, const ssot_request *req, ssot_response *resp);
+} ssot_server_options;
+
+/* Serves until SIGINT or SIGTERM (or ssot_server_request_stop), then stops accepting,
+ * lets requests in flight finish, closes idle connections and returns. Returns 0, or -1
+ * with a message in err when the server could not start (port in use, bad host). */
+int ssot_server_run(const ssot_server_options *options, char *err, size_t err_size);
+
+/* Asks a running server to stop as if it had received SIGTERM. Async-signal-safe. */
+void ssot_server_request_stop(void);
+
+#endif

@@ -1,0 +1,55 @@
+/* The event fan-out seam (design.md "Beyond one machine"): after every committed mutation
+ * the REST handlers hand the change to a fan-out, which delivers it to subscribers. Today's
+ * implementation is in-process (fanout_local.c: counts and logs); the realtime gateway will
+ * deliver to WebSocket subscribers, a later one across nodes. Uses store.h for changes. */
+#ifndef SSOT_RUNTIME_FANOUT_H
+#define SSOT_RUNTIME_FANOUT_H
+
+#include "runtime/store/store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ssot_fanout ssot_fanout;
+
+typedef struct ssot_fanout_ops {
+    const char *name; /* "local" */
+    /* A committed change of a model (the row is the REST JSON after the change; for deleted
+     * the row as it was). Called on the service thread right after COMMIT, in commit order;
+     * the change and its row are valid only during the call. Must not fail the request. */
+    void (*publish_change)(ssot_fanout *fanout, const ssot_change *change);
+    /* An event on a custom channel ("chat:room:3", "typing", data JSON of n bytes). */
+    void (*publish_custom)(ssot_fanout *fanout, const char *channel, const char *event, const char *data,
+                           size_t n);
+    void (*close)(ssot_fanout *fanout);
+} ssot_fanout_ops;
+
+/* Every fan-out starts with this header; implementations put their state after it. */
+struct ssot_fanout {
+    const ssot_fanout_ops *ops;
+};
+
+static inline void ssot_fanout_publish_change(ssot_fanout *f, const ssot_change *change) {
+    f->ops->publish_change(f, change);
+}
+static inline void ssot_fanout_publish_custom(ssot_fanout *f, const char *channel, const char *event,
+                                              const char *data, size_t n) {
+    f->ops->publish_custom(f, channel, event, data, n);
+}
+static inline void ssot_fanout_close(ssot_fanout *f) {
+    if (f) f->ops->close(f);
+}
+
+/* --- the in-process fan-out ------------------------------------------------------------- */
+
+typedef struct ssot_fanout_counts {
+    uint64_t created, updated, deleted, custom;
+    int64_t last_offset; /* offset of the last change published, -1 before any */
+} ssot_fanout_counts;
+
+/* A fan-out that counts events and logs each at debug level; NULL when memory runs out. */
+ssot_fanout *ssot_fanout_local_new(void);
+/* Its counts so far (for tests and the shutdown summary). */
+ssot_fanout_counts ssot_fanout_local_counts(const ssot_fanout *fanout);
+
+#endif
