@@ -14,6 +14,13 @@ extern "C" {
 
 #define SSOT_VERSION "0.1.0"
 
+/* What the libraries export: these functions only (everything else is hidden). */
+#if defined(__GNUC__)
+#define SSOT_API __attribute__((visibility("default")))
+#else
+#define SSOT_API
+#endif
+
 /* Exit statuses, shared by the ssot command and the functions below. */
 enum ssot_status {
     SSOT_OK = 0,
@@ -45,30 +52,30 @@ typedef struct ssot_error {
 } ssot_error;
 
 /* A new host, or NULL when memory runs out. options may be NULL. */
-ssot_host *ssot_host_new(const ssot_host_options *options);
-void ssot_host_free(ssot_host *host);
+SSOT_API ssot_host *ssot_host_new(const ssot_host_options *options);
+SSOT_API void ssot_host_free(ssot_host *host);
 
 /* Makes fn callable from Lua as ssot.<name> in configs, phases and scripts. */
-int ssot_host_register(ssot_host *host, const char *name, lua_CFunction fn);
+SSOT_API int ssot_host_register(ssot_host *host, const char *name, lua_CFunction fn);
 
 /* Loads and validates config_path; on success the model IR is at ssot.ir (see docs/ir.md). */
-int ssot_host_load_config(ssot_host *host, const char *config_path);
+SSOT_API int ssot_host_load_config(ssot_host *host, const char *config_path);
 
 /* Runs the generation pipeline of config_path, as `ssot run config_path` with argv options
  * (e.g. "--check", "--quiet"); argv may be NULL when argc is 0. */
-int ssot_host_run_config(ssot_host *host, const char *config_path, int argc, const char *const *argv);
+SSOT_API int ssot_host_run_config(ssot_host *host, const char *config_path, int argc, const char *const *argv);
 
 /* Runs a Lua script with the global `ssot` and `arg` set to argv. */
-int ssot_host_run_script(ssot_host *host, const char *script_path, int argc, const char *const *argv);
+SSOT_API int ssot_host_run_script(ssot_host *host, const char *script_path, int argc, const char *const *argv);
 
 /* The error of the last failed call; status SSOT_OK when the last call succeeded. */
-const ssot_error *ssot_host_last_error(const ssot_host *host);
+SSOT_API const ssot_error *ssot_host_last_error(const ssot_host *host);
 
 /* The host's Lua state, for callers that push values or call functions themselves. */
-lua_State *ssot_host_lua(ssot_host *host);
+SSOT_API lua_State *ssot_host_lua(ssot_host *host);
 
 /* The Lua C module entry point, also used by stock lua5.4: require "ssot.core". */
-int luaopen_ssot_core(lua_State *L);
+SSOT_API int luaopen_ssot_core(lua_State *L);
 
 #ifdef __cplusplus
 }

@@ -13,19 +13,34 @@ cmake --install "$BUILD" --prefix "$TMP/prefix" >/dev/null
 LIBDIR=$(find "$TMP/prefix" -name 'libssot.so' -printf '%h\n' | head -1)
 PKG_CONFIG_PATH="$LIBDIR/pkgconfig"
 export PKG_CONFIG_PATH
-sed -i "s|^prefix=.*|prefix=$TMP/prefix|" "$LIBDIR/pkgconfig/ssot.pc"
+sed -i "s|^prefix=.*|prefix=$TMP/prefix|" "$LIBDIR/pkgconfig/ssot.pc" "$LIBDIR/pkgconfig/ssot-runtime.pc"
 
 cp -r "$ROOT/examples/embed" "$TMP/embed"
 make -s -C "$TMP/embed" >/dev/null
 LD_LIBRARY_PATH="$LIBDIR" "$TMP/embed/model-summary" "$ROOT/examples/chat/config.lua" \
   "$TMP/embed/summary.lua" | grep -q '^Message /api/messages'
+# the generator alone: nothing of the runtime's libraries comes with it
+if LD_LIBRARY_PATH="$LIBDIR" ldd "$TMP/embed/model-summary" | grep -E 'libwebsockets|libsqlite3|libjansson|libjwt'; then
+  echo "install/pkg-config: examples/embed links the runtime's libraries"
+  exit 1
+fi
+# the runtime library links through its own pkg-config file
+cat >"$TMP/serve.c" <<'C'
+#include <ssot_runtime.h>
+int main(int argc, char **argv) {
+    if (argc > 1) ssot_serve_stop();
+    return argc > 2 ? ssot_serve(ssot_host_new(NULL), argv[1], NULL) : 0;
+}
+C
+cc -o "$TMP/serve" "$TMP/serve.c" $(pkg-config --cflags --libs ssot-runtime)
+LD_LIBRARY_PATH="$LIBDIR" "$TMP/serve"
 
 "$TMP/prefix/bin/ssot" version | grep -q '^ssot '
 "$TMP/prefix/bin/ssot" run --quiet --output "$TMP/generated" "$ROOT/examples/chat/config.lua"
 grep -q 'CREATE TABLE IF NOT EXISTS "messages"' "$TMP/generated/schema.sql"
 LUA_CPATH="$LIBDIR/lua/5.4/?.so;;" lua5.4 -e 'local c = require "ssot.core"; assert(#c.sha256("x") == 64)'
-[ -f "$TMP/prefix/include/ssot.h" ]
-[ -f "$LIBDIR/libssot.a" ]
+[ -f "$TMP/prefix/include/ssot.h" ] && [ -f "$TMP/prefix/include/ssot_runtime.h" ]
+[ -f "$LIBDIR/libssot.a" ] && [ -f "$LIBDIR/libssot-runtime.a" ]
 # The Lua modules and templates, usable from stock lua5.4 with the installed C module.
 SHARE="$TMP/prefix/share"
 [ -f "$SHARE/ssot/templates/sql/schema.sql.tpl" ]

@@ -403,7 +403,7 @@ static void load_model(lua_State *L, loader *ld, ssot_model *m) {
 }
 
 static void load_serve(lua_State *L, loader *ld, int ir, ssot_app *app) {
-    ssot_serve_options *s = &app->serve;
+    ssot_serve_config *s = &app->serve;
     s->host = "localhost";
     s->port = 8080;
     s->max_body = 1048576;

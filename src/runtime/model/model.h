@@ -137,8 +137,8 @@ typedef struct ssot_model {
     int lua_ref; /* registry reference of the Lua IR model table (for ssot.sql), or LUA_NOREF */
 } ssot_model;
 
-typedef struct ssot_serve_options {
-    const char *host;     /* "0.0.0.0" */
+typedef struct ssot_serve_config {
+    const char *host;     /* "localhost" */
     int port;             /* 8080 */
     const char *database; /* absolute path of the SQLite file */
     const char *static_dir; /* absolute directory served at /, or NULL */
@@ -148,7 +148,7 @@ typedef struct ssot_serve_options {
     int64_t max_body;     /* bytes, 1048576 */
     int64_t default_take; /* 20 */
     int64_t max_take;     /* 100 */
-} ssot_serve_options;
+} ssot_serve_config;
 
 typedef struct ssot_auth_options {
     const char *secret_env; /* "SSOT_JWT_SECRET" */
@@ -171,7 +171,7 @@ typedef struct ssot_app {
     const char *config_path; /* absolute */
     const ssot_model *models; /* sorted by name */
     size_t nmodels;
-    ssot_serve_options serve;
+    ssot_serve_config serve;
     ssot_auth_options auth;
     bool websockets_enabled;
     const char *websockets_path; /* "/ws" */
