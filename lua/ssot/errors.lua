@@ -1,9 +1,12 @@
 -- Structured errors and the one protected-call path every config, phase and script runs
--- through. An error carries an exit status (ssot.h), a "file:line: message" text, the place
--- as fields, and the traceback. Uses nothing but the standard library.
+-- through. An error carries an exit status (ssot.h, as core.exit_status), a "file:line:
+-- message" text, the place as fields, and the traceback. Uses ssot.core.
+local core = require "ssot.core"
+
 local M = {}
 
-M.status = { ok = 0, failure = 1, usage = 2, config = 3, phase = 4, check = 5 }
+-- ok, failure, usage, config, phase, check -> their numbers (declared in include/ssot.h)
+M.status = core.exit_status
 
 local Error = {}
 Error.__index = Error

@@ -1,20 +1,17 @@
 -- The model IR of docs/ir.md: constructors that turn validated config pieces into IR
 -- models and fields (derived names, SQL types, indexes, sorted lists) and the final IR with
 -- its schema hash. Validation (ssot.validate*) decides what is valid; this file decides the
--- shape. Uses ssot.text, ssot.json and ssot.core (sha256).
+-- shape. Uses ssot.facts (types), ssot.text, ssot.json and ssot.core (sha256).
+local facts = require "ssot.facts"
 local text = require "ssot.text"
 
 local M = {}
 
 M.VERSION = 1
 
--- Field types in the order docs list them.
-M.TYPES = { "id", "int", "float", "bool", "string", "text", "datetime", "json", "enum" }
-
-local SQL_TYPES = {
-  int = "INTEGER", float = "REAL", bool = "INTEGER", string = "TEXT", text = "TEXT",
-  datetime = "TEXT", json = "TEXT", enum = "TEXT",
-}
+-- Field types in the order docs list them (ssot.facts declares them).
+M.TYPES = {}
+for i, t in ipairs(facts.field_types) do M.TYPES[i] = t.name end
 
 M.ACTIONS = { "list", "get", "create", "update", "delete" }
 M.HOOKS = { "beforeCreate", "afterCreate", "beforeUpdate", "afterUpdate", "beforeDelete", "afterDelete" }
@@ -63,7 +60,7 @@ function M.field(spec)
     description = spec.description,
     server_filled = is_id or spec.auto ~= nil,
     read_only = is_id or spec.auto ~= nil,
-    sql_type = is_id and (spec.id_kind == "uuid" and "TEXT" or "INTEGER") or SQL_TYPES[spec.type],
+    sql_type = facts.sql_type(spec.type, is_id and spec.id_kind == "uuid"),
   }
 end
 

@@ -1,10 +1,11 @@
 -- The OpenAPI 3.1 document of the REST API (docs/rest.md) as a Lua table: paths for every
 -- model, row/create/update/list schemas, the error shape and bearer auth. Uses the names of
 -- ssot.ts, the rule evaluator of ssot.rules and the markers of ssot.json (encoded by the
--- openapi phase). Parts that repeat (a field's value schema, a $ref and the content wrapping
+-- openapi phase), and the operators and error table of ssot.facts. Parts that repeat (a field's value schema, a $ref and the content wrapping
 -- it, security requirements) are one table used in every place: the encoder only rejects
 -- cycles, and a document of 1,000 models is built in half the time. Copy a part before
 -- changing it.
+local facts = require "ssot.facts"
 local json = require "ssot.json"
 local rules = require "ssot.rules"
 local ts = require "ssot.ts"
@@ -92,11 +93,15 @@ local function object_schema(fields, pick, required_of, input, description, cach
 end
 
 -- The filter schema (components/schemas) each field type's `where` entry refers to.
-local FILTER_OF = {
-  id = "NumberFilter", int = "NumberFilter", float = "NumberFilter", string = "TextFilter",
-  text = "TextFilter", datetime = "DateTimeFilter", bool = "BooleanFilter", enum = "EqualityFilter",
-  json = "NullFilter",
-}
+-- The filter schema of a field: its family of operators (ssot.facts) with the JSON literal
+-- its values take.
+local function filter_of(field)
+  local family = facts.filter_family(field.type, { uuid = field.id_kind == "uuid" })
+  if family == "null" then return "NullFilter" end
+  if family == "text" then return "TextFilter" end
+  if family == "comparable" then return field.type == "datetime" and "DateTimeFilter" or "NumberFilter" end
+  return field.type == "bool" and "BooleanFilter" or "EqualityFilter"
+end
 
 local function operator_filter(literal, operators, description)
   local ops = {}
@@ -115,15 +120,17 @@ local function operator_filter(literal, operators, description)
 end
 
 local function filter_schemas()
-  local order = { "eq", "ne", "lt", "lte", "gt", "gte", "in" }
+  local sdk = { sdk = true }
   return {
-    NumberFilter = operator_filter({ type = "number" }, order, "A number: equality, or operators."),
-    TextFilter = operator_filter({ type = "string" }, { "eq", "ne", "lt", "lte", "gt", "gte", "in", "contains" },
+    NumberFilter = operator_filter({ type = "number" }, facts.operator_list("float", sdk),
+      "A number: equality, or operators."),
+    TextFilter = operator_filter({ type = "string" }, facts.operator_list("string", sdk),
       "A string: equality, or operators (contains: substring)."),
-    DateTimeFilter = operator_filter({ type = "string", format = "date-time" }, order,
+    DateTimeFilter = operator_filter({ type = "string", format = "date-time" }, facts.operator_list("datetime", sdk),
       "An ISO 8601 datetime: equality, or operators."),
-    BooleanFilter = operator_filter({ type = "boolean" }, { "eq", "ne", "in" }, "A boolean: equality, or eq/ne/in."),
-    EqualityFilter = operator_filter({ type = "string" }, { "eq", "ne", "in" },
+    BooleanFilter = operator_filter({ type = "boolean" }, facts.operator_list("bool", sdk),
+      "A boolean: equality, or eq/ne/in."),
+    EqualityFilter = operator_filter({ type = "string" }, facts.operator_list("enum", sdk),
       "An enum or uuid value: equality, or eq/ne/in."),
     NullFilter = {
       description = "A json field: only null checks.",
@@ -141,7 +148,7 @@ local function where_schema(m, shared)
   local properties, order = {}, {}
   for _, f in ipairs(m.fields) do
     if f.where then
-      properties[f.name] = ref("schemas", shared[FILTER_OF[f.field.type]])
+      properties[f.name] = ref("schemas", shared[filter_of(f.field)])
       order[#order + 1] = f.name
     end
   end
@@ -176,17 +183,27 @@ local function security(rule)
 end
 
 -- Every error status shares one body shape: operations refer to one `default` response
--- (the statuses are listed in its description) rather than repeating eight per operation.
-local ERROR_DESCRIPTION = "An error, in the one error shape of the REST contract: 400 bad_request, "
-  .. "invalid_json, validation_failed (see error.fields) or rejected; 401 unauthorized; 403 forbidden; "
-  .. "404 not_found; 405 method_not_allowed; 408 bad_request (the request arrived too slowly); "
-  .. "409 conflict (see error.fields); 411 length_required; "
-  .. "413 payload_too_large; 414 bad_request (URL too long); 415 unsupported_media_type; "
-  .. "417 bad_request (unknown Expect); 431 bad_request (headers too large); "
-  .. "500 internal (error.requestId finds it in the server log); "
-  .. "501 not_implemented (method or transfer coding); "
-  .. "503 unavailable (the database is locked or cannot be written now, try again); 505 bad_request (HTTP version); "
-  .. "507 insufficient_storage (the disk is full, try again later)."
+-- (the statuses of ssot.facts' error table are listed in its description) rather than
+-- repeating each per operation.
+local function error_description()
+  local by_status, statuses = {}, {}
+  for _, e in ipairs(facts.errors) do
+    if not by_status[e.status] then
+      by_status[e.status] = {}
+      statuses[#statuses + 1] = e.status
+    end
+    local codes = by_status[e.status]
+    codes[#codes + 1] = e.code .. " (" .. e.summary .. ")"
+  end
+  local parts = {}
+  for _, status in ipairs(statuses) do
+    local codes = by_status[status]
+    local last = table.remove(codes)
+    parts[#parts + 1] = status .. " " .. (#codes > 0 and table.concat(codes, ", ") .. " or " .. last or last)
+  end
+  return "An error, in the one error shape of the REST contract: " .. table.concat(parts, "; ") .. "."
+end
+local ERROR_DESCRIPTION = error_description()
 
 local function json_content(schema) return { ["application/json"] = { schema = schema } } end
 
@@ -366,10 +383,7 @@ function M.document(ir)
         type = "object",
         required = { "code", "message" },
         properties = {
-          code = { type = "string", description = "bad_request, invalid_json, validation_failed, rejected, "
-            .. "unauthorized, forbidden, not_found, method_not_allowed, conflict, length_required, "
-            .. "payload_too_large, unsupported_media_type, internal, not_implemented, unavailable, "
-            .. "insufficient_storage" },
+          code = { type = "string", description = table.concat(facts.error_codes, ", ") },
           message = { type = "string" },
           fields = { type = "object", additionalProperties = { type = "string" },
             description = "Field name -> what is wrong with it." },

@@ -1,5 +1,7 @@
 -- TypeScript naming and type mapping for the sdk, react and openapi phases: turns the IR into
--- a plan of unique exported names, file names and per-field TS types. Uses ssot.text.
+-- a plan of unique exported names, file names and per-field TS types. Uses ssot.text and the
+-- operators of ssot.facts.
+local facts = require "ssot.facts"
 local text = require "ssot.text"
 
 local M = {}
@@ -133,41 +135,41 @@ local function field_notes(field, model)
   return notes
 end
 
+-- The TS filter type of a field whose values have TS type `value`: the family of operators
+-- ssot.facts gives its type (TextFilter, ComparableFilter, EqualityFilter or NullFilter).
+local function filter_type(field, value)
+  local family = facts.filter_family(field.type, { uuid = field.id_kind == "uuid" })
+  local null = field.optional and ", null" or ""
+  if family == "null" then return field.optional and "rt.NullFilter" or nil end
+  if family == "text" then return "rt.TextFilter" .. (field.optional and "<null>" or "") end
+  if family == "comparable" then return "rt.ComparableFilter<" .. value .. null .. ">" end
+  return "rt.EqualityFilter<" .. value .. null .. ">"
+end
+
+-- The TS value types of each field type: as read and as sent.
+local VALUE_TYPES = {
+  int = { "number" }, float = { "number" }, bool = { "boolean" }, string = { "string" }, text = { "string" },
+  -- filters and inputs take a Date too
+  datetime = { "string", "rt.DateTimeInput", where = "rt.DateTimeInput" },
+  -- Rows hold JSON (JsonValue); inputs take whatever JSON.stringify encodes: JsonValue would
+  -- refuse interfaces (no index signature), readonly arrays and nested Dates.
+  json = { "rt.JsonValue", "unknown" },
+}
+
 -- The TS types of one field: row (as read), input (as sent), where (filter), or nil for
 -- where when the field cannot be filtered.
 local function field_types(field, enum_type)
   local t = field.type
-  local row, input, where
   if t == "id" then
-    if field.id_kind == "uuid" then
-      row, where = "string", "rt.EqualityFilter<string>"
-    else
-      row, where = "number", "rt.ComparableFilter<number>"
-    end
-    input = row
-    return row, input, where
+    local row = field.id_kind == "uuid" and "string" or "number"
+    return row, row, filter_type({ type = "id", id_kind = field.id_kind }, row)
   end
-  local null = field.optional and ", null" or ""
-  if t == "int" or t == "float" then
-    row, where = "number", "rt.ComparableFilter<number" .. null .. ">"
-  elseif t == "bool" then
-    row, where = "boolean", "rt.EqualityFilter<boolean" .. null .. ">"
-  elseif t == "string" or t == "text" then
-    row, where = "string", "rt.TextFilter" .. (field.optional and "<null>" or "")
-  elseif t == "datetime" then
-    row, where = "string", "rt.ComparableFilter<rt.DateTimeInput" .. null .. ">"
-    input = "rt.DateTimeInput"
-  elseif t == "json" then
-    -- Rows hold JSON (JsonValue); inputs take whatever JSON.stringify encodes: JsonValue
-    -- would refuse interfaces (no index signature), readonly arrays and nested Dates.
-    row, where = "rt.JsonValue", field.optional and "rt.NullFilter" or nil
-    input = "unknown"
-  elseif t == "enum" then
-    row, where = enum_type, "rt.EqualityFilter<" .. enum_type .. null .. ">"
-  else
+  local types = t == "enum" and { enum_type } or VALUE_TYPES[t]
+  if not types then
     error(string.format("ts: field '%s' has type '%s', which the SDK does not know", field.name, tostring(t)))
   end
-  input = input or row
+  local row, input = types[1], types[2] or types[1]
+  local where = filter_type(field, types.where or row)
   if field.optional then
     row = row .. " | null"
     if input ~= "unknown" then input = input .. " | null" end

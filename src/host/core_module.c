@@ -35,11 +35,27 @@ static const luaL_Reg core_functions[] = {
     {NULL, NULL},
 };
 
+/* The exit statuses of ssot.h's enum ssot_status by name, as core.exit_status: the one
+ * declaration the Lua side (ssot.errors) reads them from. */
+static const struct {
+    const char *name;
+    int status;
+} exit_statuses[] = {
+    {"ok", SSOT_OK},         {"failure", SSOT_ERR_FAILURE}, {"usage", SSOT_ERR_USAGE},
+    {"config", SSOT_ERR_CONFIG}, {"phase", SSOT_ERR_PHASE}, {"check", SSOT_ERR_CHECK},
+};
+
 int luaopen_ssot_core(lua_State *L) {
     luaL_newlib(L, core_functions);
     lua_pushliteral(L, SSOT_VERSION);
     lua_setfield(L, -2, "version");
     lua_pushstring(L, ssot_build_id());
     lua_setfield(L, -2, "build_id");
+    lua_createtable(L, 0, (int)(sizeof exit_statuses / sizeof exit_statuses[0]));
+    for (size_t i = 0; i < sizeof exit_statuses / sizeof exit_statuses[0]; i++) {
+        lua_pushinteger(L, exit_statuses[i].status);
+        lua_setfield(L, -2, exit_statuses[i].name);
+    }
+    lua_setfield(L, -2, "exit_status");
     return 1;
 }

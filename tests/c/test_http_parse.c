@@ -14,9 +14,9 @@ static int parse(const char *text, ssot_http_request_head *head) {
     ssot_http_problem problem = {0};
     size_t scanned = 0;
     long end = ssot_http_head_end(text, strlen(text), &scanned, &problem);
-    if (end < 0) return problem.status;
+    if (end < 0) return ssot_error_facts[problem.kind].status;
     if (end == 0) return -1; /* incomplete */
-    if (ssot_http_parse_head(text, (size_t)end, head, &problem)) return problem.status;
+    if (ssot_http_parse_head(text, (size_t)end, head, &problem)) return ssot_error_facts[problem.kind].status;
     return 0;
 }
 
@@ -43,16 +43,16 @@ static void test_head_end(void) {
     CHECK(ssot_http_head_end("\r\n\r\n", 4, &scanned, &problem) == 0);
     /* a bare LF is refused at once */
     scanned = 0;
-    CHECK(ssot_http_head_end("GET / HTTP/1.1\nHost: x\n\n", 24, &scanned, &problem) == -1 && problem.status == 400);
+    CHECK(ssot_http_head_end("GET / HTTP/1.1\nHost: x\n\n", 24, &scanned, &problem) == -1 && ssot_error_facts[problem.kind].status == 400);
     /* too long: 414 while the request line has not ended, else 431 */
     static char big[SSOT_HTTP_MAX_HEAD + 64];
     memset(big, 'a', sizeof big);
     memcpy(big, "GET /", 5);
     scanned = 0;
-    CHECK(ssot_http_head_end(big, sizeof big, &scanned, &problem) == -1 && problem.status == 414);
+    CHECK(ssot_http_head_end(big, sizeof big, &scanned, &problem) == -1 && ssot_error_facts[problem.kind].status == 414);
     memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
     scanned = 0;
-    CHECK(ssot_http_head_end(big, sizeof big, &scanned, &problem) == -1 && problem.status == 431);
+    CHECK(ssot_http_head_end(big, sizeof big, &scanned, &problem) == -1 && ssot_error_facts[problem.kind].status == 431);
 }
 
 static void test_request_line(void) {
@@ -133,7 +133,7 @@ static void test_fields(void) {
     CHECK(status_of("GET / HTTP/1.1\r\nHost: x\r\nX: a\x01z\r\n\r\n") == 400);
     CHECK(status_of("GET / HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n") == 400);
     ssot_http_problem problem;
-    CHECK(ssot_http_parse_head("GET / HTTP/1.1\r\nHost: x\0y\r\n\r\n", 30, &head, &problem) == -1 && problem.status == 400);
+    CHECK(ssot_http_parse_head("GET / HTTP/1.1\r\nHost: x\0y\r\n\r\n", 30, &head, &problem) == -1 && ssot_error_facts[problem.kind].status == 400);
     CHECK(status_of("GET / HTTP/1.1\r\nHost: x\r\nAuthorization: a\r\nAuthorization: b\r\n\r\n") == 400);
     CHECK(status_of("GET / HTTP/1.1\r\nHost: x\r\nContent-Type: a\r\ncontent-type: b\r\n\r\n") == 400);
     CHECK(status_of("GET / HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\n\r\n") == 417);
@@ -157,7 +157,7 @@ static int decode(const char *target, ssot_request *req) {
     if (status) return status;
     ssot_http_problem problem;
     memset(req, 0, sizeof *req);
-    return ssot_http_decode_target(&head, scratch, sizeof scratch, req, &problem) ? problem.status : 0;
+    return ssot_http_decode_target(&head, scratch, sizeof scratch, req, &problem) ? ssot_error_facts[problem.kind].status : 0;
 }
 
 static int path_is(const char *target, const char *expected) {
@@ -217,7 +217,7 @@ static int chunked(const char *body, size_t step, size_t max, ssot_buf *out, siz
     while (at < len && !done) {
         size_t n = len - at < step ? len - at : step;
         long took = ssot_http_chunked_feed(&c, body + at, n, out, max, &done, &problem);
-        if (took < 0) return problem.status;
+        if (took < 0) return ssot_error_facts[problem.kind].status;
         at += (size_t)took;
         if (!done && (size_t)took < n) return -2; /* stopped early without finishing */
     }

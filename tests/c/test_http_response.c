@@ -32,7 +32,7 @@ static void test_error_shape(void) {
     ssot_request req = request(SSOT_METHOD_GET, NULL);
     ssot_response_reset(&resp, &body);
     ssot_buf_puts(resp.body, "{\"partial\":");
-    ssot_http_error(&resp, &req, 404, "not_found", "no %s %d", "Thing", 7);
+    ssot_http_error(&resp, &req, SSOT_E_NOT_FOUND, "no %s %d", "Thing", 7);
     CHECK(resp.status == 404);
     json_t *e = error_json();
     CHECK(e != NULL);
@@ -44,7 +44,7 @@ static void test_error_shape(void) {
     json_decref(e);
 
     ssot_response_reset(&resp, &body);
-    ssot_http_error(&resp, &req, 400, "bad_request", "quote \" backslash \\ newline \n");
+    ssot_http_error(&resp, &req, SSOT_E_BAD_REQUEST, "quote \" backslash \\ newline \n");
     e = error_json();
     CHECK(e && strcmp(json_string_value(json_object_get(json_object_get(e, "error"), "message")),
                       "quote \" backslash \\ newline \n") == 0);
@@ -52,7 +52,7 @@ static void test_error_shape(void) {
 
     const char *object = "{\"code\":\"validation_failed\",\"message\":\"1 field is invalid\",\"fields\":{\"a\":\"is required\"}}";
     ssot_response_reset(&resp, &body);
-    ssot_http_error_object(&resp, &req, 400, "validation_failed", object, strlen(object));
+    ssot_http_error_object(&resp, &req, SSOT_E_VALIDATION_FAILED, object, strlen(object));
     e = error_json();
     err = json_object_get(e, "error");
     CHECK(e && strcmp(json_string_value(json_object_get(json_object_get(err, "fields"), "a")), "is required") == 0);

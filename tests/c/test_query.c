@@ -77,13 +77,13 @@ static void test_rejected(void) {
     EXPECT("where|where.state: must be one of: open, closed", "where", "{\"state\":\"x\"}");
     EXPECT("where|where.dueAt.lt: must be an ISO 8601 date-time", "where", "{\"dueAt\":{\"lt\":\"soon\"}}");
     EXPECT("where|where.id: must be an integer", "where", "{\"id\":\"1 OR 1=1\"}");
-    EXPECT("where|where.qty.contains: contains applies to string and text fields only", "where",
+    EXPECT("where|where.qty.contains: contains does not apply to int fields (use eq, ne, lt, lte, gt, gte, in)", "where",
            "{\"qty\":{\"contains\":\"1\"}}");
-    EXPECT("where|where.done.lt: lt, lte, gt and gte do not apply to bool fields", "where",
+    EXPECT("where|where.done.lt: lt does not apply to bool fields (use eq, ne, in)", "where",
            "{\"done\":{\"lt\":true}}");
     EXPECT("where|where.meta: unknown operator 'a'", "where", "{\"meta\":{\"a\":1}}");
     EXPECT("where|where.meta: json fields can only be compared with null", "where", "{\"meta\":1}");
-    EXPECT("where|where.meta.gt: json fields can only be compared with null", "where", "{\"meta\":{\"gt\":1}}");
+    EXPECT("where|where.meta.gt: json fields can only be compared with null (use eq, ne)", "where", "{\"meta\":{\"gt\":1}}");
     EXPECT("where|where.qty: unknown operator 'like'", "where", "{\"qty\":{\"like\":1}}");
     EXPECT("where|where.qty: empty operator object", "where", "{\"qty\":{}}");
     EXPECT("where|where.qty: an array is not a value; for several values use {\"in\": [...]}", "where",

@@ -29,11 +29,11 @@ static int hex_digit(char c) {
 }
 
 static long malformed(ssot_http_problem *problem, const char *what) {
-    return ssot_http_fail(problem, 400, "bad_request", "the chunked body is malformed: %s", what);
+    return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "the chunked body is malformed: %s", what);
 }
 
 static long too_large(ssot_http_problem *problem, size_t max_body) {
-    return ssot_http_fail(problem, 413, "payload_too_large",
+    return ssot_http_fail(problem, SSOT_E_PAYLOAD_TOO_LARGE,
                           "the chunked body is over %zu bytes, the most accepted (serve.maxBody)", max_body);
 }
 
@@ -79,7 +79,7 @@ long ssot_http_chunked_feed(ssot_http_chunked *c, const char *data, size_t len, 
             size_t n = len - i;
             if (n > c->size) n = (size_t)c->size;
             if (ssot_buf_append(body, data + i, n))
-                return ssot_http_fail(problem, 500, "internal", "out of memory for the request body");
+                return ssot_http_fail(problem, SSOT_E_INTERNAL, "out of memory for the request body");
             c->size -= n;
             i += n;
             if (c->size == 0) c->state = CHUNK_DATA_CR;
@@ -106,7 +106,7 @@ long ssot_http_chunked_feed(ssot_http_chunked *c, const char *data, size_t len, 
             break;
         case TRAILER:
             if ((c->trailer_bytes += 1) > SSOT_HTTP_MAX_HEAD)
-                return ssot_http_fail(problem, 431, "bad_request", "the chunked body's trailers are over %d bytes",
+                return ssot_http_fail(problem, SSOT_E_HEADERS_TOO_LARGE, "the chunked body's trailers are over %d bytes",
                                       SSOT_HTTP_MAX_HEAD);
             if (ch == '\r') c->state = TRAILER_LF;
             else if (ch == '\n' || ch == '\0') return malformed(problem, "a control character in a trailer");

@@ -7,9 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-int ssot_http_fail(ssot_http_problem *problem, int status, const char *code, const char *fmt, ...) {
-    problem->status = status;
-    problem->code = code;
+int ssot_http_fail(ssot_http_problem *problem, ssot_error_kind kind, const char *fmt, ...) {
+    problem->kind = kind;
     va_list args;
     va_start(args, fmt);
     vsnprintf(problem->message, sizeof problem->message, fmt, args);
@@ -54,15 +53,15 @@ long ssot_http_head_end(const char *data, size_t len, size_t *scanned, ssot_http
     for (; i < len && i < SSOT_HTTP_MAX_HEAD; i++) {
         if (data[i] != '\n') continue;
         if (i == 0 || data[i - 1] != '\r')
-            return ssot_http_fail(problem, 400, "bad_request", "a line of the request ends with LF alone: end lines with CRLF");
+            return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "a line of the request ends with LF alone: end lines with CRLF");
         if (i >= start + 3 && data[i - 2] == '\n' && data[i - 3] == '\r') return (long)(i + 1);
     }
     *scanned = i;
     if (i < SSOT_HTTP_MAX_HEAD) return 0;
     if (!memchr(data + start, '\n', i - start))
-        return ssot_http_fail(problem, 414, "bad_request", "the request line is longer than %d bytes: shorten the URL",
+        return ssot_http_fail(problem, SSOT_E_URI_TOO_LONG, "the request line is longer than %d bytes: shorten the URL",
                               SSOT_HTTP_MAX_HEAD);
-    return ssot_http_fail(problem, 431, "bad_request",
+    return ssot_http_fail(problem, SSOT_E_HEADERS_TOO_LARGE,
                           "the request headers are larger than %d bytes in all: send fewer or shorter headers",
                           SSOT_HTTP_MAX_HEAD);
 }
@@ -71,10 +70,10 @@ long ssot_http_head_end(const char *data, size_t len, size_t *scanned, ssot_http
 
 static int parse_version(const char *p, size_t n, ssot_http_request_head *head, ssot_http_problem *problem) {
     if (n != 8 || memcmp(p, "HTTP/", 5) != 0 || p[5] < '0' || p[5] > '9' || p[6] != '.' || p[7] < '0' || p[7] > '9')
-        return ssot_http_fail(problem, 400, "bad_request",
+        return ssot_http_fail(problem, SSOT_E_BAD_REQUEST,
                               "the request line must end with the protocol version HTTP/1.1");
     if (p[5] != '1' || p[7] > '1')
-        return ssot_http_fail(problem, 505, "bad_request", "HTTP/%c.%c is not supported: send HTTP/1.1", p[5], p[7]);
+        return ssot_http_fail(problem, SSOT_E_HTTP_VERSION, "HTTP/%c.%c is not supported: send HTTP/1.1", p[5], p[7]);
     head->minor_version = p[7] - '0';
     return 0;
 }
@@ -83,14 +82,14 @@ static int parse_version(const char *p, size_t n, ssot_http_request_head *head, 
 static int parse_target_form(ssot_http_request_head *head, ssot_http_problem *problem) {
     ssot_http_slice *t = &head->target;
     for (size_t i = 0; i < t->len; i++)
-        if (t->at[i] == '#') return ssot_http_fail(problem, 400, "bad_request", "the request target contains '#'");
+        if (t->at[i] == '#') return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "the request target contains '#'");
     if (t->at[0] == '/') {
         head->form = SSOT_TARGET_ORIGIN;
         return 0;
     }
     if (t->len == 1 && t->at[0] == '*') {
         if (head->method != SSOT_METHOD_OPTIONS)
-            return ssot_http_fail(problem, 400, "bad_request", "the target * is only for OPTIONS");
+            return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "the target * is only for OPTIONS");
         head->form = SSOT_TARGET_ASTERISK;
         return 0;
     }
@@ -103,30 +102,30 @@ static int parse_target_form(ssot_http_request_head *head, ssot_http_problem *pr
         size_t path = scheme + 3;
         while (path < t->len && t->at[path] != '/' && t->at[path] != '?') path++;
         if (path == scheme + 3)
-            return ssot_http_fail(problem, 400, "bad_request", "the request target has no host after %.*s://",
+            return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "the request target has no host after %.*s://",
                                   (int)scheme, t->at);
         t->at += path;
         t->len -= path;
         head->form = SSOT_TARGET_ABSOLUTE;
         return 0;
     }
-    return ssot_http_fail(problem, 400, "bad_request", "the request target must be a path starting with /");
+    return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "the request target must be a path starting with /");
 }
 
 static int parse_request_line(const char *line, size_t n, ssot_http_request_head *head, ssot_http_problem *problem) {
     size_t i = 0;
     while (i < n && is_tchar((unsigned char)line[i])) i++;
     if (i == 0 || i == n || line[i] != ' ')
-        return ssot_http_fail(problem, 400, "bad_request", "the request line must be: METHOD /path HTTP/1.1");
+        return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "the request line must be: METHOD /path HTTP/1.1");
     head->method_name = (ssot_http_slice){line, i};
     size_t target = ++i;
     while (i < n && line[i] > ' ' && line[i] < 0x7f) i++;
     if (i == target || (i < n && line[i] != ' '))
-        return ssot_http_fail(problem, 400, "bad_request",
+        return ssot_http_fail(problem, SSOT_E_BAD_REQUEST,
                               "the request target must be one word of visible ASCII characters (percent-encode the rest)");
     head->target = (ssot_http_slice){line + target, i - target};
     if (i == n)
-        return ssot_http_fail(problem, 400, "bad_request",
+        return ssot_http_fail(problem, SSOT_E_BAD_REQUEST,
                               "the request line has no protocol version: send METHOD /path HTTP/1.1");
     if (parse_version(line + i + 1, n - i - 1, head, problem)) return -1;
     head->method = ssot_method_parse(line, head->method_name.len);
@@ -159,18 +158,18 @@ static int content_length_field(ssot_http_slice value, ssot_http_request_head *h
     while (next_element(&p, end, &element)) {
         int64_t n = 0;
         if (element.len == 0 || element.len > 18)
-            return ssot_http_fail(problem, 400, "bad_request", "the Content-Length header is not a number of bytes");
+            return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "the Content-Length header is not a number of bytes");
         for (size_t i = 0; i < element.len; i++) {
             if (element.at[i] < '0' || element.at[i] > '9')
-                return ssot_http_fail(problem, 400, "bad_request", "the Content-Length header is not a number of bytes");
+                return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "the Content-Length header is not a number of bytes");
             n = n * 10 + (element.at[i] - '0');
         }
         if (head->content_length >= 0 && head->content_length != n)
-            return ssot_http_fail(problem, 400, "bad_request", "the request has two different Content-Length values");
+            return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "the request has two different Content-Length values");
         head->content_length = n;
         any = 1;
     }
-    if (!any) return ssot_http_fail(problem, 400, "bad_request", "the Content-Length header is empty");
+    if (!any) return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "the Content-Length header is empty");
     return 0;
 }
 
@@ -179,12 +178,12 @@ static int transfer_encoding_field(ssot_http_slice value, ssot_http_request_head
     ssot_http_slice element;
     while (next_element(&p, end, &element)) {
         if (!slice_is(element, "chunked"))
-            return ssot_http_fail(problem, 501, "not_implemented",
+            return ssot_http_fail(problem, SSOT_E_NOT_IMPLEMENTED,
                                   "the transfer coding '%.*s' is not supported: send the body with Content-Length "
                                   "(or Transfer-Encoding: chunked)",
                                   ssot_http_shown(element.at, element.len), element.at);
         if (head->chunked)
-            return ssot_http_fail(problem, 400, "bad_request", "Transfer-Encoding names chunked twice");
+            return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "Transfer-Encoding names chunked twice");
         head->chunked = 1;
     }
     return 0;
@@ -202,8 +201,8 @@ static void connection_field(ssot_http_slice value, field_counts *counts) {
 /* A header ssot reads that must come at most once: two of them would be ambiguous. */
 static int single(ssot_http_slice *slot, int *seen, ssot_http_slice value, const char *name,
                   ssot_http_problem *problem) {
-    if (seen && *seen) return ssot_http_fail(problem, 400, "bad_request", "the request has two %s headers", name);
-    if (!seen && slot->at) return ssot_http_fail(problem, 400, "bad_request", "the request has two %s headers", name);
+    if (seen && *seen) return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "the request has two %s headers", name);
+    if (!seen && slot->at) return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "the request has two %s headers", name);
     *slot = value;
     if (seen) *seen = 1;
     return 0;
@@ -228,7 +227,7 @@ static int field(ssot_http_slice name, ssot_http_slice value, ssot_http_request_
     case 'e':
         if (slice_is(name, "expect")) {
             if (!slice_is(value, "100-continue"))
-                return ssot_http_fail(problem, 417, "bad_request",
+                return ssot_http_fail(problem, SSOT_E_EXPECTATION_FAILED,
                                       "the expectation '%.*s' is not supported (only 100-continue)",
                                       ssot_http_shown(value.at, value.len), value.at);
             head->expect_continue = 1;
@@ -267,23 +266,23 @@ static int field(ssot_http_slice name, ssot_http_slice value, ssot_http_request_
 static int parse_field_line(const char *line, size_t n, ssot_http_request_head *head, field_counts *counts,
                             ssot_http_problem *problem) {
     if (line[0] == ' ' || line[0] == '\t')
-        return ssot_http_fail(problem, 400, "bad_request",
+        return ssot_http_fail(problem, SSOT_E_BAD_REQUEST,
                               "a header line starts with whitespace (obsolete line folding is not accepted)");
     size_t i = 0;
     while (i < n && is_tchar((unsigned char)line[i])) i++;
     if (i == n || line[i] != ':') {
         if (i < n && (line[i] == ' ' || line[i] == '\t'))
-            return ssot_http_fail(problem, 400, "bad_request", "whitespace between a header name and its colon");
-        return ssot_http_fail(problem, 400, "bad_request", "a header line is not 'Name: value'");
+            return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "whitespace between a header name and its colon");
+        return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "a header line is not 'Name: value'");
     }
-    if (i == 0) return ssot_http_fail(problem, 400, "bad_request", "a header line has no name");
+    if (i == 0) return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "a header line has no name");
     ssot_http_slice name = {line, i};
     size_t start = i + 1, end = n;
     while (start < end && (line[start] == ' ' || line[start] == '\t')) start++;
     while (end > start && (line[end - 1] == ' ' || line[end - 1] == '\t')) end--;
     for (size_t k = start; k < end; k++)
         if (!is_field_byte((unsigned char)line[k]))
-            return ssot_http_fail(problem, 400, "bad_request", "the header %.*s contains a control character",
+            return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "the header %.*s contains a control character",
                                   ssot_http_shown(line, i), line);
     return field(name, (ssot_http_slice){line + start, end - start}, head, counts, problem);
 }
@@ -298,10 +297,10 @@ int ssot_http_parse_head(const char *data, size_t len, ssot_http_request_head *h
     for (;;) {
         const char *cr = memchr(p, '\r', (size_t)(end - p));
         if (!cr || cr + 1 >= end || cr[1] != '\n')
-            return ssot_http_fail(problem, 400, "bad_request", "a line of the request has a CR that is not followed by LF");
+            return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "a line of the request has a CR that is not followed by LF");
         size_t n = (size_t)(cr - p);
         if (memchr(p, '\0', n) || memchr(p, '\n', n))
-            return ssot_http_fail(problem, 400, "bad_request", "the request head contains a NUL or a bare LF");
+            return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "the request head contains a NUL or a bare LF");
         if (first) {
             if (parse_request_line(p, n, head, problem)) return -1;
             first = 0;
@@ -309,27 +308,27 @@ int ssot_http_parse_head(const char *data, size_t len, ssot_http_request_head *h
             break;
         } else {
             if (++nfields > SSOT_HTTP_MAX_FIELDS)
-                return ssot_http_fail(problem, 431, "bad_request", "the request has more than %d headers",
+                return ssot_http_fail(problem, SSOT_E_HEADERS_TOO_LARGE, "the request has more than %d headers",
                                       SSOT_HTTP_MAX_FIELDS);
             if (parse_field_line(p, n, head, &counts, problem)) return -1;
         }
         p = cr + 2;
     }
     if (head->method == SSOT_METHOD_COUNT)
-        return ssot_http_fail(problem, 501, "not_implemented",
+        return ssot_http_fail(problem, SSOT_E_NOT_IMPLEMENTED,
                               "the method %.*s is not supported: use GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS",
                               ssot_http_shown(head->method_name.at, head->method_name.len), head->method_name.at);
     if (parse_target_form(head, problem)) return -1;
-    if (counts.host > 1) return ssot_http_fail(problem, 400, "bad_request", "the request has more than one Host header");
+    if (counts.host > 1) return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "the request has more than one Host header");
     if (counts.host == 0 && head->minor_version == 1)
-        return ssot_http_fail(problem, 400, "bad_request", "an HTTP/1.1 request needs a Host header");
+        return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "an HTTP/1.1 request needs a Host header");
     if (counts.transfer_encoding && counts.content_length)
-        return ssot_http_fail(problem, 400, "bad_request",
+        return ssot_http_fail(problem, SSOT_E_BAD_REQUEST,
                               "the request has both Content-Length and Transfer-Encoding: send only one");
     if (counts.transfer_encoding && !head->chunked)
-        return ssot_http_fail(problem, 400, "bad_request", "Transfer-Encoding is empty");
+        return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "Transfer-Encoding is empty");
     if (head->chunked && head->minor_version == 0)
-        return ssot_http_fail(problem, 400, "bad_request", "Transfer-Encoding is not allowed in HTTP/1.0");
+        return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "Transfer-Encoding is not allowed in HTTP/1.0");
     head->keep_alive = head->minor_version == 1 ? !counts.close : counts.keep_alive && !counts.close;
     return 0;
 }

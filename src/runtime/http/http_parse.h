@@ -8,6 +8,7 @@
 
 #include "runtime/base/buf.h"
 #include "runtime/http/server_request.h"
+#include "ssot_facts.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -18,11 +19,10 @@
 /* At most this many header fields. */
 #define SSOT_HTTP_MAX_FIELDS 100
 
-/* Why a request cannot be served: the status and error code to answer with (docs/rest.md),
- * and a sentence for the client. The connection is closed after the answer. */
+/* Why a request cannot be served: the row of docs/rest.md's error table to answer with, and a
+ * sentence for the client. The connection is closed after the answer. */
 typedef struct ssot_http_problem {
-    int status;
-    const char *code;
+    ssot_error_kind kind;
     char message[192];
 } ssot_http_problem;
 
@@ -104,7 +104,7 @@ long ssot_http_chunked_feed(ssot_http_chunked *chunked, const char *data, size_t
 int ssot_http_shown(const char *s, size_t n);
 
 /* Sets problem and returns -1 (for the parsers and their callers). */
-int ssot_http_fail(ssot_http_problem *problem, int status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+int ssot_http_fail(ssot_http_problem *problem, ssot_error_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
-static void begin_error(ssot_response *resp, int status, const char *code) {
+static const char *begin_error(ssot_response *resp, ssot_error_kind kind) {
+    const ssot_error_fact *fact = &ssot_error_facts[kind];
     ssot_buf_truncate(resp->body, SSOT_RESPONSE_HEADROOM);
-    resp->status = status;
+    resp->status = fact->status;
     resp->content_type = "application/json";
-    resp->error_code = code;
+    resp->error_code = fact->code;
     resp->file = NULL;
+    return fact->code;
 }
 
 static void put_request_id(ssot_buf *out, const ssot_request *req) {
@@ -20,8 +22,7 @@ static void put_request_id(ssot_buf *out, const ssot_request *req) {
     ssot_buf_put_json_string(out, req->id, strlen(req->id));
 }
 
-void ssot_http_error(ssot_response *resp, const ssot_request *req, int status, const char *code,
-                     const char *fmt, ...) {
+void ssot_http_error(ssot_response *resp, const ssot_request *req, ssot_error_kind kind, const char *fmt, ...) {
     char message[1024];
     va_list args;
     va_start(args, fmt);
@@ -29,7 +30,7 @@ void ssot_http_error(ssot_response *resp, const ssot_request *req, int status, c
     va_end(args);
     if (n < 0) n = 0;
     if ((size_t)n >= sizeof message) n = sizeof message - 1;
-    begin_error(resp, status, code);
+    const char *code = begin_error(resp, kind);
     ssot_buf *out = resp->body;
     ssot_buf_puts(out, "{\"error\":{\"code\":");
     ssot_buf_put_json_string(out, code, strlen(code));
@@ -39,13 +40,13 @@ void ssot_http_error(ssot_response *resp, const ssot_request *req, int status, c
     ssot_buf_puts(out, "}}");
 }
 
-void ssot_http_error_object(ssot_response *resp, const ssot_request *req, int status, const char *code,
-                            const char *object, size_t n) {
-    begin_error(resp, status, code);
+void ssot_http_error_object(ssot_response *resp, const ssot_request *req, ssot_error_kind kind, const char *object,
+                            size_t n) {
+    const char *code = begin_error(resp, kind);
     ssot_buf *out = resp->body;
     while (n > 0 && object[n - 1] != '}') n--; /* reopen the object to add requestId */
     if (n < 2) {
-        ssot_http_error(resp, req, status, code, "%s", code);
+        ssot_http_error(resp, req, kind, "%s", code);
         return;
     }
     ssot_buf_puts(out, "{\"error\":");

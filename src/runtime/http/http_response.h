@@ -5,6 +5,7 @@
 #define SSOT_RUNTIME_HTTP_RESPONSE_H
 
 #include "runtime/http/server_request.h"
+#include "ssot_facts.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -17,15 +18,15 @@ typedef struct ssot_http_headers {
     int cors_credentials;            /* Access-Control-Allow-Credentials: true */
 } ssot_http_headers;
 
-/* Makes resp the error {"error":{"code":code,"message":<formatted>,"requestId":<req->id>}}
- * with status. */
-void ssot_http_error(ssot_response *resp, const ssot_request *req, int status, const char *code,
-                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Makes resp the error of kind (its status and code: the error table, ssot_facts.h):
+ * {"error":{"code":<code>,"message":<formatted>,"requestId":<req->id>}}. */
+void ssot_http_error(ssot_response *resp, const ssot_request *req, ssot_error_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-/* Makes resp an error whose object is already built (e.g. by ssot_body_errors_json):
+/* Makes resp an error of kind whose object is already built (e.g. by ssot_body_errors_json):
  * object is a JSON object text {"code":...,...} of n bytes; requestId is added to it. */
-void ssot_http_error_object(ssot_response *resp, const ssot_request *req, int status, const char *code,
-                            const char *object, size_t n);
+void ssot_http_error_object(ssot_response *resp, const ssot_request *req, ssot_error_kind kind, const char *object,
+                            size_t n);
 
 /* The reason phrase of a status ("Not Found"). */
 const char *ssot_http_reason(int status);

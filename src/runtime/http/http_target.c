@@ -68,11 +68,11 @@ static int decode_path(const char *src, size_t n, char *out, ssot_request *req, 
     }
     long decoded = percent_decode(src, n, out, 0);
     if (decoded < 0)
-        return ssot_http_fail(problem, 400, "bad_request", "the path has a malformed percent-escape: write %% as %%25");
+        return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "the path has a malformed percent-escape: write %% as %%25");
     for (long i = 0; i < decoded; i++) { /* they would end the path early, or a log line */
         unsigned char c = (unsigned char)out[i];
         if (c == '\0' || c == '\r' || c == '\n')
-            return ssot_http_fail(problem, 400, "bad_request", "the path contains an encoded %s (%%%02X)",
+            return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "the path contains an encoded %s (%%%02X)",
                                   c == '\0' ? "NUL" : c == '\r' ? "CR" : "LF", c);
     }
     size_t len = normalize_path(out, (size_t)decoded);
@@ -91,10 +91,10 @@ static long decode_param(const char *src, size_t n, char *out, ssot_query_param 
     long name = percent_decode(src, name_len, out, 1);
     long value = name < 0 ? -1 : eq ? percent_decode(eq + 1, n - name_len - 1, out + name + 1, 1) : 0;
     if (name < 0 || value < 0)
-        return ssot_http_fail(problem, 400, "bad_request",
+        return ssot_http_fail(problem, SSOT_E_BAD_REQUEST,
                               "query parameter %zu has a malformed percent-escape: write %% as %%25", index + 1);
     if (memchr(out, '\0', (size_t)name) || memchr(out + name + 1, '\0', (size_t)value)) {
-        return ssot_http_fail(problem, 400, "bad_request", "query parameter '%.*s' contains a NUL byte (%%00)",
+        return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "query parameter '%.*s' contains a NUL byte (%%00)",
                               ssot_http_shown(out, (size_t)name), out);
     }
     out[name] = '\0';
@@ -110,7 +110,7 @@ int ssot_http_decode_target(const ssot_http_request_head *head, char *scratch, s
     const char *t = head->target.at;
     size_t n = head->form == SSOT_TARGET_ASTERISK ? 0 : head->target.len;
     if (scratch_size < n + SSOT_MAX_QUERY_PARAMS + 2)
-        return ssot_http_fail(problem, 414, "bad_request", "the URL is too long");
+        return ssot_http_fail(problem, SSOT_E_URI_TOO_LONG, "the URL is too long");
     const char *question = memchr(t, '?', n);
     size_t path_len = question ? (size_t)(question - t) : n;
     if (head->form == SSOT_TARGET_ASTERISK) {
@@ -130,7 +130,7 @@ int ssot_http_decode_target(const ssot_http_request_head *head, char *scratch, s
         const char *stop = amp ? amp : end;
         if (stop > q) {
             if (req->nparams == SSOT_MAX_QUERY_PARAMS)
-                return ssot_http_fail(problem, 414, "bad_request", "too many query parameters (at most %d)",
+                return ssot_http_fail(problem, SSOT_E_URI_TOO_LONG, "too many query parameters (at most %d)",
                                       SSOT_MAX_QUERY_PARAMS);
             long used = decode_param(q, (size_t)(stop - q), out, &req->params[req->nparams], req->nparams, problem);
             if (used < 0) return -1;
@@ -164,6 +164,6 @@ long ssot_http_build_request(const ssot_http_request_head *head, char *scratch, 
     if (copy_header(head->has_authorization, head->authorization, scratch, scratch_size, &used, &req->authorization) ||
         copy_header(head->has_content_type, head->content_type, scratch, scratch_size, &used, &req->content_type) ||
         copy_header(head->has_origin, head->origin, scratch, scratch_size, &used, &req->origin))
-        return ssot_http_fail(problem, 431, "bad_request", "the request headers are too large");
+        return ssot_http_fail(problem, SSOT_E_HEADERS_TOO_LARGE, "the request headers are too large");
     return (long)used;
 }

@@ -27,10 +27,10 @@ ssot_file_progress ssot_server_file_start(ssot_server *server, http_conn *conn, 
         int out_of_files = fd < 0 && (errno == EMFILE || errno == ENFILE);
         if (fd >= 0) close(fd);
         if (out_of_files)
-            ssot_http_error(resp, &ex->req, 503, "unavailable",
+            ssot_http_error(resp, &ex->req, SSOT_E_UNAVAILABLE,
                             "the server has no file descriptor left to open the file (ulimit -n): retry shortly");
         else
-            ssot_http_error(resp, &ex->req, 404, "not_found", "no file at %s", ex->req.path);
+            ssot_http_error(resp, &ex->req, SSOT_E_NOT_FOUND, "no file at %s", ex->req.path);
         return SSOT_FILE_UNAVAILABLE;
     }
     if (ssot_server_send_head(server, conn, resp, (int64_t)st.st_size)) {

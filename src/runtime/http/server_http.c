@@ -218,7 +218,7 @@ static int respond(ssot_server *server, http_conn *conn, ssot_response *resp) {
     resp->close = ex->close;
     if (resp->body->failed) {
         resp->body->failed = 0;
-        ssot_http_error(resp, &ex->req, 500, "internal", "the server ran out of memory");
+        ssot_http_error(resp, &ex->req, SSOT_E_INTERNAL, "the server ran out of memory");
         if (resp->body->failed) return -1;
     }
     if (resp->file) {
@@ -254,18 +254,17 @@ static int answer_problem(ssot_server *server, http_conn *conn, const ssot_http_
     if (!ex->req.id[0]) set_request_id(server, ex, (ssot_http_slice){NULL, 0});
     ssot_response *resp = &server->resp;
     ssot_response_reset(resp, &server->out);
-    ssot_http_error(resp, &ex->req, problem->status, problem->code, "%s", problem->message);
+    ssot_http_error(resp, &ex->req, problem->kind, "%s", problem->message);
     ex->close = 1;
     return respond(server, conn, resp);
 }
 
 /* Answers before the body is read (413): the body is dropped as it arrives, or the
  * connection closes when it is hopelessly large. */
-static int answer_early(ssot_server *server, http_conn *conn, int status, const char *code, int close,
-                        const char *message) {
+static int answer_early(ssot_server *server, http_conn *conn, ssot_error_kind kind, int close, const char *message) {
     ssot_response *resp = &server->resp;
     ssot_response_reset(resp, &server->out);
-    ssot_http_error(resp, &conn->ex->req, status, code, "%s", message);
+    ssot_http_error(resp, &conn->ex->req, kind, "%s", message);
     conn->ex->close = close;
     return respond(server, conn, resp);
 }
@@ -383,11 +382,11 @@ static int start_request(ssot_server *server, http_conn *conn, const char *data,
         /* a modest excess is read and dropped so the connection stays usable */
         int hopeless = head.content_length > 16 * max_body;
         if (!hopeless) conn->discard = head.content_length;
-        return answer_early(server, conn, 413, "payload_too_large", hopeless, message);
+        return answer_early(server, conn, SSOT_E_PAYLOAD_TOO_LARGE, hopeless, message);
     }
     if (head.content_length > 0) {
         if (ssot_buf_reserve(&ex->body, (size_t)head.content_length)) {
-            ssot_http_fail(&problem, 500, "internal", "out of memory for the request body");
+            ssot_http_fail(&problem, SSOT_E_INTERNAL, "out of memory for the request body");
             return answer_problem(server, conn, &problem);
         }
         ex->remaining = head.content_length;
@@ -571,7 +570,7 @@ void ssot_server_sweep(ssot_server *server) {
                        conn->phase == CONN_CHUNKED;
         if (arriving) { /* the request stopped arriving: say so, then close */
             ssot_http_problem problem;
-            ssot_http_fail(&problem, 408, "bad_request", "the request did not arrive completely within %d s",
+            ssot_http_fail(&problem, SSOT_E_REQUEST_TIMEOUT, "the request did not arrive completely within %d s",
                            SSOT_REQUEST_TIMEOUT);
             if (answer_problem(server, conn, &problem) == 0) continue;
         }
@@ -585,7 +584,7 @@ void ssot_server_sweep(ssot_server *server) {
  * for the database, files and the connections already served). */
 static void refuse_over_limit(ssot_server *server, http_conn *conn) {
     ssot_http_problem problem;
-    ssot_http_fail(&problem, 503, "unavailable",
+    ssot_http_fail(&problem, SSOT_E_UNAVAILABLE,
                    "the server has %zu open connections, the most it can serve (ulimit -n): retry shortly",
                    server->max_conns);
     if (answer_problem(server, conn, &problem)) kill_soon(conn);

@@ -80,7 +80,7 @@ void ssot_static_files_serve(const ssot_static_files *files, const ssot_request 
     /* the server normalized the path (http_target.c); refuse anything that still looks like an escape */
     if (strstr(path, "/../") || (req->path_len >= 3 && strcmp(path + req->path_len - 3, "/..") == 0) ||
         strlen(path) != req->path_len || req->path_len + files->root_len + 16 > PATH_MAX) {
-        ssot_http_error(resp, req, 404, "not_found", "no file at %s", path);
+        ssot_http_error(resp, req, SSOT_E_NOT_FOUND, "no file at %s", path);
         return;
     }
     char candidate[PATH_MAX + 16];
@@ -90,7 +90,7 @@ void ssot_static_files_serve(const ssot_static_files *files, const ssot_request 
         int looks_like_a_route = !strchr(slash ? slash : path, '.');
         snprintf(candidate, sizeof candidate, "%s/index.html", files->root);
         if (!looks_like_a_route || !resolve_file(files, candidate, resp->file_path)) {
-            ssot_http_error(resp, req, 404, "not_found", "no file at %s", path);
+            ssot_http_error(resp, req, SSOT_E_NOT_FOUND, "no file at %s", path);
             return;
         }
     }

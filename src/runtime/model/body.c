@@ -96,7 +96,10 @@ size_t ssot_body_check(const ssot_model *model, json_t *body, ssot_body_mode mod
 }
 
 void ssot_body_errors_json(const ssot_body_errors *errs, ssot_buf *out) {
-    ssot_buf_puts(out, "{\"code\":\"validation_failed\",\"message\":");
+    const char *code = ssot_error_facts[SSOT_E_VALIDATION_FAILED].code;
+    ssot_buf_puts(out, "{\"code\":");
+    ssot_buf_put_json_string(out, code, strlen(code));
+    ssot_buf_puts(out, ",\"message\":");
     char message[64];
     if (errs->total == 1)
         snprintf(message, sizeof message, "1 field is invalid");

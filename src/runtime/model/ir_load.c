@@ -223,21 +223,15 @@ static void load_rule(lua_State *L, loader *ld, int permissions, const char *act
 }
 
 static ssot_field_type parse_type(lua_State *L, loader *ld, const char *type) {
-    static const char *const names[] = {"id", "int", "float", "bool", "string", "text", "datetime", "json", "enum"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(names[i], type) == 0) return (ssot_field_type)i;
+    for (int i = 0; i < SSOT_TYPE_COUNT; i++)
+        if (strcmp(ssot_field_type_facts[i].name, type) == 0) return (ssot_field_type)i;
     luaL_error(L, "%s.type: unknown field type '%s'", ld->path, type);
     return SSOT_TYPE_JSON;
 }
 
 static const char *default_sql_type(ssot_field_type type, ssot_id_kind id_kind) {
-    switch (type) {
-    case SSOT_TYPE_ID: return id_kind == SSOT_ID_UUID ? "TEXT" : "INTEGER";
-    case SSOT_TYPE_INT:
-    case SSOT_TYPE_BOOL: return "INTEGER";
-    case SSOT_TYPE_FLOAT: return "REAL";
-    default: return "TEXT";
-    }
+    const ssot_field_type_fact *fact = &ssot_field_type_facts[type];
+    return id_kind == SSOT_ID_UUID && fact->uuid_sql ? fact->uuid_sql : fact->sql;
 }
 
 /* The field table at the top of the stack into f. Stack effect: none. */

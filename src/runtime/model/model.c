@@ -108,8 +108,7 @@ const ssot_field *ssot_model_field(const ssot_model *model, const char *name, si
 }
 
 const char *ssot_field_type_name(ssot_field_type type) {
-    static const char *const names[] = {"id", "int", "float", "bool", "string", "text", "datetime", "json", "enum"};
-    return (unsigned)type < sizeof names / sizeof names[0] ? names[type] : "?";
+    return (unsigned)type < SSOT_TYPE_COUNT ? ssot_field_type_facts[type].name : "?";
 }
 
 const char *ssot_action_name(ssot_action action) {

@@ -11,17 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum ssot_field_type {
-    SSOT_TYPE_ID,
-    SSOT_TYPE_INT,
-    SSOT_TYPE_FLOAT,
-    SSOT_TYPE_BOOL,
-    SSOT_TYPE_STRING,
-    SSOT_TYPE_TEXT,
-    SSOT_TYPE_DATETIME,
-    SSOT_TYPE_JSON,
-    SSOT_TYPE_ENUM
-} ssot_field_type;
+/* ssot_field_type, its names, SQL types and operators: lua/ssot/facts.lua, as C. */
+#include "ssot_facts.h"
 
 typedef enum ssot_id_kind {
     SSOT_ID_NONE,    /* not an id field */

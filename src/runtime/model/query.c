@@ -59,26 +59,27 @@ static const ssot_field *known_field(const ssot_query *q, const char *param, con
     return f;
 }
 
-static const struct {
-    const char *name;
-    ssot_where_op op;
-} where_ops[] = {
-    {"contains", SSOT_WHERE_CONTAINS}, {"eq", SSOT_WHERE_EQ}, {"gt", SSOT_WHERE_GT},   {"gte", SSOT_WHERE_GTE},
-    {"in", SSOT_WHERE_IN},             {"lt", SSOT_WHERE_LT}, {"lte", SSOT_WHERE_LTE}, {"ne", SSOT_WHERE_NE},
-};
-
-static int is_ordering(ssot_where_op op) {
-    return op == SSOT_WHERE_LT || op == SSOT_WHERE_LTE || op == SSOT_WHERE_GT || op == SSOT_WHERE_GTE;
+/* The operators of set as "eq, ne, in" into out. */
+static void operator_list(unsigned set, char *out, size_t size) {
+    size_t used = 0;
+    out[0] = '\0';
+    for (int op = 0; op < SSOT_WHERE_COUNT && used < size; op++)
+        if (set & SSOT_OP_BIT(op))
+            used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "", ssot_where_op_names[op]);
 }
 
-/* Whether op applies to the field's type; NULL when it does, else why not. */
-static const char *op_refused(const ssot_field *f, ssot_where_op op) {
-    if (f->type == SSOT_TYPE_JSON && op != SSOT_WHERE_EQ && op != SSOT_WHERE_NE)
-        return "json fields can only be compared with null (eq / ne)";
-    if (op == SSOT_WHERE_CONTAINS && f->type != SSOT_TYPE_STRING && f->type != SSOT_TYPE_TEXT)
-        return "contains applies to string and text fields only";
-    if (is_ordering(op) && f->type == SSOT_TYPE_BOOL) return "lt, lte, gt and gte do not apply to bool fields";
-    return NULL;
+/* Whether op applies to the field's type (its operator set in the facts); NULL when it
+ * does, else why not, written into msg. */
+static const char *op_refused(const ssot_field *f, ssot_where_op op, char *msg, size_t size) {
+    const ssot_field_type_fact *fact = &ssot_field_type_facts[f->type];
+    if (fact->operators & SSOT_OP_BIT(op)) return NULL;
+    char allowed[96];
+    operator_list(fact->operators, allowed, sizeof allowed);
+    if (fact->null_only)
+        snprintf(msg, size, "%s fields can only be compared with null (use %s)", fact->name, allowed);
+    else
+        snprintf(msg, size, "%s does not apply to %s fields (use %s)", ssot_where_op_names[op], fact->name, allowed);
+    return msg;
 }
 
 /* Checks one literal of a condition (not an operator object); op_name (or NULL for a bare
@@ -115,19 +116,18 @@ static int add_condition(ssot_query *q, const ssot_field *f, ssot_where_op op, j
 }
 
 static int parse_operators(ssot_query *q, const ssot_field *f, json_t *ops, ssot_query_error *err) {
-    if (json_object_size(ops) == 0)
-        return fail(err, "where", "where.%s: empty operator object (use eq, ne, lt, lte, gt, gte, in, contains)",
-                    f->name);
+    char every[96], refusal[192];
+    operator_list(~0u, every, sizeof every);
+    if (json_object_size(ops) == 0) return fail(err, "where", "where.%s: empty operator object (use %s)", f->name, every);
     const char *name;
     json_t *value;
     json_object_foreach(ops, name, value) {
-        size_t k = 0, n = sizeof where_ops / sizeof where_ops[0];
-        while (k < n && strcmp(where_ops[k].name, name) != 0) k++;
-        if (k == n)
-            return fail(err, "where", "where.%s: unknown operator '%.40s' (use eq, ne, lt, lte, gt, gte, in, contains)",
-                        f->name, name);
-        ssot_where_op op = where_ops[k].op;
-        const char *refused = op_refused(f, op);
+        int k = 0;
+        while (k < SSOT_WHERE_COUNT && strcmp(ssot_where_op_names[k], name) != 0) k++;
+        if (k == SSOT_WHERE_COUNT)
+            return fail(err, "where", "where.%s: unknown operator '%.40s' (use %s)", f->name, name, every);
+        ssot_where_op op = (ssot_where_op)k;
+        const char *refused = op_refused(f, op, refusal, sizeof refusal);
         if (refused) return fail(err, "where", "where.%s.%s: %s", f->name, name, refused);
         if (op == SSOT_WHERE_IN) {
             if (!json_is_array(value)) return fail(err, "where", "where.%s.in: expected an array of values", f->name);
@@ -174,7 +174,8 @@ static int parse_where(ssot_query *q, const char *value, size_t n, ssot_query_er
         } else if (json_is_array(cond)) {
             rc = fail(err, "where", "where.%s: an array is not a value; for several values use {\"in\": [...]}", name);
         } else {
-            const char *refused = op_refused(f, SSOT_WHERE_EQ);
+            char refusal[192];
+            const char *refused = op_refused(f, SSOT_WHERE_EQ, refusal, sizeof refusal);
             rc = refused ? fail(err, "where", "where.%s: %s", name, refused)
                          : check_literal(f, NULL, SSOT_WHERE_EQ, cond, err);
             if (rc == 0) rc = add_condition(q, f, SSOT_WHERE_EQ, cond, err);

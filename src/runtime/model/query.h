@@ -14,16 +14,10 @@
 
 /* --- conditions ------------------------------------------------------------------------ */
 
-typedef enum ssot_where_op {
-    SSOT_WHERE_EQ,       /* value null: IS NULL */
-    SSOT_WHERE_NE,       /* value null: IS NOT NULL; otherwise also true for null cells */
-    SSOT_WHERE_LT,
-    SSOT_WHERE_LTE,
-    SSOT_WHERE_GT,
-    SSOT_WHERE_GTE,
-    SSOT_WHERE_IN,       /* value is an array of 1..100 literals (null allowed: matches null) */
-    SSOT_WHERE_CONTAINS  /* string/text: substring, case-sensitive, % and _ are literal */
-} ssot_where_op;
+/* ssot_where_op (ssot_facts.h, from lua/ssot/facts.lua): EQ with a null value is IS NULL; NE
+ * with null IS NOT NULL, otherwise also true for null cells; IN takes an array of 1..100
+ * literals (null allowed: matches null); CONTAINS is a case-sensitive substring test in which
+ * % and _ are literal. Which applies to which field type is the facts' operator set. */
 
 /* One condition "field op value". value belongs to the query; it has already been checked
  * against the field's type (datetimes normalized to YYYY-MM-DDTHH:MM:SS.mmmZ). */

@@ -130,7 +130,7 @@ static int push_request(lua_State *L, ssot_service *svc, const ssot_route_match 
         json_error_t error;
         body = json_loadb(req->body, req->body_len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &error);
         if (!body) {
-            ssot_http_error(resp, req, 400, "invalid_json", "invalid JSON at line %d, column %d: %s", error.line,
+            ssot_http_error(resp, req, SSOT_E_INVALID_JSON, "invalid JSON at line %d, column %d: %s", error.line,
                             error.column, ssot_json_error_text(&error));
             return -1;
         }

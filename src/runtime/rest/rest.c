@@ -44,7 +44,7 @@ int ssot_rest_authenticate(ssot_service *svc, ssot_request *req, ssot_response *
     size_t len = 0;
     if (req->authorization) {
         if (!ssot_auth_bearer(req->authorization, &token, &len)) {
-            ssot_http_error(resp, req, 401, "unauthorized",
+            ssot_http_error(resp, req, SSOT_E_UNAUTHORIZED,
                             "the Authorization header must be 'Bearer <token>' (a JWT signed with HS256)");
             return -1;
         }
@@ -55,7 +55,7 @@ int ssot_rest_authenticate(ssot_service *svc, ssot_request *req, ssot_response *
     if (!token) return 0; /* anonymous */
     char message[256];
     if (ssot_auth_verify(svc->auth, token, len, time(NULL), &req->user, message, sizeof message) != SSOT_JWT_OK) {
-        ssot_http_error(resp, req, 401, "unauthorized", "%s", message);
+        ssot_http_error(resp, req, SSOT_E_UNAUTHORIZED, "%s", message);
         return -1;
     }
     return 0;
@@ -65,12 +65,12 @@ void ssot_rest_deny(const ssot_model *model, ssot_action action, const ssot_rule
                     ssot_response *resp) {
     const char *verb = ssot_action_name(action);
     if (!req->user.authenticated && (!rule->ast || ssot_rule_satisfiable_when_signed_in(rule->ast))) {
-        ssot_http_error(resp, req, 401, "unauthorized",
+        ssot_http_error(resp, req, SSOT_E_UNAUTHORIZED,
                         "%s on %s needs a signed-in user (rule: %s): send Authorization: Bearer <token>", verb,
                         model->name, rule->source);
         return;
     }
-    ssot_http_error(resp, req, 403, "forbidden", "the %s rule of %s (%s) does not allow this %s", verb, model->name,
+    ssot_http_error(resp, req, SSOT_E_FORBIDDEN, "the %s rule of %s (%s) does not allow this %s", verb, model->name,
                     rule->source, req->user.authenticated ? "user" : "request");
 }
 
@@ -78,43 +78,46 @@ void ssot_rest_store_error(const ssot_model *model, const ssot_store_error *err,
                            ssot_response *resp) {
     switch (err->status) {
     case SSOT_STORE_NOT_FOUND:
-        ssot_http_error(resp, req, 404, "not_found", "%s", err->message[0] ? err->message : "no such row");
+        ssot_http_error(resp, req, SSOT_E_NOT_FOUND, "%s", err->message[0] ? err->message : "no such row");
         return;
     case SSOT_STORE_CONFLICT:
     case SSOT_STORE_INVALID: {
         int conflict = err->status == SSOT_STORE_CONFLICT;
         if (!err->field) {
-            ssot_http_error(resp, req, conflict ? 409 : 400, conflict ? "conflict" : "validation_failed", "%s",
+            ssot_http_error(resp, req, conflict ? SSOT_E_CONFLICT : SSOT_E_VALIDATION_FAILED, "%s",
                             err->message);
             return;
         }
         ssot_buf object = SSOT_BUF_INIT;
-        ssot_buf_puts(&object, conflict ? "{\"code\":\"conflict\",\"message\":" : "{\"code\":\"validation_failed\",\"message\":");
+        const char *code = ssot_error_facts[conflict ? SSOT_E_CONFLICT : SSOT_E_VALIDATION_FAILED].code;
+        ssot_buf_puts(&object, "{\"code\":");
+        ssot_buf_put_json_string(&object, code, strlen(code));
+        ssot_buf_puts(&object, ",\"message\":");
         ssot_buf_put_json_string(&object, err->message, strlen(err->message));
         ssot_buf_puts(&object, ",\"fields\":{");
         ssot_buf_put_json_string(&object, err->field->name, strlen(err->field->name));
         ssot_buf_putc(&object, ':');
         ssot_buf_put_json_string(&object, err->message, strlen(err->message));
         ssot_buf_puts(&object, "}}");
-        ssot_http_error_object(resp, req, conflict ? 409 : 400, conflict ? "conflict" : "validation_failed",
+        ssot_http_error_object(resp, req, conflict ? SSOT_E_CONFLICT : SSOT_E_VALIDATION_FAILED,
                                ssot_buf_cstr(&object), object.len);
         ssot_buf_free(&object);
         return;
     }
     case SSOT_STORE_BUSY:
-        ssot_http_error(resp, req, 503, "unavailable", "the database is busy; retry shortly");
+        ssot_http_error(resp, req, SSOT_E_UNAVAILABLE, "the database is busy; retry shortly");
         return;
     /* the log names the file and the cause; the client learns what happened and what to do */
     case SSOT_STORE_UNAVAILABLE:
         ssot_logf(SSOT_LOG_ERROR, "request %s: %s", req->id, err->message);
-        ssot_http_error(resp, req, 503, "unavailable",
+        ssot_http_error(resp, req, SSOT_E_UNAVAILABLE,
                         "the database cannot be written or read right now (the server log has the cause under "
                         "request id %s); nothing was written: retry later",
                         req->id);
         return;
     case SSOT_STORE_FULL:
         ssot_logf(SSOT_LOG_ERROR, "request %s: %s", req->id, err->message);
-        ssot_http_error(resp, req, 507, "insufficient_storage",
+        ssot_http_error(resp, req, SSOT_E_INSUFFICIENT_STORAGE,
                         "the server's disk is full; nothing was written: retry once space has been freed");
         return;
     default:

@@ -39,7 +39,7 @@ void ssot_rest_list(ssot_service *svc, const ssot_model *model, ssot_request *re
         const ssot_query_param *param = &req->params[i];
         if (strcmp(param->name, "token") == 0) continue; /* the caller's JWT, already verified */
         if (ssot_query_add_param(&query, param->name, param->value, param->value_len, &qerr)) {
-            ssot_http_error(resp, req, 400, "bad_request", "%s", qerr.message);
+            ssot_http_error(resp, req, SSOT_E_BAD_REQUEST, "%s", qerr.message);
             ssot_query_free(&query);
             return;
         }

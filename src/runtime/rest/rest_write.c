@@ -27,27 +27,27 @@ void ssot_rest_delete(ssot_service *svc, const ssot_model *model, const char *id
 static void answer_invalid(const ssot_body_errors *errs, const ssot_request *req, ssot_response *resp) {
     ssot_buf object = SSOT_BUF_INIT;
     ssot_body_errors_json(errs, &object);
-    ssot_http_error_object(resp, req, 400, "validation_failed", ssot_buf_cstr(&object), object.len);
+    ssot_http_error_object(resp, req, SSOT_E_VALIDATION_FAILED, ssot_buf_cstr(&object), object.len);
     ssot_buf_free(&object);
 }
 
 /* The request's body parsed and checked for mode, or NULL after answering 415 / 400. */
 static json_t *read_body(const ssot_model *model, ssot_body_mode mode, const ssot_request *req, ssot_response *resp) {
     if (!ssot_request_is_json(req)) {
-        ssot_http_error(resp, req, 415, "unsupported_media_type",
+        ssot_http_error(resp, req, SSOT_E_UNSUPPORTED_MEDIA_TYPE,
                         "send the body as JSON with Content-Type: application/json (got %s)",
                         req->content_type ? req->content_type : "no Content-Type");
         return NULL;
     }
     if (!req->body) {
-        ssot_http_error(resp, req, 411, "length_required",
+        ssot_http_error(resp, req, SSOT_E_LENGTH_REQUIRED,
                         "send the JSON body with a Content-Length header (chunked request bodies are not supported)");
         return NULL;
     }
     char message[256];
     json_t *body = ssot_body_parse(req->body, req->body_len, message, sizeof message);
     if (!body) {
-        ssot_http_error(resp, req, 400, "invalid_json", "%s", message);
+        ssot_http_error(resp, req, SSOT_E_INVALID_JSON, "%s", message);
         return NULL;
     }
     ssot_body_errors errs;
@@ -76,14 +76,14 @@ static int set_owner(const ssot_model *model, json_t *body, const ssot_request *
     if (!owner) return 0;
     if (!req->user.authenticated) {
         if (owner->optional) return 0;
-        ssot_http_error(resp, req, 401, "unauthorized",
+        ssot_http_error(resp, req, SSOT_E_UNAUTHORIZED,
                         "creating a %s needs a signed-in user: its owner field %s is set from the token",
                         model->name, owner->name);
         return -1;
     }
     json_t *value = owner_value(model, &req->user);
     if (!value) {
-        ssot_http_error(resp, req, 403, "forbidden", "the token's user id '%s' cannot be the %s of a %s (an %s field)",
+        ssot_http_error(resp, req, SSOT_E_FORBIDDEN, "the token's user id '%s' cannot be the %s of a %s (an %s field)",
                         req->user.id, owner->name, model->name, owner->type_name);
         return -1;
     }
@@ -108,8 +108,8 @@ static void hook_failed(const ssot_model *model, ssot_hook hook, const ssot_hook
 }
 
 static void hook_rejected(const ssot_hook_result *result, const ssot_request *req, ssot_response *resp) {
-    if (result->status == 403) ssot_http_error(resp, req, 403, "forbidden", "%s", result->message);
-    else ssot_http_error(resp, req, 400, "rejected", "%s", result->message);
+    if (result->status == 403) ssot_http_error(resp, req, SSOT_E_FORBIDDEN, "%s", result->message);
+    else ssot_http_error(resp, req, SSOT_E_REJECTED, "%s", result->message);
 }
 
 /* Runs a before-hook's outcome into an answer; returns 1 when the request is over. */
@@ -330,7 +330,7 @@ static void answer_write_failure(const write_check *wc, ssot_store_status status
             return;
         }
         case WRITE_OWNER_CHANGE:
-            ssot_http_error(resp, req, 403, "forbidden", "only an admin can change the %s of a %s",
+            ssot_http_error(resp, req, SSOT_E_FORBIDDEN, "only an admin can change the %s of a %s",
                             model->owner->name, model->name);
             return;
         case WRITE_HOOK:
@@ -342,7 +342,7 @@ static void answer_write_failure(const write_check *wc, ssot_store_status status
         }
     }
     if (status == SSOT_STORE_INVALID && wc->action == SSOT_ACTION_DELETE) {
-        ssot_http_error(resp, req, 409, "conflict", "%s", err->message);
+        ssot_http_error(resp, req, SSOT_E_CONFLICT, "%s", err->message);
         return;
     }
     ssot_rest_store_error(model, err, req, resp);

@@ -64,7 +64,7 @@ void ssot_service_close(ssot_service *svc) {
 void ssot_service_fail(ssot_response *resp, const ssot_request *req, const char *what, const char *detail) {
     ssot_logf(SSOT_LOG_ERROR, "request %s (%s %.*s): %s failed:\n%s", req->id, ssot_method_name(req->method),
               (int)req->path_len, req->path, what, detail ? detail : "");
-    ssot_http_error(resp, req, 500, "internal", "%s failed; the server log has the details under request id %s",
+    ssot_http_error(resp, req, SSOT_E_INTERNAL, "%s failed; the server log has the details under request id %s",
                     what, req->id);
 }
 
@@ -103,7 +103,7 @@ void ssot_service_handle(void *service, ssot_request *req, ssot_response *resp) 
         svc->snapshot = 1;
     }
     if (match.kind == SSOT_ROUTE_NONE) {
-        ssot_http_error(resp, req, 404, "not_found", "no route for %s %s", ssot_method_name(req->method), req->path);
+        ssot_http_error(resp, req, SSOT_E_NOT_FOUND, "no route for %s %s", ssot_method_name(req->method), req->path);
         return;
     }
     if (req->method == SSOT_METHOD_OPTIONS) { /* a CORS preflight, or a question about methods */
@@ -113,7 +113,7 @@ void ssot_service_handle(void *service, ssot_request *req, ssot_response *resp) 
     }
     if (!(match.allowed & SSOT_METHOD_BIT(req->method))) {
         resp->allow = match.allowed;
-        ssot_http_error(resp, req, 405, "method_not_allowed", "%s is not allowed on %s", ssot_method_name(req->method),
+        ssot_http_error(resp, req, SSOT_E_METHOD_NOT_ALLOWED, "%s is not allowed on %s", ssot_method_name(req->method),
                         req->path);
         return;
     }

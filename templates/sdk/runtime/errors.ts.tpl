@@ -4,22 +4,9 @@
 
 /** The error codes an ssot server sends; a proxy in between may produce others. */
 export type ErrorCode =
-  | "bad_request"
-  | "invalid_json"
-  | "validation_failed"
-  | "rejected"
-  | "unauthorized"
-  | "forbidden"
-  | "not_found"
-  | "method_not_allowed"
-  | "conflict"
-  | "length_required"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "internal"
-  | "not_implemented"
-  | "unavailable"
-  | "insufficient_storage"
+% for _, code in ipairs(facts.error_codes) do
+  | "<%= code %>"
+% end
   | "unexpected_response";
 
 /** The base class of every error the SDK throws. */
