@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "host/host.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,8 @@ static int collect_lib_dirs(int argc, char **argv, const char **dirs, int max) {
 ssot_host *ssot_process_host;
 
 int main(int argc, char **argv) {
+    /* a file size limit (ulimit -f) is a write error ssot reports, not a signal that kills it */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc >= 2 && strcmp(argv[1], "serve") == 0) return ssot_cmd_serve(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "token") == 0) return ssot_cmd_token(argc - 1, argv + 1);
 

@@ -258,7 +258,11 @@ local function run_once(opts)
     if step.run then
       local t0 = core.clock()
       ctx.current_phase = name
-      local phase_ok, phase_err = errors.call("phase", step.phase.run, ctx)
+      -- the phase's files are written before the next phase runs, so a failed write is its own
+      local phase_ok, phase_err = errors.call_limited("phase", pipeline.phase_limit(step.phase, ir), function()
+        step.phase.run(ctx)
+        emitter:wait()
+      end)
       ctx.current_phase = nil
       if not phase_ok then
         emitter:abort()

@@ -89,7 +89,7 @@ end
 -- Runs the config source; returns the table of config keys it set and problems found so far.
 local function run_config(source_text, source)
   local env, values = sandbox.config_env(M.KEYS)
-  local ok, result = sandbox.run(source_text, source, env)
+  local ok, result = sandbox.run(source_text, source, env, "the config")
   if not ok then raise { result } end
   local raw, problems = {}, {}
   for k, v in pairs(values) do raw[k] = v end
@@ -178,7 +178,10 @@ function M.validate(loaded, opts)
   opts = opts or {}
   local path, config_dir = loaded.path, loaded.config_dir
   local resolve = function(p) return absolute(p, config_dir) end
-  local ir, found = validate.run(loaded.raw, {
+  -- under the config's time limit: validation reads the config's tables, and with them any
+  -- metamethod the config set on them
+  local ok, ir, found = errors.call_limited("config", sandbox.config_limit("validating the config"), validate.run,
+    loaded.raw, {
     source = path,
     source_name = basename(path),
     config_path = loaded.config_path,
@@ -192,6 +195,13 @@ function M.validate(loaded, opts)
     file_type = core.file_type,
     display = displayer(loaded.cwd),
   })
+  if not ok then
+    -- the limit, or the config's own code (a metamethod) failing, is the config's problem; an
+    -- error in ssot's code is not
+    local file = tostring(ir.message):match("^([^:\n]+):%d+:")
+    if ir.errors or not file or file:find("lua/ssot/", 1, true) then error(ir, 0) end
+    raise { ir.message }
+  end
   if not ir then raise(format_problems(found, loaded.text, path)) end
   return ir
 end

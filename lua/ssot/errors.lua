@@ -43,23 +43,35 @@ end
 
 function M.is(value) return getmetatable(value) == Error end
 
--- Turns any error value into an error object with the given default status and a traceback.
-local function normalize(value, default_status)
+-- Turns any error value into an error object with the given default status and the
+-- traceback core.call kept.
+local function normalize(value, default_status, traceback)
   if M.is(value) then
-    if not value.traceback then value.traceback = debug.traceback("", 3) end
+    if not value.traceback then value.traceback = traceback end
     return value
   end
   local message
   if type(value) == "string" then message = value
   elseif type(value) == "table" and type(value.message) == "string" then message = value.message
   else message = "(error object is a " .. type(value) .. " value)" end
-  return M.new(default_status, message, { traceback = debug.traceback("", 3) })
+  return M.new(default_status, message, { traceback = traceback })
 end
 
--- call(status_name, fn, ...) -> true, results... | false, error object.
--- The protected-call path: errors that are not already ssot errors get status_name.
+-- call_limited(status_name, limit, fn, ...) -> true, results... | false, error object.
+-- The protected-call path (core.call, the one every piece of Lua runs through): errors that
+-- are not already ssot errors get status_name. limit = { seconds, what, key } stops fn after
+-- that long ("<what> ran for more than N s (<key> in the config)", at the user's line), even
+-- if it catches the error itself; nil runs it under the limits of the calls it is in.
+function M.call_limited(status_name, limit, fn, ...)
+  local results = table.pack(core.call(limit and limit.seconds or 0, limit and limit.what or "the code",
+    limit and limit.key, fn, ...))
+  if results[1] then return table.unpack(results, 1, results.n) end
+  return false, normalize(results[2], status_name, results[3])
+end
+
+-- call(status_name, fn, ...): call_limited without a limit of its own.
 function M.call(status_name, fn, ...)
-  return xpcall(fn, function(e) return normalize(e, status_name) end, ...)
+  return M.call_limited(status_name, nil, fn, ...)
 end
 
 return M

@@ -126,19 +126,35 @@ local function add_phases(list, value, origin)
   end
 end
 
+-- The limit a phase's functions run under (the config's limits.phase).
+function M.phase_limit(p, ir)
+  return { seconds = ir and ir.limits and ir.limits.phase or 60, what = "phase '" .. tostring(p.name) .. "'",
+    key = "limits.phase" }
+end
+
+-- A phase file's path as messages show it: relative to the config's directory when below it
+-- (Lua cuts the front off long chunk names; docs/phases.md shows these).
+local function shown(path, ir)
+  local dir = ir and ir.config_dir
+  if dir and path:sub(1, #dir + 1) == dir .. "/" then return path:sub(#dir + 2) end
+  return path
+end
+
 -- Runs a config's phase file with the global `ssot`; returns what it returns.
-local function load_phase_file(path)
+local function load_phase_file(path, ir)
   local text, message = core.read_file(path)
   inputs.file(path, text)
   if not text then
     errors.raise("config", "cannot read phase file " .. message .. " (listed in the config's phases)")
   end
+  local name = shown(path, ir)
   local env = setmetatable({ ssot = require "ssot" }, { __index = _G })
-  local chunk, syntax = load(text, "@" .. path, "t", env)
-  if not chunk then errors.raise("config", errors.full_position(syntax, path)) end
-  local ok, result = errors.call("config", chunk)
+  local chunk, syntax = load(text, "@" .. name, "t", env)
+  if not chunk then errors.raise("config", errors.full_position(syntax, name)) end
+  local ok, result = errors.call_limited("config", require("ssot.sandbox").config_limit("the phase file " .. name),
+    chunk)
   if not ok then
-    result.message = errors.full_position(result.message, path) .. "\n  while loading phase file " .. path
+    result.message = errors.full_position(result.message, name) .. "\n  while loading phase file " .. name
     error(result, 0)
   end
   return result, text
@@ -170,8 +186,8 @@ function M.collect(ir)
     add_phases(list, value, { label = "built-in phase module '" .. module .. "'", source = "built-in" })
   end
   for _, path in ipairs(ir.phases or {}) do
-    local value, text = load_phase_file(path)
-    add_phases(list, value, { label = path, text = text, source = path })
+    local value, text = load_phase_file(path, ir)
+    add_phases(list, value, { label = shown(path, ir), text = text, source = shown(path, ir) })
   end
   for _, p in ipairs(list) do record_inputs(p, ir) end
   return list
@@ -253,7 +269,7 @@ function M.plan(ordered, ctx)
   for i, p in ipairs(ordered) do
     local run, reason = true, nil
     if p.should_run then
-      local ok, result, why = errors.call("phase", p.should_run, ctx)
+      local ok, result, why = errors.call_limited("phase", M.phase_limit(p, ctx.ir), p.should_run, ctx)
       if not ok then
         result.message = phase_label(p) .. ": should_run failed: " .. result.message
         error(result, 0)
@@ -262,7 +278,7 @@ function M.plan(ordered, ctx)
       if not run then
         reason = why
         if reason == nil and type(p.reason) == "function" then
-          local reason_ok, value = errors.call("phase", p.reason, ctx)
+          local reason_ok, value = errors.call_limited("phase", M.phase_limit(p, ctx.ir), p.reason, ctx)
           if not reason_ok then
             value.message = phase_label(p) .. ": reason failed: " .. value.message
             error(value, 0)

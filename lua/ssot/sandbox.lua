@@ -3,13 +3,20 @@
 -- closest known one), and a time limit. What they read from the environment, and calls that
 -- make the output change from run to run, are reported to ssot.inputs (the fingerprint of a
 -- run). Uses ssot.text for the suggestions.
+local core = require "ssot.core"
 local text = require "ssot.text"
 local inputs = require "ssot.inputs"
 
 local M = {}
 
--- Seconds of CPU a config may run before it is stopped as an endless loop.
+-- Seconds a config (and each Lua file it names) may run, and validation may take, before it
+-- is stopped as an endless loop (docs/config.md, "Limits").
 M.time_limit = 10
+
+-- The limit of running or validating the config, for ssot.errors.call_limited.
+function M.config_limit(what)
+  return { seconds = M.time_limit, what = what }
+end
 
 local function copy(t)
   local c = {}
@@ -168,22 +175,16 @@ local function message_of(e, chunkname)
   return chunkname .. ": error object is a " .. type(e) .. " value (use error(\"message\"))"
 end
 
--- run(source, chunkname, env) -> true, results... | false, "file:line: message".
--- Compiles and runs text source in env, stopping it after M.time_limit seconds of CPU.
-function M.run(source, chunkname, env)
+-- run(source, chunkname, env, what) -> true, results... | false, "file:line: message".
+-- Compiles and runs text source in env through the one protected call (core.call), stopping it
+-- after M.time_limit seconds whatever it does (a pcall of its own cannot keep it going); what
+-- names it in that error ("the config"; by default the chunk's name).
+function M.run(source, chunkname, env, what)
   local chunk, message = load(source, "@" .. chunkname, "t", env)
   if not chunk then return false, message end
-  local started = os.clock()
-  local limit = M.time_limit
-  local old_hook, old_mask, old_count = debug.gethook()
-  debug.sethook(function()
-    if os.clock() - started > limit then
-      error(string.format("stopped after %g s of running (an endless loop?)", limit), 2)
-    end
-  end, "", 1000000)
-  local results = table.pack(xpcall(chunk, function(e) return message_of(e, chunkname) end))
-  if old_hook then debug.sethook(old_hook, old_mask, old_count) else debug.sethook() end
-  return table.unpack(results, 1, results.n)
+  local results = table.pack(core.call(M.time_limit, what or chunkname, nil, chunk))
+  if results[1] then return table.unpack(results, 1, results.n) end
+  return false, message_of(results[2], chunkname)
 end
 
 return M

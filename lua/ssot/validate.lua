@@ -12,7 +12,11 @@ local sub, show = check.sub, check.show
 local M = {}
 
 -- The keys a config may set, in the order docs/config.md explains them.
-M.KEYS = { "name", "output", "lib", "phases", "targets", "models", "auth", "websockets", "serve", "routes" }
+M.KEYS = { "name", "output", "lib", "phases", "targets", "models", "auth", "websockets", "serve", "routes", "limits" }
+
+-- The time limits a config sets (docs/config.md, "limits"), in seconds, and their defaults.
+M.LIMITS = { phase = 60, request = 5 }
+local LIMIT_KEYS = { "phase", "request" }
 
 local AUTH_KEYS = { "adminRole", "algorithm", "idClaim", "roleClaim", "secretEnv" }
 local AUTH_HINTS = {
@@ -48,12 +52,25 @@ local function existing(c, value, path, ctx, kind, what)
   return found
 end
 
+-- Targets the docs name that do not exist yet: refused with that said, not ignored.
+local NOT_YET = {
+  asyncapi = "AsyncAPI output is not implemented yet (it comes with the realtime SDK): remove targets.asyncapi",
+}
+
 local function check_targets(c, value)
   local targets = {}
   for _, t in ipairs(ir.TARGETS) do targets[t] = true end
   local path = { "targets" }
   if value == nil or not c:is(value, path, "table") then return targets end
-  c:keys(value, path, ir.TARGETS, "targets")
+  local known = {}
+  for _, t in ipairs(ir.TARGETS) do known[#known + 1] = t end
+  for name, why in pairs(NOT_YET) do
+    if value[name] ~= nil then
+      c:error(sub(path, name), why)
+      known[#known + 1] = name -- reported once, as not implemented rather than unknown
+    end
+  end
+  c:keys(value, path, known, "targets")
   for _, t in ipairs(ir.TARGETS) do
     if value[t] ~= nil and c:is(value[t], sub(path, t), "boolean") then targets[t] = value[t] end
   end
@@ -145,6 +162,24 @@ local function check_serve(c, value, ctx, name)
       string.format("defaultTake (%d) is larger than maxTake (%d)", serve.default_take, serve.max_take))
   end
   return serve
+end
+
+local function check_limits(c, value)
+  local limits = { phase = M.LIMITS.phase, request = M.LIMITS.request }
+  local path = { "limits" }
+  if value == nil or not c:is(value, path, "table") then return limits end
+  c:keys(value, path, LIMIT_KEYS, "limits")
+  for _, key in ipairs(LIMIT_KEYS) do
+    local v = value[key]
+    if v ~= nil and c:is(v, sub(path, key), "number") then
+      if v ~= v or v <= 0 or v > 86400 then
+        c:error(sub(path, key), string.format("must be a number of seconds above 0 and at most 86400, got %s", show(v)))
+      else
+        limits[key] = v
+      end
+    end
+  end
+  return limits
 end
 
 -- Whether a custom route would shadow a model's REST endpoint or /healthz.
@@ -255,6 +290,7 @@ function M.run(raw, ctx)
   local websockets = realtime_check.check(c, raw.websockets, by_name, model_names)
   local serve = check_serve(c, raw.serve, ctx, name)
   local routes = check_routes(c, raw.routes, model_specs)
+  local limits = check_limits(c, raw.limits)
   if not c:ok() then return nil, c.problems end
 
   local models = {}
@@ -276,6 +312,7 @@ function M.run(raw, ctx)
     websockets = websockets,
     serve = serve,
     routes = routes,
+    limits = limits,
   }
 end
 

@@ -14,6 +14,8 @@ local M = {}
 
 M.KEYS = { "description", "fields", "hasMany", "hooks", "indexes", "owner", "path", "permissions" }
 M.NAME_PATTERN = "^%u[A-Za-z0-9]*$"
+M.MAX_FILE_NAME = 255
+
 M.NAME_RULE = "model names are PascalCase: a capital letter followed by letters and digits (e.g. 'ChatRoom')"
 
 local MODEL_HINTS = {
@@ -53,7 +55,8 @@ local function load_hooks_file(c, file, path, ctx)
     return nil
   end
   local sandbox = require "ssot.sandbox"
-  local results = table.pack(sandbox.run(source, ctx.display(full), sandbox.script_env()))
+  local results = table.pack(sandbox.run(source, ctx.display(full), sandbox.script_env(),
+    "the hooks file " .. ctx.display(full)))
   if not results[1] then
     c:error(path, string.format("the hooks file %s failed: %s", show(file), results[2]))
     return nil
@@ -128,6 +131,14 @@ local function read_model(c, name, raw, path, ctx)
   model.names = ir.names(name)
   local why = reserved.model_reason(name, model.names)
   if why then c:error(path, string.format("the model name '%s' cannot be used: %s; rename the model", name, why)) end
+  -- files are named after the model (sdk/models/<kebab-name>.ts, or <kebab-name>-model.ts),
+  -- and a file name may be at most 255 bytes on the file systems ssot writes to
+  if #model.names.kebab + #"-model.ts" > M.MAX_FILE_NAME then
+    c:error(path, string.format("the model name is %d characters long: the files generated for it (%s) would be "
+      .. "longer than the %d bytes a file name may have; shorten it to at most %d characters",
+      #name, "sdk/models/" .. model.names.kebab:sub(1, 24) .. "....ts", M.MAX_FILE_NAME,
+      M.MAX_FILE_NAME - #"-model.ts" - (#model.names.kebab - #name)))
+  end
 
   local fields_path = sub(path, "fields")
   if raw.fields == nil then

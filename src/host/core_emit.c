@@ -454,10 +454,24 @@ static int emitter_tostring(lua_State *L) {
     return 1;
 }
 
+/* em:wait(): waits until every file queued so far is written, raising the first failure —
+ * so a failed write is reported by the phase that emitted the file, not a later one. The
+ * file is named relative to the output root, and the error carries no place in ssot's code. */
+static int emitter_wait(lua_State *L) {
+    emitter *em = check_emitter(L, 1);
+    char err[SSOT_EMIT_ERROR_SIZE];
+    if (!em->writer || ssot_writer_wait(em->writer, err) == 0) return 0;
+    size_t n = strlen(em->root_real);
+    const char *shown = n && strncmp(err, em->root_real, n) == 0 && err[n] == '/' ? err + n + 1 : err;
+    lua_pushfstring(L, "emit: %s", shown);
+    return lua_error(L);
+}
+
 static const luaL_Reg emitter_methods[] = {
     {"abort", emitter_abort},
     {"emit", emitter_emit},
     {"finish", emitter_finish},
+    {"wait", emitter_wait},
     {NULL, NULL},
 };
 

@@ -2,6 +2,7 @@
  * The functions live in core_*.c, one group per file (core.h). */
 #include "ssot.h"
 
+#include "host/call.h"
 #include "host/core.h"
 #include "host/host.h"
 
@@ -9,6 +10,7 @@
 
 /* Sorted by name, as in Lua's own libraries. */
 static const luaL_Reg core_functions[] = {
+    {"call", core_call},
     {"clock", core_clock},
     {"color", core_color},
     {"duplicate_keys", core_duplicate_keys},

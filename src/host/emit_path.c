@@ -23,6 +23,7 @@ const char *ssot_emit_path_problem(const char *relpath, size_t len) {
         if (n == 0) return "has an empty segment ('//' or a trailing '/')";
         if (n == 2 && segment[0] == '.' && segment[1] == '.') return "leaves the output directory";
         if (n == 1 && segment[0] == '.') return "has a '.' segment";
+        if (n > NAME_MAX) return "has a file or directory name longer than the 255 bytes file systems allow";
         if (!end) break;
         segment = end + 1;
     }

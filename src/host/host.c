@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L /* strtok_r */
 #include "ssot.h"
 
+#include "host/call.h"
 #include "host/host.h"
 #include "host/log.h"
 
@@ -36,34 +37,6 @@ static char *copy_string(const char *s) {
     return copy;
 }
 
-/* Message handler of the protected-call path: keeps structured ssot errors (tables with a
- * status) and turns anything else into one, adding the traceback either way.
- * Stack effect: replaces the error value with the error table. */
-static int message_handler(lua_State *L) {
-    if (lua_type(L, 1) != LUA_TTABLE) {
-        const char *msg = lua_tostring(L, 1);
-        if (!msg) {
-            if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
-                msg = lua_tostring(L, -1);
-            else
-                msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-        }
-        lua_createtable(L, 0, 3);
-        lua_pushstring(L, msg);
-        lua_setfield(L, -2, "message");
-        lua_pushinteger(L, SSOT_ERR_PHASE);
-        lua_setfield(L, -2, "status");
-        lua_replace(L, 1);
-        lua_settop(L, 1);
-    }
-    if (lua_getfield(L, 1, "traceback") == LUA_TNIL) {
-        luaL_traceback(L, L, NULL, 1);
-        lua_setfield(L, 1, "traceback");
-    }
-    lua_settop(L, 1);
-    return 1;
-}
-
 /* Parses "file:line: message" so embedders get the place as fields. */
 static void split_place(ssot_host *host) {
     const char *msg = host->message;
@@ -86,11 +59,14 @@ static void split_place(ssot_host *host) {
     }
 }
 
-/* Records the error table on top of the stack and pops it. Returns its status. */
+/* Records the error that ssot_call left on the stack (the error value, then the traceback)
+ * and pops both. An ssot error (a table with a status) keeps its status, message, place and
+ * traceback; anything else is a phase error with its text. Returns the status. */
 static int record_error(ssot_host *host) {
     lua_State *L = host->L;
     clear_error(host);
     int status = SSOT_ERR_PHASE;
+    lua_insert(L, -2); /* the traceback below the error value */
     if (lua_type(L, -1) == LUA_TTABLE) {
         if (lua_getfield(L, -1, "status") == LUA_TNUMBER) status = (int)lua_tointeger(L, -1);
         lua_pop(L, 1);
@@ -98,7 +74,7 @@ static int record_error(ssot_host *host) {
         host->message = copy_string(lua_tostring(L, -1));
         lua_pop(L, 1);
         lua_getfield(L, -1, "traceback");
-        host->traceback = copy_string(lua_tostring(L, -1));
+        host->traceback = copy_string(lua_tostring(L, lua_isstring(L, -1) ? -1 : -3));
         lua_pop(L, 1);
         if (lua_getfield(L, -1, "file") == LUA_TSTRING) {
             host->file = copy_string(lua_tostring(L, -1));
@@ -108,9 +84,16 @@ static int record_error(ssot_host *host) {
         if (lua_getfield(L, -1, "line") == LUA_TNUMBER) host->error.line = (int)lua_tointeger(L, -1);
         lua_pop(L, 1);
     } else {
-        host->message = copy_string(lua_tostring(L, -1));
+        const char *msg = lua_tostring(L, -1); /* outside a protected call: no __tostring */
+        if (msg) {
+            host->message = copy_string(msg);
+        } else {
+            host->message = copy_string(lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, -1)));
+            lua_pop(L, 1);
+        }
+        host->traceback = copy_string(lua_tostring(L, -2));
     }
-    lua_pop(L, 1);
+    lua_pop(L, 2);
     if (status == SSOT_OK) status = SSOT_ERR_FAILURE;
     if (!host->message) host->message = copy_string("unknown error");
     host->error.status = status;
@@ -120,15 +103,11 @@ static int record_error(ssot_host *host) {
     return status;
 }
 
-/* The one protected-call path: calls the function below nargs arguments, with the message
- * handler. On success leaves nresults values; on failure records the error and leaves none. */
+/* Calls the function below nargs arguments through the one protected call (host/call.h); the
+ * Lua side sets the limits of what it runs. On success leaves nresults values; on failure
+ * records the error and leaves none. */
 static int host_call(ssot_host *host, int nargs, int nresults) {
-    lua_State *L = host->L;
-    int base = lua_gettop(L) - nargs;
-    lua_pushcfunction(L, message_handler);
-    lua_insert(L, base);
-    int rc = lua_pcall(L, nargs, nresults, base);
-    lua_remove(L, base);
+    int rc = ssot_call(host->L, nargs, nresults, NULL);
     if (rc != LUA_OK) return record_error(host);
     clear_error(host);
     return SSOT_OK;

@@ -211,3 +211,44 @@ return {
     assert.equal((await api(fileServer.url, "GET", "/api/items")).json.total, 2, "rejected and failed creates wrote nothing");
   });
 });
+
+describe("limits.request", () => {
+  it("a hook or route that loops — even catching the limit's error with pcall — is stopped, named, and the server goes on", async (t) => {
+    const dir = tempDir("limits");
+    writeFileSync(`${dir}/app.lua`, `
+name = "limited"
+limits = { request = 0.3 }
+models = {
+  Item = {
+    fields = { { "id", "id" }, { "name", "string" } },
+    hooks = {
+      beforeCreate = function(data)
+        if data.name == "loop" then
+          while true do pcall(function() while true do end end) end
+        end
+      end,
+    },
+  },
+}
+routes = {
+  ["GET /api/spin"] = function()
+    local n = 0
+    while true do
+      local ok = pcall(function() for i = 1, 1e12 do n = n + i end end)
+      n = ok and n or n + 1
+    end
+  end,
+}
+`);
+    const limited = await startServe(`${dir}/app.lua`, { db: `${dir}/app.db` });
+    t.after(() => limited.proc.kill("SIGKILL"));
+    const started = Date.now();
+    const hook = assertError(await api(limited.url, "POST", "/api/items", { body: { name: "loop" } }), 500, "internal");
+    const route = assertError(await api(limited.url, "GET", "/api/spin"), 500, "internal");
+    assert.ok(Date.now() - started < 5000, "both stopped soon after 0.3 s");
+    assert.equal((await api(limited.url, "POST", "/api/items", { body: { name: "fine" } })).status, 201);
+    const { stderr } = await limited.stop();
+    assert.match(stderr, new RegExp(`request ${hook.requestId}[^]*app\\.lua:1\\d: the beforeCreate hook of Item ran for more than 0\\.3 s \\(limits\\.request in the config\\)`));
+    assert.match(stderr, new RegExp(`request ${route.requestId}[^]*app\\.lua:2\\d: the route GET /api/spin ran for more than 0\\.3 s`));
+  });
+});

@@ -82,7 +82,31 @@ describe("config loading", function()
       sandbox.time_limit = limit
       assert.is_true(ok, messages)
       assert.are.equal(1, #messages)
-      assert.matches("^config%.lua:%d: stopped after 0%.1 s of running %(an endless loop%?%)$", messages[1])
+      assert.matches("^config%.lua:%d: the config ran for more than 0%.1 s: is there an endless loop%?$", messages[1])
+    end)
+
+    it("stops a config that catches the limit's error and loops on, at the config's own line", function()
+      local limit = sandbox.time_limit
+      sandbox.time_limit = 0.1
+      local started = os.clock()
+      local ok, messages = pcall(errors_of, "local n = 0\nwhile true do\n  pcall(function() while true do n = n + 1 end end)\n"
+        .. "  xpcall(function() while true do end end, function() while true do end end)\nend\n")
+      sandbox.time_limit = limit
+      assert.is_true(ok, messages)
+      assert.is_true(os.clock() - started < 5, "stopped soon after the limit")
+      assert.are.equal(1, #messages)
+      assert.matches("^config%.lua:[2-4]: the config ran for more than 0%.1 s: is there an endless loop%?$", messages[1])
+    end)
+
+    it("stops validation when the config's own metamethods never return", function()
+      local limit = sandbox.time_limit
+      sandbox.time_limit = 0.1
+      local ok, messages = pcall(errors_of, "models = setmetatable({}, { __index = function() while true do end end,\n"
+        .. "  __pairs = function() while true do end end })\n")
+      sandbox.time_limit = limit
+      assert.is_true(ok, messages)
+      assert.are.equal(1, #messages)
+      assert.matches("^config%.lua:[12]: validating the config ran for more than 0%.1 s", messages[1])
     end)
   end)
 

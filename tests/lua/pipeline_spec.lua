@@ -221,7 +221,7 @@ describe("user phases through the ssot binary", function()
   end
 
   -- A config in tmp/app with the given phase files (name -> source) listed in order.
-  local function app_with_phases(files, order)
+  local function app_with_phases(files, order, extra)
     fs.sh("mkdir -p " .. fs.quote(tmp .. "/app/phases"))
     local listed = {}
     for i, name in ipairs(order) do
@@ -229,9 +229,38 @@ describe("user phases through the ssot binary", function()
       listed[i] = string.format("%q", "phases/" .. name)
     end
     fs.write(tmp .. "/app/config.lua", "phases = { " .. table.concat(listed, ", ") .. " }\n"
-      .. "models = { Note = { fields = { { 'id', 'id' }, { 'body', 'text' } } } }\n")
+      .. "models = { Note = { fields = { { 'id', 'id' }, { 'body', 'text' } } } }\n" .. (extra or ""))
     return tmp .. "/app"
   end
+
+  it("a file a phase emitted that cannot be written is that phase's failure, not the next one's", function()
+    -- a 64 KiB file size limit: the built-in files fit, the phase's 1 MiB file does not
+    local dir = app_with_phases({ ["big.lua"] = 'return {\n  name = "big",\n  after = { "sql" },\n  run = function(ctx)\n'
+      .. '    ctx.emit("big.txt", string.rep("x", 1048576))\n  end,\n}\n' }, { "big.lua" })
+    local status, _, err = fs.ssot(dir, "run config.lua", "prlimit --fsize=65536")
+    assert.are.equal(4, status, err)
+    assert.matches("big%.txt", err)
+    assert.matches("File too large", err)
+    assert.matches("in phase 'big' %(phases/big%.lua%)", err)
+    -- a name no file system takes is refused when it is emitted
+    dir = app_with_phases({ ["long.lua"] = 'return { name = "long", run = function(ctx) ctx.emit(string.rep("n", 300) '
+      .. '.. ".txt", "x") end }\n' }, { "long.lua" })
+    status, _, err = ssot(dir, "run config.lua")
+    assert.are.equal(4, status)
+    assert.matches("phases/long%.lua:1: emit: path 'n+%.txt' has a file or directory name longer than the 255 bytes", err)
+  end)
+
+  it("stops a phase that loops past limits.phase, even one that catches the error, naming the phase and its line", function()
+    local dir = app_with_phases({ ["spin.lua"] = 'return {\n  name = "spin",\n  run = function()\n'
+      .. '    while true do pcall(function() while true do end end) end\n  end,\n}\n' }, { "spin.lua" },
+      "limits = { phase = 0.2 }\n")
+    local started = os.time()
+    local status, _, err = ssot(dir, "run config.lua")
+    assert.are.equal(4, status)
+    assert.is_true(os.time() - started < 10)
+    assert.matches("^error: phases/spin%.lua:4: phase 'spin' ran for more than 0%.2 s %(limits%.phase in the config%): "
+      .. "is there an endless loop%?\n  in phase 'spin' %(phases/spin%.lua%)", err)
+  end)
 
   it("ssot phases lists the user phase after the built-ins it follows, and why phases are off", function()
     local status, out = ssot(APP, "phases config.lua")
@@ -267,7 +296,8 @@ describe("user phases through the ssot binary", function()
     local dir = app_with_phases({ ["typo.lua"] = 'return {\n  name = "typo",\n  runn = function() end,\n}\n' }, { "typo.lua" })
     local status, _, err = ssot(dir, "phases config.lua")
     assert.are.equal(3, status)
-    assert.matches("/phases/typo%.lua:3: unknown phase key 'runn' %(did you mean 'run'%?%)", err)
+    -- relative to the config, as docs/phases.md shows it
+    assert.matches("^error: phases/typo%.lua:3: unknown phase key 'runn' %(did you mean 'run'%?%)", err)
   end)
 
   it("reports errors in should_run and in a phase's template as phase errors, status 4", function()

@@ -21,7 +21,28 @@ describe("config validation", function()
     it("lists the config keys when nothing is close", function()
       local messages = errors_of('frobnicate = 1\n')
       assert.are.same({ "config.lua:1: unknown config key 'frobnicate'; the config keys are name, output, lib, "
-        .. "phases, targets, models, auth, websockets, serve, routes" }, messages)
+        .. "phases, targets, models, auth, websockets, serve, routes, limits" }, messages)
+    end)
+
+    it("refuses a target that does not exist yet, saying so", function()
+      assert.are.same({ "config.lua:1: targets.asyncapi: AsyncAPI output is not implemented yet (it comes with the "
+        .. "realtime SDK): remove targets.asyncapi" }, errors_of("targets = { asyncapi = true }\n" .. support.TODO))
+    end)
+
+    it("checks limits: known keys, seconds above 0", function()
+      local messages = errors_of("limits = { phase = 0, request = 'fast', phaze = 1 }\n" .. support.TODO)
+      assert_has(messages, "config.lua:1: limits.phase: must be a number of seconds above 0 and at most 86400, got 0")
+      assert_has(messages, "config.lua:1: limits.request: expected a number, got 'fast'")
+      assert_has(messages, "config.lua:1: limits.phaze: unknown key 'phaze' in limits (did you mean 'phase'?)")
+    end)
+
+    it("refuses a model name its files could not be named after", function()
+      local long = "A" .. string.rep("b", 250)
+      local messages = errors_of("models = {\n  " .. long .. " = { fields = { { 'id', 'id' } } },\n}\n")
+      assert.are.equal(1, #messages)
+      assert.matches("^config%.lua:2: models%." .. long .. ": the model name is 251 characters long: the files generated "
+        .. "for it %(sdk/models/abbbbbbbbbbbbbbbbbbbbbbb%.%.%.%.ts%) would be longer than the 255 bytes a file name may "
+        .. "have; shorten it to at most 246 characters$", messages[1])
     end)
 
     it("rejects reading an undefined global with a suggestion", function()

@@ -152,7 +152,7 @@ int ssot_rule_call(lua_State *L, const ssot_rule *rule, const ssot_user *user, c
     if (row_json) ssot_lua_push_json_text(L, row_json, n);
     else if (row_value) ssot_lua_push_json(L, row_value);
     else lua_pushnil(L);
-    if (ssot_lua_call(L, 2, 1, message, message_size) != LUA_OK) return -1;
+    if (ssot_lua_call(L, 2, 1, "a permission rule function", message, message_size) != LUA_OK) return -1;
     int allowed = lua_type(L, -1) == LUA_TBOOLEAN && lua_toboolean(L, -1); /* exactly true (docs/config.md) */
     lua_pop(L, 1);
     return allowed;

@@ -65,8 +65,11 @@ static void push_hook(lua_State *L, const ssot_model *model, ssot_hook hook) {
 
 /* Calls the hook below nargs arguments; on an error records it as FAILED. Returns 0 on
  * success (nresults values pushed), -1 on failure (nothing pushed). */
-static int call_hook(lua_State *L, int nargs, int nresults, ssot_hook_result *result) {
-    if (ssot_lua_call(L, nargs, nresults, result->message, sizeof result->message) == LUA_OK) return 0;
+static int call_hook(lua_State *L, ssot_hook hook, const ssot_hook_context *ctx, int nargs, int nresults,
+                     ssot_hook_result *result) {
+    char what[160];
+    snprintf(what, sizeof what, "the %s hook of %s", ssot_hook_name(hook), ctx->model->name);
+    if (ssot_lua_call(L, nargs, nresults, what, result->message, sizeof result->message) == LUA_OK) return 0;
     result->outcome = SSOT_HOOK_FAILED;
     result->status = 500;
     return -1;
@@ -126,7 +129,7 @@ ssot_hook_outcome ssot_hooks_run_before(lua_State *L, ssot_hook hook, const ssot
     push_hook(L, ctx->model, hook);
     lua_pushvalue(L, argument);
     push_context(L, hook, ctx);
-    if (call_hook(L, 2, 3, result) == 0) read_before_result(L, hook, ctx, argument, argument + 1, data, result);
+    if (call_hook(L, hook, ctx, 2, 3, result) == 0) read_before_result(L, hook, ctx, argument, argument + 1, data, result);
     lua_settop(L, top);
     return result->outcome;
 }
@@ -142,7 +145,7 @@ ssot_hook_outcome ssot_hooks_run_after(lua_State *L, ssot_hook hook, const ssot_
     push_hook(L, ctx->model, hook);
     ssot_lua_push_json_text(L, row, n);
     push_context(L, hook, ctx);
-    if (call_hook(L, 2, 0, result) == 0) result->outcome = SSOT_HOOK_OK;
+    if (call_hook(L, hook, ctx, 2, 0, result) == 0) result->outcome = SSOT_HOOK_OK;
     lua_settop(L, top);
     return result->outcome;
 }

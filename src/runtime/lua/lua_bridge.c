@@ -1,65 +1,35 @@
 /* Protected calls into the config's Lua functions and JSON <-> Lua conversion
  * (lua_bridge.h). Uses the Lua C API and jansson. */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "runtime/lua/lua_bridge.h"
+
+#include "host/call.h"
 
 #include <lauxlib.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 /* --- protected calls ------------------------------------------------------------------------ */
 
-static _Thread_local double call_deadline;
-static _Thread_local int call_depth;
 static _Thread_local double time_limit = 5.0;
 
 void ssot_lua_set_time_limit(double seconds) { time_limit = seconds; }
 
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Count hook: a function that loops forever must not hang the server. */
-static void time_limit_hook(lua_State *L, lua_Debug *ar) {
-    (void)ar;
-    if (now_seconds() > call_deadline) {
-        char limit[32]; /* lua_pushfstring has no %g */
-        snprintf(limit, sizeof limit, "%g", time_limit);
-        luaL_error(L, "stopped after running for %s seconds (an endless loop?)", limit);
-    }
-}
-
-/* Message handler: the error as text plus the traceback. Stack effect: replaces the error. */
-static int add_traceback(lua_State *L) {
-    const char *msg = lua_tostring(L, 1);
-    if (!msg && lua_type(L, 1) == LUA_TTABLE && lua_getfield(L, 1, "message") == LUA_TSTRING)
-        msg = lua_tostring(L, -1);
-    if (!msg) msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-    luaL_traceback(L, L, msg, 1);
-    return 1;
-}
-
-int ssot_lua_call(lua_State *L, int nargs, int nresults, char *err, size_t err_size) {
-    int base = lua_gettop(L) - nargs;
-    lua_pushcfunction(L, add_traceback);
-    lua_insert(L, base);
-    int outermost = call_depth++ == 0;
-    if (outermost) {
-        call_deadline = now_seconds() + time_limit;
-        lua_sethook(L, time_limit_hook, LUA_MASKCOUNT, 10000);
-    }
-    int status = lua_pcall(L, nargs, nresults, base);
-    if (outermost) lua_sethook(L, NULL, 0, 0);
-    call_depth--;
-    lua_remove(L, base);
-    if (status != LUA_OK) {
-        const char *msg = lua_tostring(L, -1);
-        snprintf(err, err_size, "%s", msg ? msg : "(no error message)");
-        lua_pop(L, 1);
+int ssot_lua_call(lua_State *L, int nargs, int nresults, const char *what, char *err, size_t err_size) {
+    ssot_call_limit limit = {time_limit, what, "limits.request"};
+    int status = ssot_call(L, nargs, nresults, &limit);
+    if (status != LUA_OK) { /* the error value, then the traceback (which repeats its message) */
+        const char *traceback = lua_tostring(L, -1);
+        if (lua_type(L, -2) == LUA_TSTRING || !traceback) {
+            const char *msg = lua_tostring(L, -2);
+            snprintf(err, err_size, "%s", traceback ? traceback : msg ? msg : "(no error message)");
+        } else {
+            lua_getfield(L, -2, "message"); /* an error table: {message = ...} */
+            const char *msg = lua_tostring(L, -1);
+            snprintf(err, err_size, "%s\n%s", msg ? msg : luaL_typename(L, -3), traceback);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 2);
     }
     return status;
 }

@@ -1,5 +1,5 @@
 /* Calling the config's Lua functions (rules, hooks, routes) from the runtime: protected calls
- * with a traceback and a time limit, and JSON <-> Lua conversion (jansson values to tables
+ * with a traceback and a time limit (host/call.h), and JSON <-> Lua conversion (jansson values to tables
  * and back, null as cjson.null). Uses Lua and jansson. */
 #ifndef SSOT_RUNTIME_LUA_BRIDGE_H
 #define SSOT_RUNTIME_LUA_BRIDGE_H
@@ -13,15 +13,15 @@
 /* Nesting deeper than this is refused in both directions. */
 #define SSOT_LUA_JSON_MAX_DEPTH 64
 
-/* A Lua function may run this long (default 5 s) before it is stopped with an error, so an
- * endless loop in a hook cannot hang the server. Per thread. */
+/* A Lua function may run this long (the config's limits.request, default 5 s) before it is
+ * stopped with an error, so an endless loop in a hook cannot hang the server. Per thread. */
 void ssot_lua_set_time_limit(double seconds);
 
-/* Calls the function below nargs arguments like lua_pcall, with a message handler adding the
- * traceback and a time limit. On failure writes "message\ntraceback" into err, leaves nothing
- * on the stack and returns the Lua status; on success leaves nresults values and returns
- * LUA_OK. */
-int ssot_lua_call(lua_State *L, int nargs, int nresults, char *err, size_t err_size);
+/* Calls the function below nargs arguments through the one protected call (host/call.h)
+ * under that limit; what names it in the error ("the afterCreate hook of Note"). On failure
+ * writes "message\ntraceback" into err, leaves nothing on the stack and returns the Lua
+ * status; on success leaves nresults values and returns LUA_OK. */
+int ssot_lua_call(lua_State *L, int nargs, int nresults, const char *what, char *err, size_t err_size);
 
 /* Pushes user as {id = <integer when the id is a decimal integer, else string>, role =
  * <string or nil>, isAdmin = <bool>}, or nil for an anonymous user. Stack effect: +1. */

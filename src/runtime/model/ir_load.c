@@ -63,6 +63,17 @@ static int64_t get_integer(lua_State *L, loader *ld, int idx, const char *key, i
     return v;
 }
 
+static double get_number(lua_State *L, loader *ld, int idx, const char *key, double fallback) {
+    int type = lua_getfield(L, idx, key);
+    double v = fallback;
+    if (type == LUA_TNUMBER)
+        v = (double)lua_tonumber(L, -1);
+    else if (type != LUA_TNIL)
+        luaL_error(L, "%s.%s: expected a number, got %s", ld->path, key, lua_typename(L, type));
+    lua_pop(L, 1);
+    return v;
+}
+
 /* Pushes t[key] when it is a table (returns 1), or nothing (returns 0; raises when it is
  * something else, or when required and absent). */
 static int push_table(lua_State *L, loader *ld, int idx, const char *key, int required) {
@@ -426,6 +437,14 @@ static void load_serve(lua_State *L, loader *ld, int ir, ssot_app *app) {
     lua_pop(L, 1);
 }
 
+static void load_limits(lua_State *L, loader *ld, int ir, ssot_app *app) {
+    app->limits.request = 5;
+    if (!push_table(L, ld, ir, "limits", 0)) return;
+    snprintf(ld->path, sizeof ld->path, "ir.limits");
+    app->limits.request = get_number(L, ld, -1, "request", app->limits.request);
+    lua_pop(L, 1);
+}
+
 static void load_auth(lua_State *L, loader *ld, int ir, ssot_app *app) {
     ssot_auth_options *a = &app->auth;
     a->secret_env = "SSOT_JWT_SECRET";
@@ -504,6 +523,7 @@ static int load_app(lua_State *L) {
         }
 
     load_serve(L, ld, 1, app);
+    load_limits(L, ld, 1, app);
     load_auth(L, ld, 1, app);
     if (push_table(L, ld, 1, "websockets", 0)) {
         snprintf(ld->path, sizeof ld->path, "ir.websockets");

@@ -163,6 +163,9 @@ typedef struct ssot_app {
     const ssot_model *models; /* sorted by name */
     size_t nmodels;
     ssot_serve_config serve;
+    struct {
+        double request; /* seconds a hook, rule function or custom route may run (limits.request) */
+    } limits;
     ssot_auth_options auth;
     bool websockets_enabled;
     const char *websockets_path; /* "/ws" */

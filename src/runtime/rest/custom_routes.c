@@ -216,7 +216,7 @@ void ssot_custom_route_handle(ssot_service *svc, const ssot_route_match *match, 
         return;
     }
     char error[4096];
-    if (ssot_lua_call(L, 1, 2, error, sizeof error) != LUA_OK) ssot_service_fail(resp, req, route_name, error);
+    if (ssot_lua_call(L, 1, 2, route_name, error, sizeof error) != LUA_OK) ssot_service_fail(resp, req, route_name, error);
     else send_result(L, top + 1, route_name, req, resp);
     lua_settop(L, top);
 }

@@ -6,6 +6,7 @@
 
 #include "runtime/rest/custom_routes.h"
 #include "runtime/http/http_response.h"
+#include "runtime/lua/lua_bridge.h"
 #include "runtime/rest/rest.h"
 
 #include "host/log.h"
@@ -21,6 +22,7 @@ int ssot_service_init(ssot_service *svc, const ssot_app *app, ssot_store *store,
     svc->L = app->L;
     svc->store = store;
     svc->group_commit = options->group_commit;
+    ssot_lua_set_time_limit(app->limits.request);
     ssot_jwt_options jwt = {.secret = options->jwt_secret, .secret_len = options->jwt_secret_len,
                             .id_claim = app->auth.id_claim, .role_claim = app->auth.role_claim,
                             .admin_role = app->auth.admin_role};
