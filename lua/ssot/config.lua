@@ -10,7 +10,7 @@ local inputs = require "ssot.inputs"
 local locate = require "ssot.locate"
 local sandbox = require "ssot.sandbox"
 local validate = require "ssot.validate"
-local check = require "ssot.validate_check"
+local check = require "ssot.validate.check"
 
 local M = {}
 

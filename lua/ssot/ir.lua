@@ -1,6 +1,6 @@
 -- The model IR of docs/ir.md: constructors that turn validated config pieces into IR
 -- models and fields (derived names, SQL types, indexes, sorted lists) and the final IR with
--- its schema hash. Validation (ssot.validate*) decides what is valid; this file decides the
+-- its schema hash. Validation (ssot.validate and its parts) decides what is valid; this file decides the
 -- shape. Uses ssot.facts (types), ssot.text, ssot.json and ssot.core (sha256).
 local facts = require "ssot.facts"
 local text = require "ssot.text"

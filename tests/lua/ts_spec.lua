@@ -43,7 +43,7 @@ describe("ssot.ts", function()
   describe("SDK_EXPORTS", function()
     it("every one a model could be named (PascalCase) is a reserved model name", function()
       local reserved = require "ssot.reserved"
-      local validate_models = require "ssot.validate_models"
+      local validate_models = require "ssot.validate.models"
       local checked = 0
       for _, name in ipairs(ts.SDK_EXPORTS) do
         if name:match(validate_models.NAME_PATTERN) then

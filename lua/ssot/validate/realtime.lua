@@ -1,8 +1,8 @@
 -- Validation of the config's `websockets` section: the socket path, the models offered for
 -- subscription and which changes they broadcast, custom channels with {param} patterns,
 -- events and permissions, reconnect and batching. Produces the IR's websockets table and
--- each model spec's realtime. Uses ssot.validate_check.
-local check = require "ssot.validate_check"
+-- each model spec's realtime. Uses ssot.validate.check.
+local check = require "ssot.validate.check"
 
 local sub, show = check.sub, check.show
 

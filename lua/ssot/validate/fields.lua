@@ -1,7 +1,7 @@
 -- Validation of one field entry of a model: the shorthand `{ "name", "type", ... }` and long
 -- `{ name = ..., type = ... }` forms, the field's options and its default value. Produces a
--- field spec for ssot.ir.field. Uses ssot.validate_check, ssot.reserved, ssot.json.
-local check = require "ssot.validate_check"
+-- field spec for ssot.ir.field. Uses ssot.validate.check, ssot.reserved, ssot.json.
+local check = require "ssot.validate.check"
 local reserved = require "ssot.reserved"
 local text = require "ssot.text"
 local ir = require "ssot.ir"

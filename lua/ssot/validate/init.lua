@@ -1,10 +1,10 @@
 -- Validation of a loaded config as a whole: the top-level keys and the small sections (name,
 -- output, lib, phases, targets, auth, serve, routes); models and websockets are delegated to
--- ssot.validate_models and ssot.validate_realtime. Collects every problem, then either
--- returns the IR (ssot.ir) or the problems. Uses ssot.validate_check.
-local check = require "ssot.validate_check"
-local models_check = require "ssot.validate_models"
-local realtime_check = require "ssot.validate_realtime"
+-- ssot.validate.models and ssot.validate.realtime. Collects every problem, then either
+-- returns the IR (ssot.ir) or the problems. Uses ssot.validate.check.
+local check = require "ssot.validate.check"
+local models_check = require "ssot.validate.models"
+local realtime_check = require "ssot.validate.realtime"
 local ir = require "ssot.ir"
 
 local sub, show = check.sub, check.show

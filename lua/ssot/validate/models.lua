@@ -1,9 +1,9 @@
 -- Validation of the config's `models`: model names and keys, the id field, duplicate and
 -- reserved names, owner, REST path, permissions, hooks, indexes and the relations between
 -- models (belongsTo / hasMany). Produces model specs for ssot.ir.model. Uses
--- ssot.validate_check, ssot.validate_fields, ssot.reserved, ssot.sandbox, ssot.ir.
-local check = require "ssot.validate_check"
-local fields = require "ssot.validate_fields"
+-- ssot.validate.check, ssot.validate.fields, ssot.reserved, ssot.sandbox, ssot.ir.
+local check = require "ssot.validate.check"
+local fields = require "ssot.validate.fields"
 local reserved = require "ssot.reserved"
 local text = require "ssot.text"
 local ir = require "ssot.ir"
