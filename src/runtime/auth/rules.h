@@ -1,4 +1,4 @@
-/* Permission rules at run time (docs/ir.md "Rules", design.md "Permissions"): evaluating a
+/* Permission rules at run time (docs/ir.md "Rules", docs/auth.md): evaluating a
  * model's rule for a user and a row, reducing an expression rule for one user to the row
  * filter the store runs in SQL (list), and calling Lua-function rules. Uses model.h,
  * query.h (ssot_pred), model/user.h (ssot_user), lua_bridge.h. */

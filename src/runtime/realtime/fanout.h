@@ -1,4 +1,4 @@
-/* The event fan-out seam (design.md "Beyond one machine"): after every committed mutation
+/* The event fan-out seam (docs/architecture.md "The seams"): after every committed mutation
  * the REST handlers hand the change to a fan-out, which delivers it to subscribers. Today's
  * implementation is in-process (fanout_local.c: counts and logs); the realtime gateway will
  * deliver to WebSocket subscribers, a later one across nodes. Uses store.h for changes. */

@@ -45,7 +45,7 @@ typedef struct ssot_store_error {
 /* Printable name of a status: "not_found", "conflict", ... */
 const char *ssot_store_status_name(ssot_store_status status);
 
-/* --- change stream (design.md "Recovery") ---------------------------------------------- */
+/* --- change stream (docs/runtime-storage.md, "The change stream") ------------------------ */
 
 #define SSOT_EPOCH_SIZE 33 /* 32 hex digits + NUL */
 #define SSOT_ID_TEXT_SIZE 40 /* a decimal int64 or a UUID, + NUL */

@@ -1,4 +1,4 @@
-/* The SQLite store's change stream (design.md "Recovery"): per model an epoch and an offset
+/* The SQLite store's change stream (docs/runtime-storage.md): per model an epoch and an offset
  * in _ssot_streams, and the recent events in _ssot_changes, written in the transaction of the
  * row they describe; the current position; and gap-free replay since a position.
  * Uses SQLite, OpenSSL RAND_bytes (store_sqlite.h). */
