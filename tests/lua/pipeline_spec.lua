@@ -29,15 +29,19 @@ end
 describe("pipeline.collect", function()
   it("lists the built-in phases first, in registry order, then the config's phase files", function()
     local builtin = require "ssot.phases"
-    local list = pipeline.collect(fixtures.build { phases = { PHASES .. "/dictionary.lua", PHASES .. "/two_phases.lua" } })
+    local list = pipeline.collect(fixtures.build { phases = { PHASES .. "/dictionary.lua", PHASES .. "/two_phases.lua" },
+      config_dir = PHASES .. "/app" })
     assert.are.equal(#builtin + 3, #list)
     for i, module in ipairs(builtin) do
       assert.are.equal(require(module).name, list[i].name)
       assert.are.equal("built-in", list[i].source)
     end
     assert.are.same({ "dictionary", "first", "second" }, { list[#builtin + 1].name, list[#builtin + 2].name, list[#builtin + 3].name })
+    -- named relative to the config when below its directory, else as given
     assert.are.equal(PHASES .. "/dictionary.lua", list[#builtin + 1].source)
     assert.are.equal(PHASES .. "/two_phases.lua", list[#builtin + 3].source)
+    list = pipeline.collect(fixtures.build { phases = { PHASES .. "/dictionary.lua" }, config_dir = PHASES })
+    assert.are.equal("dictionary.lua", list[#builtin + 1].source)
   end)
 
   it("includes the sql phase", function()
@@ -52,7 +56,7 @@ describe("pipeline.collect", function()
   end)
 
   local function collect_error(file)
-    return failure(pipeline.collect, fixtures.build { phases = { PHASES .. "/" .. file } })
+    return failure(pipeline.collect, fixtures.build { phases = { PHASES .. "/" .. file }, config_dir = PHASES .. "/app" })
   end
 
   it("names the file, line and key of an unknown phase key, with a suggestion", function()
