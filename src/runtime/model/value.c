@@ -3,16 +3,11 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, gmtime_r */
 #include "runtime/model/value.h"
 
+#include "runtime/base/utf8.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-size_t ssot_utf8_length(const char *s, size_t n) {
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80) count++;
-    return count;
-}
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
 static long long days_from_civil(long long y, unsigned m, unsigned d) {

@@ -35,7 +35,5 @@ int ssot_int64_parse(const char *s, size_t n, int64_t *out);
 /* The current time in the canonical form (24 chars + NUL). */
 void ssot_datetime_now(char out[25]);
 
-/* Number of UTF-8 characters in s (n bytes, assumed valid UTF-8). */
-size_t ssot_utf8_length(const char *s, size_t n);
 
 #endif
