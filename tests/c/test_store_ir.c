@@ -53,7 +53,7 @@ static void test_chat(void) {
     CHECK(app->serve.port == 8080 && app->serve.default_take == 20 && app->serve.max_take == 100);
     CHECK(app->serve.database && strstr(app->serve.database, "/examples/chat/data/chat.db"));
     CHECK(strcmp(app->auth.secret_env, "SSOT_JWT_SECRET") == 0 && strcmp(app->auth.admin_role, "admin") == 0);
-    CHECK(app->websockets_enabled && strcmp(app->websockets_path, "/ws") == 0);
+    CHECK(app->websockets.enabled && strcmp(app->websockets.path, "/ws") == 0);
     ssot_app_free(app);
     ssot_host_free(host);
 }

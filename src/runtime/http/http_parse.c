@@ -136,7 +136,7 @@ static int parse_request_line(const char *line, size_t n, ssot_http_request_head
 
 typedef struct field_counts {
     int host, content_length, transfer_encoding;
-    int close, keep_alive;
+    int close, keep_alive, upgrade;
 } field_counts;
 
 /* One comma-separated element of a list value at *p (before end), trimmed; 0 at the end. */
@@ -195,6 +195,7 @@ static void connection_field(ssot_http_slice value, field_counts *counts) {
     while (next_element(&p, end, &element)) {
         if (slice_is(element, "close")) counts->close = 1;
         else if (slice_is(element, "keep-alive")) counts->keep_alive = 1;
+        else if (slice_is(element, "upgrade")) counts->upgrade = 1;
     }
 }
 
@@ -330,5 +331,11 @@ int ssot_http_parse_head(const char *data, size_t len, ssot_http_request_head *h
     if (head->chunked && head->minor_version == 0)
         return ssot_http_fail(problem, SSOT_E_BAD_REQUEST, "Transfer-Encoding is not allowed in HTTP/1.0");
     head->keep_alive = head->minor_version == 1 ? !counts.close : counts.keep_alive && !counts.close;
+    if (counts.upgrade && head->upgrade.at) { /* Connection: upgrade and websocket among the Upgrade tokens */
+        const char *p = head->upgrade.at, *end = p + head->upgrade.len;
+        ssot_http_slice element;
+        while (next_element(&p, end, &element))
+            if (slice_is(element, "websocket")) head->websocket = 1;
+    }
     return 0;
 }

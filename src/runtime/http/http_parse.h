@@ -49,6 +49,7 @@ typedef struct ssot_http_request_head {
     int chunked;                 /* Transfer-Encoding: chunked */
     int keep_alive;              /* the connection may serve another request afterwards */
     int expect_continue;         /* Expect: 100-continue */
+    int websocket;               /* Connection: upgrade with Upgrade: websocket */
     ssot_http_slice upgrade;     /* Upgrade, or empty */
     ssot_http_slice authorization, content_type, origin, request_id; /* each may be empty */
     ssot_http_slice websocket_key, websocket_version;                 /* Sec-WebSocket-* */

@@ -73,6 +73,8 @@ const char *ssot_http_reason(int status) {
     case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
     case 417: return "Expectation Failed";
+    case 426: return "Upgrade Required";
+    case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
@@ -175,6 +177,10 @@ static void put_common(head_writer *w, const ssot_http_headers *headers, const s
     if (resp->location[0]) header(w, "location:", resp->location, strlen(resp->location));
     if (resp->allow && (resp->status == 405 || req->method == SSOT_METHOD_OPTIONS))
         header_methods(w, "allow:", resp->allow);
+    if (resp->status == 426) { /* what to upgrade to (RFC 9110 15.5.22, RFC 6455 4.4) */
+        HEADER_LITERAL(w, "upgrade:", "websocket");
+        HEADER_LITERAL(w, "sec-websocket-version:", "13");
+    }
     put_cors(w, headers, req, resp);
     if (resp->close) HEADER_LITERAL(w, "connection:", "close");
 }

@@ -6,6 +6,7 @@
 
 #include "runtime/http/http_response.h"
 #include "runtime/http/server_request.h"
+#include "runtime/http/websocket.h"
 
 #include <stdint.h>
 
@@ -34,6 +35,8 @@ typedef struct ssot_server_options {
      * closed meanwhile, and finish must still run — and then sends them. */
     void (*settle)(void *ctx);
     void (*finish)(void *ctx, void *held, const ssot_request *req, ssot_response *resp);
+    /* The WebSocket endpoint (websocket.h); path NULL: none, and its path is an ordinary one. */
+    ssot_ws_handler websocket;
 } ssot_server_options;
 
 /* Serves until SIGINT or SIGTERM (or ssot_server_request_stop), then stops accepting,

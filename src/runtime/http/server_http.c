@@ -98,12 +98,13 @@ static void conn_unlink(ssot_server *server, http_conn *conn) {
     conn->wsi = NULL;
     if (conn->ex) give_back_exchange(server, conn->ex);
     conn->ex = NULL;
+    if (conn->ws) ssot_server_ws_gone(server, conn);
     ssot_buf_free(&conn->in);
     ssot_outq_clear(&conn->out);
 }
 
 /* Closes the connection at the next pass of the event loop (from outside its callbacks). */
-static void kill_soon(http_conn *conn) { lws_set_timeout(conn->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); }
+void ssot_server_kill(http_conn *conn) { lws_set_timeout(conn->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); }
 
 /* --- copying the request out of its head ---------------------------------------------------- */
 
@@ -149,7 +150,7 @@ static double elapsed_ms(const struct timespec *start) {
     return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
-static void log_request(http_exchange *ex, int status) {
+void ssot_server_log(http_exchange *ex, int status) {
     ssot_access_log(ex->method, ex->req.path ? ex->req.path : "", ex->req.path ? ex->req.path_len : 0, status,
                     elapsed_ms(&ex->start), ex->req.id);
 }
@@ -170,7 +171,7 @@ static void shut(http_conn *conn) {
     deadline_in(conn, SSOT_LINGER_TIMEOUT);
 }
 
-static void begin_close(http_conn *conn) {
+void ssot_server_begin_close(http_conn *conn) {
     conn->phase = CONN_CLOSING;
     if (conn->paused) { /* read (and drop) until the client closes */
         lws_rx_flow_control(conn->wsi, 1);
@@ -191,7 +192,7 @@ static void end_exchange(ssot_server *server, http_conn *conn) {
     give_back_exchange(server, conn->ex);
     conn->ex = NULL;
     if (close) {
-        begin_close(conn);
+        ssot_server_begin_close(conn);
     } else if (ssot_outq_pending(&conn->out)) {
         conn->phase = CONN_BUSY;
         deadline_in(conn, SSOT_SEND_TIMEOUT);
@@ -205,7 +206,7 @@ int ssot_server_send_head(ssot_server *server, http_conn *conn, ssot_response *r
     char head[SSOT_RESPONSE_HEADROOM];
     size_t n = ssot_http_head(head, sizeof head, &server->options.headers, &conn->ex->req, resp, content_length);
     if (n == 0) return -1;
-    log_request(conn->ex, resp->status);
+    ssot_server_log(conn->ex, resp->status);
     return ssot_outq_send(&conn->out, conn->fd, head, n);
 }
 
@@ -241,7 +242,7 @@ static int respond(ssot_server *server, http_conn *conn, ssot_response *resp) {
     char *start = resp->body->data + SSOT_RESPONSE_HEADROOM - header_len;
     memcpy(start, head, header_len);
     size_t total = header_len + (no_body || ex->req.method == SSOT_METHOD_HEAD ? 0 : body_len);
-    log_request(ex, resp->status);
+    ssot_server_log(ex, resp->status);
     if (ssot_outq_send(&conn->out, conn->fd, start, total)) return -1;
     end_exchange(server, conn);
     return 0;
@@ -305,7 +306,7 @@ void ssot_server_settle(ssot_server *server) {
         ex->held_slot = 0;
         /* committed: answer now, and read on once the socket says it is writable */
         if (respond(server, conn, &ex->held_resp)) {
-            kill_soon(conn);
+            ssot_server_kill(conn);
         } else if (conn->phase != CONN_BUSY && conn->phase != CONN_CLOSING && (conn->in.len || conn->paused)) {
             conn->phase = CONN_BUSY; /* resume() in the writable callback reads what waits */
             lws_callback_on_writable(conn->wsi);
@@ -361,6 +362,19 @@ static int start_request(ssot_server *server, http_conn *conn, const char *data,
     }
     ex->scratch_used = (size_t)used;
     ex->close = !head.keep_alive;
+    const char *ws_path = server->options.websocket.path;
+    if (ws_path && strcmp(req->path, ws_path) == 0) {
+        if (!head.websocket)
+            ssot_http_fail(&problem, SSOT_E_UPGRADE_REQUIRED,
+                           "%s is the WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)",
+                           ws_path);
+        else if (ssot_server_ws_upgrade(server, conn, &head, &problem) == 0) {
+            give_back_exchange(server, conn->ex); /* the request is over: frames follow */
+            conn->ex = NULL;
+            return 0;
+        }
+        return answer_problem(server, conn, &problem);
+    }
     if (head.form == SSOT_TARGET_ASTERISK) { /* OPTIONS *: what the server supports at all */
         ssot_response *resp = &server->resp;
         ssot_response_reset(resp, &server->out);
@@ -411,7 +425,7 @@ static int body_complete(ssot_server *server, http_conn *conn) {
 /* Each reader takes what it can of data[0..len) and returns how much it used (0: it needs
  * more bytes), or -1 to close the connection at once. */
 
-static long read_head(ssot_server *server, http_conn *conn, const char *data, size_t len) {
+static long read_head(ssot_server *server, http_conn *conn, char *data, size_t len) {
     ssot_http_problem problem;
     long end = ssot_http_head_end(data, len, &conn->head_scanned, &problem);
     if (end < 0) return answer_problem(server, conn, &problem) ? -1 : (long)len;
@@ -457,7 +471,7 @@ static long read_discard(http_conn *conn, size_t len) {
 
 /* Frames data[0..len) into requests while the connection can take them. Returns the bytes
  * used (the rest waits for the current request's answer, or for more bytes), or -1. */
-static long process(ssot_server *server, http_conn *conn, const char *data, size_t len) {
+static long process(ssot_server *server, http_conn *conn, char *data, size_t len) {
     size_t used = 0;
     while (used < len) {
         long n;
@@ -466,6 +480,7 @@ static long process(ssot_server *server, http_conn *conn, const char *data, size
         case CONN_BODY: n = read_body(server, conn, data + used, len - used); break;
         case CONN_CHUNKED: n = read_chunked(server, conn, data + used, len - used); break;
         case CONN_DISCARD: n = read_discard(conn, len - used); break;
+        case CONN_WS: n = ssot_server_ws_receive(server, conn, data + used, len - used); break;
         default: return (long)used; /* busy, or closing */
         }
         if (n < 0) return -1;
@@ -501,7 +516,7 @@ static int run_input(ssot_server *server, http_conn *conn) {
     return keep_rest(conn, conn->in.data + used, conn->in.len - (size_t)used, 1);
 }
 
-static int on_receive(ssot_server *server, http_conn *conn, const char *data, size_t len) {
+static int on_receive(ssot_server *server, http_conn *conn, char *data, size_t len) {
     if (conn->phase == CONN_CLOSING) return 0; /* lingering: dropped */
     if (conn->in.len || conn->phase == CONN_BUSY) {
         if (ssot_buf_append(&conn->in, data, len)) return -1;
@@ -537,6 +552,7 @@ static int on_writable(ssot_server *server, http_conn *conn) {
         if (!conn->shut) shut(conn);
         return 0;
     }
+    if (conn->phase == CONN_WS) conn->deadline = 0; /* everything queued is out */
     http_exchange *ex = conn->ex;
     if (ex && ex->file_fd >= 0) {
         int sent = ssot_server_file_continue(server, conn);
@@ -561,9 +577,10 @@ void ssot_server_sweep(ssot_server *server) {
     int64_t now = ssot_server_now_ms();
     for (http_conn *conn = server->conns; conn; conn = conn->next) {
         if (server->stopping && idle(conn)) {
-            kill_soon(conn);
+            ssot_server_kill(conn);
             continue;
         }
+        if (conn->phase == CONN_WS) ssot_server_ws_sweep(server, conn, now);
         if (!conn->deadline || now < conn->deadline) continue;
         conn->deadline = 0;
         int arriving = (conn->phase == CONN_HEAD && conn->in.len) || conn->phase == CONN_BODY ||
@@ -574,7 +591,7 @@ void ssot_server_sweep(ssot_server *server) {
                            SSOT_REQUEST_TIMEOUT);
             if (answer_problem(server, conn, &problem) == 0) continue;
         }
-        kill_soon(conn);
+        ssot_server_kill(conn);
     }
 }
 
@@ -587,7 +604,7 @@ static void refuse_over_limit(ssot_server *server, http_conn *conn) {
     ssot_http_fail(&problem, SSOT_E_UNAVAILABLE,
                    "the server has %zu open connections, the most it can serve (ulimit -n): retry shortly",
                    server->max_conns);
-    if (answer_problem(server, conn, &problem)) kill_soon(conn);
+    if (answer_problem(server, conn, &problem)) ssot_server_kill(conn);
 }
 
 int ssot_server_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

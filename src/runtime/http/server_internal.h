@@ -32,8 +32,11 @@ typedef enum conn_phase {
     CONN_DISCARD, /* answered early (413): dropping the body, then the next request */
     CONN_BUSY,    /* answering: the response waits for the group commit, for the socket or
                    * a file is being sent; input waits in `in` */
-    CONN_CLOSING  /* the last response is queued; then the socket is shut and lingers */
+    CONN_CLOSING, /* the last response is queued; then the socket is shut and lingers */
+    CONN_WS       /* upgraded: WebSocket frames (server_ws.c) */
 } conn_phase;
+
+struct ws_conn; /* server_ws.c */
 
 typedef struct http_exchange http_exchange;
 
@@ -43,6 +46,7 @@ typedef struct http_conn {
     struct http_conn *prev, *next; /* the server's list of connections */
     struct lws *wsi;
     http_exchange *ex; /* the request being read or answered, or NULL */
+    struct ws_conn *ws; /* after a WebSocket upgrade, or NULL */
     ssot_buf in;       /* bytes received and not yet parsed */
     ssot_outq out;     /* bytes the socket has not taken yet */
     int64_t deadline;  /* when the current wait times out (monotonic ms), 0: never */
@@ -142,5 +146,21 @@ void ssot_server_file_close(http_exchange *ex);
 /* server_http.c, for server_file.c: writes the head of resp (for a body of content_length
  * bytes) to conn and logs the request. Returns 0 or -1. */
 int ssot_server_send_head(ssot_server *server, http_conn *conn, ssot_response *resp, int64_t content_length);
+
+/* server_http.c, for server_ws.c: the access log line of an exchange; closing a connection
+ * once its queue is out (lingering for the client); closing it at the next pass. */
+void ssot_server_log(http_exchange *ex, int status);
+void ssot_server_begin_close(http_conn *conn);
+void ssot_server_kill(http_conn *conn);
+
+/* server_ws.c: the WebSocket handshake of conn's request (head), which then becomes a
+ * WebSocket connection of options.websocket (0, also when the socket broke and the connection
+ * closes); -1 with problem set when the handshake is not one to accept (the caller answers it). Frames in (like a reader of server_http.c: the bytes
+ * used, or -1), the once-a-second look (pings, dead peers, stopping), and the end. */
+int ssot_server_ws_upgrade(ssot_server *server, http_conn *conn, const ssot_http_request_head *head,
+                           ssot_http_problem *problem);
+long ssot_server_ws_receive(ssot_server *server, http_conn *conn, char *data, size_t len);
+void ssot_server_ws_sweep(ssot_server *server, http_conn *conn, int64_t now);
+void ssot_server_ws_gone(ssot_server *server, http_conn *conn);
 
 #endif

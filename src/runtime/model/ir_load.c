@@ -527,11 +527,11 @@ static int load_app(lua_State *L) {
     load_auth(L, ld, 1, app);
     if (push_table(L, ld, 1, "websockets", 0)) {
         snprintf(ld->path, sizeof ld->path, "ir.websockets");
-        app->websockets_enabled = get_bool(L, ld, -1, "enabled", 0);
-        app->websockets_path = get_string(L, ld, -1, "path", 0);
+        app->websockets.enabled = get_bool(L, ld, -1, "enabled", 0);
+        app->websockets.path = get_string(L, ld, -1, "path", 0);
         lua_pop(L, 1);
     }
-    if (!app->websockets_path) app->websockets_path = "/ws";
+    if (!app->websockets.path) app->websockets.path = "/ws";
     load_routes(L, ld, 1, app);
     lua_pushvalue(L, 1);
     app->lua_ref = luaL_ref(L, LUA_REGISTRYINDEX);

@@ -149,6 +149,34 @@ typedef struct ssot_auth_options {
     const char *admin_role; /* "admin" */
 } ssot_auth_options;
 
+/* A custom channel of websockets.pubsub.channels (docs/protocol.md "Channels"). */
+typedef struct ssot_channel_def {
+    const char *pattern;        /* "chat:room:{roomId}" */
+    const char *const *params;  /* its parameter names, in order ("roomId") */
+    size_t nparams;
+    const char *const *events;  /* the events clients may publish, declared order */
+    size_t nevents;
+    ssot_rule subscribe;        /* function rules are called as fn(user, params) */
+    ssot_rule publish;
+    bool presence;              /* join/leave events and presence requests */
+} ssot_channel_def;
+
+/* The websockets section (docs/config.md "websockets"). */
+typedef struct ssot_websockets_config {
+    bool enabled;
+    const char *path;           /* "/ws" */
+    const ssot_channel_def *channels; /* sorted by pattern */
+    size_t nchannels;
+    bool batching;              /* batching.enabled */
+    int64_t flush_interval_ms;  /* batching.flushInterval, 50 */
+    int64_t max_batch_size;     /* batching.maxBatchSize, 100 */
+    int64_t max_subscriptions;  /* limits.subscriptions, 100 */
+    int64_t max_message;        /* limits.messageSize (bytes), 65536 */
+    int64_t messages_per_second; /* limits.messagesPerSecond, 100 */
+    int64_t send_queue;         /* limits.sendQueue (bytes), 1048576 */
+    int64_t history;            /* change events kept per model, 1000 */
+} ssot_websockets_config;
+
 typedef struct ssot_route {
     const char *method; /* "GET" */
     const char *path;   /* "/api/stats" */
@@ -167,8 +195,7 @@ typedef struct ssot_app {
         double request; /* seconds a hook, rule function or custom route may run (limits.request) */
     } limits;
     ssot_auth_options auth;
-    bool websockets_enabled;
-    const char *websockets_path; /* "/ws" */
+    ssot_websockets_config websockets;
     const ssot_route *routes; /* sorted by path then method */
     size_t nroutes;
     lua_State *L; /* the host's state that holds the function references, or NULL */

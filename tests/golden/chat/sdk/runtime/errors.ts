@@ -16,6 +16,8 @@ export type ErrorCode =
   | "length_required"
   | "payload_too_large"
   | "unsupported_media_type"
+  | "rate_limited"
+  | "too_many_subscriptions"
   | "internal"
   | "not_implemented"
   | "unavailable"
