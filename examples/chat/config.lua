@@ -81,6 +81,7 @@ websockets = {
       ["chat:room:{roomId}"] = {
         events = { "typing", "stopTyping" },
         permissions = { subscribe = "authenticated", publish = "authenticated" },
+        presence = true,                            -- a room shows who is there
       },
     },
   },

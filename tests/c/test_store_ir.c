@@ -1,6 +1,8 @@
 /* Tests of ir_load: the C app built from the real IR of examples/chat (fields, flags, owner,
  * indexes, rule ASTs, realtime, serve and auth options, custom routes and hooks as Lua
- * references), and clear errors naming the IR path for tables that do not follow docs/ir.md. */
+ * references), the websockets section (channels with their rules and presence, batching,
+ * limits, history, and their defaults), and clear errors naming the IR path for tables that
+ * do not follow docs/ir.md. */
 #include "test_store_support.h"
 
 #include <lauxlib.h>
@@ -53,7 +55,86 @@ static void test_chat(void) {
     CHECK(app->serve.port == 8080 && app->serve.default_take == 20 && app->serve.max_take == 100);
     CHECK(app->serve.database && strstr(app->serve.database, "/examples/chat/data/chat.db"));
     CHECK(strcmp(app->auth.secret_env, "SSOT_JWT_SECRET") == 0 && strcmp(app->auth.admin_role, "admin") == 0);
-    CHECK(app->websockets.enabled && strcmp(app->websockets.path, "/ws") == 0);
+    const ssot_websockets_config *ws = &app->websockets;
+    CHECK(ws->enabled && strcmp(ws->path, "/ws") == 0);
+    CHECK(ws->batching && ws->flush_interval_ms == 16 && ws->max_batch_size == 100);
+    CHECK(ws->nchannels == 1 && strcmp(ws->channels[0].pattern, "chat:room:{roomId}") == 0);
+    CHECK(ws->channels[0].nparams == 1 && strcmp(ws->channels[0].params[0], "roomId") == 0);
+    CHECK(ws->channels[0].nevents == 2 && strcmp(ws->channels[0].events[1], "stopTyping") == 0);
+    CHECK(ws->channels[0].presence);
+    CHECK(ws->channels[0].subscribe.ast && ws->channels[0].subscribe.ast->op == SSOT_RULE_AUTHENTICATED);
+    CHECK(ws->history == 1000 && ws->max_message == 65536 && ws->send_queue == 1048576);
+    ssot_app_free(app);
+    ssot_host_free(host);
+}
+
+static void test_websockets(void) {
+    /* every member of the section, a function rule among them, and the channels in pattern order */
+    ssot_host *host;
+    ssot_app *app = load_app(&host,
+                             "name = 'ws'\n"
+                             "models = { Note = { fields = { { 'id', 'id' } } } }\n"
+                             "websockets = {\n"
+                             "  path = '/live',\n"
+                             "  pubsub = { channels = {\n"
+                             "    ['room:{roomId}:{topic}'] = { events = { 'typing', 'stopTyping' }, presence = true,\n"
+                             "      permissions = { subscribe = 'authenticated', publish = 'isAdmin || !authenticated' } },\n"
+                             "    ['alerts'] = { events = { 'notice' },\n"
+                             "      permissions = { subscribe = function(user, params) return user ~= nil end } },\n"
+                             "  } },\n"
+                             "  batching = { enabled = true, flushInterval = 20, maxBatchSize = 7 },\n"
+                             "  limits = { subscriptions = 12, messageSize = 2048, messagesPerSecond = 3, sendQueue = 70000 },\n"
+                             "  history = 250,\n"
+                             "}\n");
+    const ssot_websockets_config *ws = &app->websockets;
+    CHECK(ws->enabled && strcmp(ws->path, "/live") == 0);
+    CHECK(ws->batching && ws->flush_interval_ms == 20 && ws->max_batch_size == 7);
+    CHECK(ws->max_subscriptions == 12 && ws->max_message == 2048 && ws->messages_per_second == 3 &&
+          ws->send_queue == 70000);
+    CHECK(ws->history == 250);
+    CHECK(ws->nchannels == 2);
+    if (ws->nchannels != 2) {
+        ssot_app_free(app);
+        ssot_host_free(host);
+        return;
+    }
+    const ssot_channel_def *alerts = &ws->channels[0], *room = &ws->channels[1];
+    CHECK(strcmp(alerts->pattern, "alerts") == 0 && alerts->nparams == 0 && !alerts->presence);
+    CHECK(alerts->nevents == 1 && strcmp(alerts->events[0], "notice") == 0);
+    CHECK(alerts->subscribe.ast == NULL && alerts->subscribe.fn_ref != LUA_NOREF &&
+          strncmp(alerts->subscribe.source, "function at ", 12) == 0);
+    CHECK(alerts->publish.fn_ref == LUA_NOREF && alerts->publish.ast->op == SSOT_RULE_TRUE &&
+          strcmp(alerts->publish.source, "true") == 0); /* not given: anyone */
+    CHECK(strcmp(room->pattern, "room:{roomId}:{topic}") == 0 && room->presence);
+    CHECK(room->nparams == 2 && strcmp(room->params[0], "roomId") == 0 && strcmp(room->params[1], "topic") == 0);
+    CHECK(room->nevents == 2 && strcmp(room->events[0], "typing") == 0 && strcmp(room->events[1], "stopTyping") == 0);
+    CHECK(room->subscribe.ast && room->subscribe.ast->op == SSOT_RULE_AUTHENTICATED && room->subscribe.fn_ref == LUA_NOREF);
+    const ssot_rule_node *publish = room->publish.ast;
+    CHECK(publish && publish->op == SSOT_RULE_OR && publish->left->op == SSOT_RULE_IS_ADMIN &&
+          publish->right->op == SSOT_RULE_NOT && publish->right->left->op == SSOT_RULE_AUTHENTICATED);
+    CHECK(strcmp(room->publish.source, "isAdmin || !authenticated") == 0);
+    /* the function rule is the config's function, called as fn(user, params) */
+    lua_State *L = app->L;
+    int top = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, alerts->subscribe.fn_ref);
+    lua_pushnil(L);
+    lua_newtable(L);
+    CHECK(lua_pcall(L, 2, 1, 0) == LUA_OK && lua_isboolean(L, -1) && !lua_toboolean(L, -1));
+    lua_settop(L, top);
+    /* ssot_app_free releases the channel rule's reference: the registry slot is free again */
+    int ref = alerts->subscribe.fn_ref;
+    ssot_app_free(app);
+    CHECK(lua_rawgeti(L, LUA_REGISTRYINDEX, ref) != LUA_TFUNCTION);
+    lua_settop(L, top);
+    ssot_host_free(host);
+
+    /* no websockets section: off, with the defaults of docs/config.md */
+    app = load_app(&host, "name = 'plain'\nmodels = { Note = { fields = { { 'id', 'id' } } } }\n");
+    ws = &app->websockets;
+    CHECK(!ws->enabled && strcmp(ws->path, "/ws") == 0 && ws->nchannels == 0);
+    CHECK(!ws->batching && ws->flush_interval_ms == 50 && ws->max_batch_size == 100);
+    CHECK(ws->max_subscriptions == 100 && ws->max_message == 65536 && ws->messages_per_second == 100 &&
+          ws->send_queue == 1048576 && ws->history == 1000);
     ssot_app_free(app);
     ssot_host_free(host);
 }
@@ -165,6 +246,42 @@ static void test_malformed(void) {
                  "ir.models.A.permissions.list: rule nested too deeply");
     EXPECT_ERROR("return { name = 'x', models = {}, routes = { { method = 'GET', path = '/x' } } }",
                  "ir.routes[1].fn: expected a function");
+    /* an IR without a websockets table (not one ssot.ir builds) gets the defaults too */
+    char message[512];
+    CHECK(luaL_dostring(L, "return { name = 'x', models = {} }") == LUA_OK);
+    ssot_app *bare = ssot_ir_load(L, -1, message, sizeof message);
+    lua_pop(L, 1);
+    CHECK(bare && !bare->websockets.enabled && strcmp(bare->websockets.path, "/ws") == 0 &&
+          bare->websockets.nchannels == 0 && bare->websockets.history == 1000 &&
+          bare->websockets.max_subscriptions == 100 && bare->websockets.messages_per_second == 100 &&
+          bare->websockets.flush_interval_ms == 50 && bare->websockets.max_batch_size == 100);
+    ssot_app_free(bare);
+    EXPECT_ERROR("return { name = 'x', models = {}, websockets = { channels = { { pattern = 'a', events = { 'e' } }, "
+                 "{ pattern = 'b' } } } }",
+                 "ir.websockets.channels[2].events: expected a table, got nil");
+    EXPECT_ERROR("return { name = 'x', models = {}, websockets = { channels = { { events = { 'e' } } } } }",
+                 "ir.websockets.channels[1].pattern: expected a string, got nil");
+    EXPECT_ERROR("return { name = 'x', models = {}, websockets = { channels = { { pattern = 'a', events = { 'e' }, "
+                 "permissions = { publish = { source = 'x' } } } } } }",
+                 "ir.websockets.channels[1].permissions.publish: a rule needs an ast or a fn");
+    EXPECT_ERROR("return { name = 'x', models = {}, websockets = { channels = { { pattern = 'a', events = { 'e' }, "
+                 "permissions = { subscribe = { ast = { op = 'sometimes' } } } } } } }",
+                 "ir.websockets.channels[1].permissions.subscribe: unknown rule op 'sometimes'");
+    EXPECT_ERROR("return { name = 'x', models = {}, websockets = { channels = { { pattern = 'a', events = { 'e' }, "
+                 "presence = 'yes' } } } }",
+                 "ir.websockets.channels[1].presence: expected a boolean, got string");
+    EXPECT_ERROR("return { name = 'x', models = {}, websockets = { channels = { { pattern = 'a', events = { 'e' } }, "
+                 "{ pattern = 'a', events = { 'f' } } } } }",
+                 "ir.websockets.channels: the pattern 'a' appears twice");
+    EXPECT_ERROR("return { name = 'x', models = {}, websockets = { limits = { send_queue = 0 } } }",
+                 "ir.websockets.limits.send_queue: expected a positive integer, got 0");
+    EXPECT_ERROR("return { name = 'x', models = {}, websockets = { history = 1.5 } }",
+                 "ir.websockets.history: expected an integer, got number");
+    EXPECT_ERROR("return { name = 'x', models = {}, websockets = { batching = { max_batch_size = -1 } } }",
+                 "ir.websockets.batching.max_batch_size: expected a positive integer, got -1");
+    EXPECT_ERROR("return { name = 'x', models = {}, websockets = { channels = { { pattern = 'a', events = { 'e' }, "
+                 "permissions = { subscribe = { source = 'f', fn = print } } }, { pattern = 'b', events = 7 } } } }",
+                 "ir.websockets.channels[2].events: expected a table, got number");
     CHECK(lua_gettop(L) == 0);
     lua_close(L);
 }
@@ -172,6 +289,7 @@ static void test_malformed(void) {
 int main(void) {
     make_test_dir("store-ir");
     test_chat();
+    test_websockets();
     test_functions();
     test_malformed();
     return finish_tests();

@@ -82,7 +82,9 @@ routes = {
         minimal.serve)
       assert.are.same({ enabled = false, path = "/ws", channels = {},
         reconnect = { max_attempts = 10, backoff = "exponential", base_delay = 1000 },
-        batching = { enabled = false, flush_interval = 50, max_batch_size = 100 } }, minimal.websockets)
+        batching = { enabled = false, flush_interval = 50, max_batch_size = 100 },
+        limits = { subscriptions = 100, message_size = 65536, messages_per_second = 100, send_queue = 1048576 },
+        history = 1000 }, minimal.websockets)
       assert.are.same({}, minimal.routes)
       local todo = minimal.model_by_name.Todo
       for _, action in ipairs { "list", "get", "create", "update", "delete" } do
@@ -281,7 +283,7 @@ models = {
       assert.is_nil(ir.model_by_name.Person.realtime)
     end)
 
-    it("describes the socket, channels sorted by pattern, reconnect and batching", function()
+    it("describes the socket, channels sorted by pattern, reconnect, batching, limits and history", function()
       local ws = ir.websockets
       assert.is_true(ws.enabled)
       assert.are.equal("/realtime", ws.path)
@@ -292,8 +294,20 @@ models = {
       assert.are.same({ "typing", "stopTyping" }, ws.channels[2].events)
       assert.are.same({ subscribe = { source = "true", ast = { op = "true" } },
         publish = { source = "isAdmin", ast = { op = "isAdmin" } } }, ws.channels[1].permissions)
+      assert.is_false(ws.channels[1].presence)
+      assert.is_true(ws.channels[2].presence)
       assert.are.same({ max_attempts = 5, backoff = "linear", base_delay = 250 }, ws.reconnect)
       assert.are.same({ enabled = false, flush_interval = 20, max_batch_size = 50 }, ws.batching)
+      assert.are.same({ subscriptions = 50, message_size = 16384, messages_per_second = 20, send_queue = 262144 },
+        ws.limits)
+      assert.are.equal(5000, ws.history)
+    end)
+
+    it("keeps the limits not given at their defaults", function()
+      local ws = support.load(support.TODO .. "websockets = { limits = { messageSize = 4096 } }\n").websockets
+      assert.are.same({ subscriptions = 100, message_size = 4096, messages_per_second = 100, send_queue = 1048576 },
+        ws.limits)
+      assert.are.equal(1000, ws.history)
     end)
 
     it("leaves realtime off when websockets are disabled", function()

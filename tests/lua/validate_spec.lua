@@ -550,6 +550,102 @@ websockets = {
       assert_has(messages, "config.lua:6: websockets.reconnect.maxAttempts: -1 is out of range: expected an integer at least 0")
       assert_has(messages, "config.lua:7: websockets.batching.flushInterval: 0 is out of range: expected an integer at least 1")
     end)
+
+    it("checks presence: a boolean, and join/leave are not for clients to publish on a presence channel", function()
+      local messages = errors_of(ws(table.concat({
+        '    channels = {',
+        '      ["a:{id}"] = { events = { "x" }, presence = "yes" },',
+        '      ["b:{id}"] = { events = { "typing", "join" }, presence = true },',
+        '      ["c:{id}"] = { events = { "leave" }, presence = true },',
+        '      ["d:{id}"] = { events = { "x" }, presense = true },',
+        '    },',
+        "" }, "\n")))
+      assert_has(messages, "config.lua:7: websockets.pubsub.channels[\"a:{id}\"].presence: expected a boolean (true or "
+        .. "false), got 'yes'")
+      assert_has(messages, "config.lua:8: websockets.pubsub.channels[\"b:{id}\"].events[2]: 'join' is the event the "
+        .. "server sends when a user joins a presence channel, so clients cannot publish it here; rename the event "
+        .. "(e.g. \"joinRoom\") or drop presence = true")
+      assert_has(messages, "config.lua:9: websockets.pubsub.channels[\"c:{id}\"].events[1]: 'leave' is the event the "
+        .. "server sends when a user leaves a presence channel, so clients cannot publish it here; rename the event "
+        .. "(e.g. \"leaveRoom\") or drop presence = true")
+      assert_has(messages, "config.lua:10: websockets.pubsub.channels[\"d:{id}\"].presense: unknown key 'presense' in a "
+        .. "channel (did you mean 'presence'?)")
+      assert.are.equal(4, #messages)
+    end)
+
+    it("lets a channel without presence have events named join and leave", function()
+      local ir = support.load(ws('    channels = {\n      ["lobby"] = { events = { "join", "leave" } },\n    },\n'))
+      assert.is_false(ir.websockets.channels[1].presence)
+      assert.are.same({ "join", "leave" }, ir.websockets.channels[1].events)
+    end)
+
+    it("checks the limits: integers within their bounds, each bound in the message", function()
+      local messages = errors_of(support.TODO .. [[
+websockets = {
+  limits = {
+    subscriptions = 0,
+    messageSize = 512,
+    messagesPerSecond = 2.5,
+    sendQueue = "1MB",
+  },
+}
+]])
+      assert.are.same({
+        "config.lua:6: websockets.limits.subscriptions: 0 is out of range: expected an integer from 1 to 100000 "
+          .. "(channels per connection)",
+        "config.lua:7: websockets.limits.messageSize: 512 is out of range: expected an integer from 1024 to 16777216 "
+          .. "(bytes, 1 KiB to 16 MiB)",
+        "config.lua:8: websockets.limits.messagesPerSecond: expected an integer, got 2.5",
+        "config.lua:9: websockets.limits.sendQueue: expected an integer, got '1MB'",
+      }, messages)
+      messages = errors_of(support.TODO .. [[
+websockets = {
+  limits = { subscriptions = 100001, messageSize = 16777217, messagesPerSecond = 0, sendQueue = 65535 },
+}
+]])
+      assert_has(messages, "config.lua:5: websockets.limits.subscriptions: 100001 is out of range: expected an integer "
+        .. "from 1 to 100000 (channels per connection)")
+      assert_has(messages, "config.lua:5: websockets.limits.messageSize: 16777217 is out of range: expected an integer "
+        .. "from 1024 to 16777216 (bytes, 1 KiB to 16 MiB)")
+      assert_has(messages, "config.lua:5: websockets.limits.messagesPerSecond: 0 is out of range: expected an integer "
+        .. "from 1 to 100000 (messages a client may send per second)")
+      assert_has(messages, "config.lua:5: websockets.limits.sendQueue: 65535 is out of range: expected an integer "
+        .. "from 65536 to 1073741824 (bytes, 64 KiB to 1 GiB)")
+      assert.are.same({ "config.lua:4: websockets.limits: expected a table, got 100" },
+        errors_of(support.TODO .. "websockets = { limits = 100 }\n"))
+    end)
+
+    it("refuses unknown limits with a suggestion", function()
+      local messages = errors_of(support.TODO .. "websockets = {\n  limits = { messageSise = 2048, burst = 5 },\n}\n")
+      assert.are.same({
+        "config.lua:5: websockets.limits.burst: unknown key 'burst' in websockets.limits; known keys: subscriptions, "
+          .. "messageSize, messagesPerSecond, sendQueue",
+        "config.lua:5: websockets.limits.messageSise: unknown key 'messageSise' in websockets.limits (did you mean "
+          .. "'messageSize'?)",
+      }, messages)
+    end)
+
+    it("refuses a send queue smaller than the largest message, at the key the config gives", function()
+      assert.are.same({ "config.lua:5: websockets.limits.messageSize: sendQueue (1048576 bytes) is smaller than "
+        .. "messageSize (2097152 bytes): a message published at the size limit would not fit in its subscribers' send "
+        .. "queues and would disconnect them; raise sendQueue to at least messageSize or lower messageSize" },
+        errors_of(support.TODO .. "websockets = {\n  limits = { messageSize = 2097152 },\n}\n"))
+      assert.are.same({ "config.lua:5: websockets.limits.sendQueue: sendQueue (65536 bytes) is smaller than "
+        .. "messageSize (131072 bytes): a message published at the size limit would not fit in its subscribers' send "
+        .. "queues and would disconnect them; raise sendQueue to at least messageSize or lower messageSize" },
+        errors_of(support.TODO .. "websockets = {\n  limits = { messageSize = 131072, sendQueue = 65536 },\n}\n"))
+    end)
+
+    it("checks history: an integer from 1 to 1,000,000", function()
+      assert.are.same({ "config.lua:4: websockets.history: 0 is out of range: expected an integer from 1 to 1000000 "
+        .. "(change events kept per model)" }, errors_of(support.TODO .. "websockets = { history = 0 }\n"))
+      assert.are.same({ "config.lua:4: websockets.history: 1000001 is out of range: expected an integer from 1 to "
+        .. "1000000 (change events kept per model)" }, errors_of(support.TODO .. "websockets = { history = 1000001 }\n"))
+      assert.are.same({ "config.lua:4: websockets.history: expected an integer, got 'all'" },
+        errors_of(support.TODO .. "websockets = { history = 'all' }\n"))
+      assert.are.same({ "config.lua:4: websockets.histroy: unknown key 'histroy' in websockets (did you mean "
+        .. "'history'?)" }, errors_of(support.TODO .. "websockets = { histroy = 10 }\n"))
+    end)
   end)
 
   describe("other sections", function()

@@ -153,12 +153,14 @@ function Checker:name(value, path, pattern, rule, at)
   return self:error(path, string.format("%s is not a valid name: %s", M.show(value), rule), at)
 end
 
--- integer(value, path, min, max?) -> true when value is an integer in [min, max].
-function Checker:integer(value, path, min, max)
+-- integer(value, path, min, max?, unit?) -> true when value is an integer in [min, max].
+-- unit says what the number counts, for the message when it is out of range ("bytes").
+function Checker:integer(value, path, min, max, unit)
   if not self:is(value, path, "integer") then return false end
   if value < min or (max and value > max) then
     local range = max and string.format("from %d to %d", min, max) or string.format("at least %d", min)
-    return self:error(path, string.format("%d is out of range: expected an integer %s", value, range))
+    return self:error(path, string.format("%d is out of range: expected an integer %s%s", value, range,
+      unit and " (" .. unit .. ")" or ""))
   end
   return true
 end
@@ -220,7 +222,8 @@ end
 
 -- options(t, path, what, specs, out) -> out, with each valid value of t copied to its IR
 -- key. specs lists { config_key, ir_key, kind = "boolean" | "string" | "integer" | "one_of",
--- min =, max = (integer), choices =, what = (one_of) }; t may be nil (out keeps its defaults).
+-- min =, max =, unit = (integer), choices =, what = (one_of) }; t may be nil (out keeps its
+-- defaults).
 function Checker:options(t, path, what, specs, out)
   if t == nil or not self:is(t, path, "table") then return out end
   if not specs.keys then
@@ -232,7 +235,7 @@ function Checker:options(t, path, what, specs, out)
     local value = t[spec[1]]
     if value ~= nil then
       local value_path, ok = M.sub(path, spec[1]), nil
-      if spec.kind == "integer" then ok = self:integer(value, value_path, spec.min, spec.max)
+      if spec.kind == "integer" then ok = self:integer(value, value_path, spec.min, spec.max, spec.unit)
       elseif spec.kind == "one_of" then ok = self:one_of(value, value_path, spec.choices, spec.what)
       else ok = self:is(value, value_path, spec.kind) end
       if ok then out[spec[2]] = value end

@@ -1,6 +1,7 @@
 -- Validation of the config's `websockets` section: the socket path, the models offered for
 -- subscription and which changes they broadcast, custom channels with {param} patterns,
--- events and permissions, reconnect and batching. Produces the IR's websockets table and
+-- events, permissions and presence, reconnect, batching, the per-connection limits and the
+-- change history kept for recovery (docs/protocol.md). Produces the IR's websockets table and
 -- each model spec's realtime. Uses ssot.validate.check.
 local check = require "ssot.validate.check"
 
@@ -8,7 +9,7 @@ local sub, show = check.sub, check.show
 
 local M = {}
 
-M.KEYS = { "batching", "enabled", "path", "pubsub", "reconnect" }
+M.KEYS = { "batching", "enabled", "history", "limits", "path", "pubsub", "reconnect" }
 local SUBSCRIBE = { "list", "item" }
 local BROADCAST = { "created", "updated", "deleted" }
 local BACKOFF = { "exponential", "linear", "fixed" }
@@ -23,6 +24,21 @@ local BATCHING = {
   { "flushInterval", "flush_interval", kind = "integer", min = 1 },
   { "maxBatchSize", "max_batch_size", kind = "integer", min = 1 },
 }
+-- What one connection may cost the server (docs/protocol.md "Limits"). The upper bounds
+-- catch a typo that would let one client hold gigabytes; the lower ones keep the protocol
+-- usable (a subscribe or a small request must fit in a message; a reply in the queue).
+local LIMITS = {
+  { "subscriptions", "subscriptions", kind = "integer", min = 1, max = 100000, unit = "channels per connection" },
+  { "messageSize", "message_size", kind = "integer", min = 1024, max = 16 * 1024 * 1024,
+    unit = "bytes, 1 KiB to 16 MiB" },
+  { "messagesPerSecond", "messages_per_second", kind = "integer", min = 1, max = 100000,
+    unit = "messages a client may send per second" },
+  { "sendQueue", "send_queue", kind = "integer", min = 64 * 1024, max = 1024 * 1024 * 1024,
+    unit = "bytes, 64 KiB to 1 GiB" },
+}
+local HISTORY_MAX = 1000000
+-- Events the server sends on presence channels; clients may not publish them there.
+local PRESENCE_EVENTS = { join = true, leave = true }
 
 local function defaults()
   return {
@@ -31,6 +47,8 @@ local function defaults()
     channels = {},
     reconnect = { max_attempts = 10, backoff = "exponential", base_delay = 1000 },
     batching = { enabled = false, flush_interval = 50, max_batch_size = 100 },
+    limits = { subscriptions = 100, message_size = 65536, messages_per_second = 100, send_queue = 1048576 },
+    history = 1000,
   }
 end
 
@@ -86,8 +104,9 @@ local function check_channel(c, pattern, raw, path, model_names)
     end
   end
   if not c:is(raw, path, "table") then return nil end
-  c:keys(raw, path, { "events", "permissions" }, "a channel")
-  local channel = { pattern = pattern, params = params, permissions = {} }
+  c:keys(raw, path, { "events", "permissions", "presence" }, "a channel")
+  local channel = { pattern = pattern, params = params, permissions = {}, presence = false }
+  if raw.presence ~= nil and c:is(raw.presence, sub(path, "presence"), "boolean") then channel.presence = raw.presence end
   if raw.events == nil then
     c:error(path, "a channel needs the events clients may publish on it: events = { \"typing\" }")
   else
@@ -95,6 +114,10 @@ local function check_channel(c, pattern, raw, path, model_names)
       if not event:match("^[%a][%w_.:%-]*$") then
         return c:error(event_path, string.format("%s is not a valid event name: a letter followed by letters, "
           .. "digits, '_', '-', '.' or ':'", show(event)))
+      elseif channel.presence and PRESENCE_EVENTS[event] then
+        return c:error(event_path, string.format("%s is the event the server sends when a user %s a presence "
+          .. "channel, so clients cannot publish it here; rename the event (e.g. \"%sRoom\") or drop presence = true",
+          show(event), event == "join" and "joins" or "leaves", event))
       end
     end)
     if channel.events and #channel.events == 0 then
@@ -195,6 +218,19 @@ function M.check(c, raw, models, model_names)
 
   c:options(raw.reconnect, sub(path, "reconnect"), "reconnect", RECONNECT, ws.reconnect)
   c:options(raw.batching, sub(path, "batching"), "batching", BATCHING, ws.batching)
+  local limits_path = sub(path, "limits")
+  c:options(raw.limits, limits_path, "websockets.limits", LIMITS, ws.limits)
+  if ws.limits.send_queue < ws.limits.message_size then
+    -- A message published at the size limit goes to every subscriber's queue: a smaller
+    -- queue would disconnect them all (4008) for one legitimate message.
+    c:error(sub(limits_path, raw.limits.sendQueue ~= nil and "sendQueue" or "messageSize"), string.format(
+      "sendQueue (%d bytes) is smaller than messageSize (%d bytes): a message published at the size limit would not "
+      .. "fit in its subscribers' send queues and would disconnect them; raise sendQueue to at least messageSize "
+      .. "or lower messageSize", ws.limits.send_queue, ws.limits.message_size))
+  end
+  if raw.history ~= nil and c:integer(raw.history, sub(path, "history"), 1, HISTORY_MAX, "change events kept per model") then
+    ws.history = raw.history
+  end
   return ws
 end
 

@@ -6,6 +6,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_NESTING 100 /* rule ASTs and default values deeper than this are refused */
@@ -63,6 +64,14 @@ static int64_t get_integer(lua_State *L, loader *ld, int idx, const char *key, i
     return v;
 }
 
+/* Like get_integer, but raises unless the value is at least 1: counts and sizes the runtime
+ * divides by or allocates from. */
+static int64_t get_positive(lua_State *L, loader *ld, int idx, const char *key, int64_t fallback) {
+    int64_t v = get_integer(L, ld, idx, key, fallback);
+    if (v < 1) luaL_error(L, "%s.%s: expected a positive integer, got %I", ld->path, key, (lua_Integer)v);
+    return v;
+}
+
 static double get_number(lua_State *L, loader *ld, int idx, const char *key, double fallback) {
     int type = lua_getfield(L, idx, key);
     double v = fallback;
@@ -85,10 +94,11 @@ static int push_table(lua_State *L, loader *ld, int idx, const char *key, int re
     return 0;
 }
 
-/* A list of strings at t[key] (absent: empty). Stack effect: none. */
-static const char *const *get_string_list(lua_State *L, loader *ld, int idx, const char *key, size_t *count) {
+/* A list of strings at t[key] (absent: empty, or an error when required). Stack effect: none. */
+static const char *const *get_string_list(lua_State *L, loader *ld, int idx, const char *key, int required,
+                                          size_t *count) {
     *count = 0;
-    if (!push_table(L, ld, idx, key, 0)) return NULL;
+    if (!push_table(L, ld, idx, key, required)) return NULL;
     size_t n = (size_t)lua_rawlen(L, -1);
     const char **list = alloc_or_raise(L, ld, (n + 1) * sizeof *list);
     for (size_t i = 0; i < n; i++) {
@@ -209,7 +219,8 @@ static const ssot_rule_node *load_rule_node(lua_State *L, loader *ld, int idx, i
     return node;
 }
 
-/* model.permissions[action] into rule (absent: "true"). */
+/* permissions[action] into rule (absent: "true"), for the permissions table at stack index
+ * permissions (0: none) of the model or channel whose IR path is ld->path. */
 static void load_rule(lua_State *L, loader *ld, int permissions, const char *action, ssot_rule *rule) {
     static const ssot_rule_node always = {SSOT_RULE_TRUE, NULL, NULL};
     rule->fn_ref = LUA_NOREF;
@@ -262,7 +273,7 @@ static void load_field(lua_State *L, loader *ld, ssot_field *f, size_t index) {
     f->optional = get_bool(L, ld, t, "optional", 0);
     f->unique = get_bool(L, ld, t, "unique", f->type == SSOT_TYPE_ID);
     f->max = get_integer(L, ld, t, "max", 0);
-    f->values = get_string_list(L, ld, t, "values", &f->nvalues);
+    f->values = get_string_list(L, ld, t, "values", 0, &f->nvalues);
     const char *auto_kind = get_string(L, ld, t, "auto", 0);
     if (auto_kind) {
         if (strcmp(auto_kind, "create") == 0)
@@ -312,7 +323,7 @@ static void load_indexes(lua_State *L, loader *ld, int model, ssot_model *m) {
         snprintf(ld->path + base, sizeof ld->path - base, ".indexes[%d]", (int)i + 1);
         if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TTABLE) luaL_error(L, "%s: expected a table", ld->path);
         indexes[i].name = get_string(L, ld, -1, "name", 1);
-        indexes[i].fields = get_string_list(L, ld, -1, "fields", &indexes[i].nfields);
+        indexes[i].fields = get_string_list(L, ld, -1, "fields", 0, &indexes[i].nfields);
         indexes[i].unique = get_bool(L, ld, -1, "unique", 0);
         for (size_t k = 0; k < indexes[i].nfields; k++)
             if (!ssot_model_field(m, indexes[i].fields[k], strlen(indexes[i].fields[k])))
@@ -426,7 +437,7 @@ static void load_serve(lua_State *L, loader *ld, int ir, ssot_app *app) {
     s->static_dir = get_string(L, ld, -1, "static", 0);
     if (push_table(L, ld, -1, "cors", 0)) {
         snprintf(ld->path, sizeof ld->path, "ir.serve.cors");
-        s->cors_origins = get_string_list(L, ld, -1, "origins", &s->ncors_origins);
+        s->cors_origins = get_string_list(L, ld, -1, "origins", 0, &s->ncors_origins);
         s->cors_credentials = get_bool(L, ld, -1, "credentials", 0);
         snprintf(ld->path, sizeof ld->path, "ir.serve");
         lua_pop(L, 1);
@@ -461,6 +472,81 @@ static void load_auth(lua_State *L, loader *ld, int ir, ssot_app *app) {
     if ((s = get_string(L, ld, -1, "role_claim", 0))) a->role_claim = s;
     if ((s = get_string(L, ld, -1, "admin_role", 0))) a->admin_role = s;
     lua_pop(L, 1);
+}
+
+static int compare_channels(const void *a, const void *b) {
+    return strcmp(((const ssot_channel_def *)a)->pattern, ((const ssot_channel_def *)b)->pattern);
+}
+
+/* ir.websockets.channels (the websockets table at ws) into app->websockets, sorted by
+ * pattern whatever order the IR gives them in. */
+static void load_channels(lua_State *L, loader *ld, int ws, ssot_app *app) {
+    if (!push_table(L, ld, ws, "channels", 0)) return;
+    size_t n = (size_t)lua_rawlen(L, -1);
+    ssot_channel_def *channels = alloc_or_raise(L, ld, (n + 1) * sizeof *channels);
+    for (size_t i = 0; i < n; i++) channels[i].subscribe.fn_ref = channels[i].publish.fn_ref = LUA_NOREF;
+    app->websockets.channels = channels; /* before loading, so ssot_app_free finds the references made so far */
+    app->websockets.nchannels = n;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(ld->path, sizeof ld->path, "ir.websockets.channels[%d]", (int)i + 1);
+        if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TTABLE) luaL_error(L, "%s: expected a table", ld->path);
+        int t = lua_gettop(L);
+        ssot_channel_def *c = &channels[i];
+        c->pattern = get_string(L, ld, t, "pattern", 1);
+        c->params = get_string_list(L, ld, t, "params", 0, &c->nparams);
+        c->events = get_string_list(L, ld, t, "events", 1, &c->nevents);
+        c->presence = get_bool(L, ld, t, "presence", 0);
+        int permissions = push_table(L, ld, t, "permissions", 0) ? lua_gettop(L) : 0;
+        load_rule(L, ld, permissions, "subscribe", &c->subscribe);
+        load_rule(L, ld, permissions, "publish", &c->publish);
+        lua_settop(L, t - 1);
+    }
+    lua_pop(L, 1);
+    qsort(channels, n, sizeof *channels, compare_channels);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(channels[i - 1].pattern, channels[i].pattern) == 0)
+            luaL_error(L, "ir.websockets.channels: the pattern '%s' appears twice", channels[i].pattern);
+}
+
+/* ir.websockets into app->websockets; the defaults of docs/config.md when it or any of its
+ * members is absent, so the gateway never sees a zero limit. */
+static void load_websockets(lua_State *L, loader *ld, int ir, ssot_app *app) {
+    ssot_websockets_config *w = &app->websockets;
+    w->enabled = false;
+    w->path = "/ws";
+    w->batching = false;
+    w->flush_interval_ms = 50;
+    w->max_batch_size = 100;
+    w->max_subscriptions = 100;
+    w->max_message = 65536;
+    w->messages_per_second = 100;
+    w->send_queue = 1048576;
+    w->history = 1000;
+    if (!push_table(L, ld, ir, "websockets", 0)) return;
+    int ws = lua_gettop(L);
+    snprintf(ld->path, sizeof ld->path, "ir.websockets");
+    w->enabled = get_bool(L, ld, ws, "enabled", 0);
+    const char *path = get_string(L, ld, ws, "path", 0);
+    if (path) w->path = path;
+    w->history = get_positive(L, ld, ws, "history", w->history);
+    if (push_table(L, ld, ws, "batching", 0)) {
+        snprintf(ld->path, sizeof ld->path, "ir.websockets.batching");
+        w->batching = get_bool(L, ld, -1, "enabled", 0);
+        w->flush_interval_ms = get_positive(L, ld, -1, "flush_interval", w->flush_interval_ms);
+        w->max_batch_size = get_positive(L, ld, -1, "max_batch_size", w->max_batch_size);
+        lua_pop(L, 1);
+    }
+    if (push_table(L, ld, ws, "limits", 0)) {
+        snprintf(ld->path, sizeof ld->path, "ir.websockets.limits");
+        w->max_subscriptions = get_positive(L, ld, -1, "subscriptions", w->max_subscriptions);
+        w->max_message = get_positive(L, ld, -1, "message_size", w->max_message);
+        w->messages_per_second = get_positive(L, ld, -1, "messages_per_second", w->messages_per_second);
+        w->send_queue = get_positive(L, ld, -1, "send_queue", w->send_queue);
+        lua_pop(L, 1);
+    }
+    snprintf(ld->path, sizeof ld->path, "ir.websockets");
+    load_channels(L, ld, ws, app);
+    lua_settop(L, ws - 1);
 }
 
 static void load_routes(lua_State *L, loader *ld, int ir, ssot_app *app) {
@@ -525,13 +611,7 @@ static int load_app(lua_State *L) {
     load_serve(L, ld, 1, app);
     load_limits(L, ld, 1, app);
     load_auth(L, ld, 1, app);
-    if (push_table(L, ld, 1, "websockets", 0)) {
-        snprintf(ld->path, sizeof ld->path, "ir.websockets");
-        app->websockets.enabled = get_bool(L, ld, -1, "enabled", 0);
-        app->websockets.path = get_string(L, ld, -1, "path", 0);
-        lua_pop(L, 1);
-    }
-    if (!app->websockets.path) app->websockets.path = "/ws";
+    load_websockets(L, ld, 1, app);
     load_routes(L, ld, 1, app);
     lua_pushvalue(L, 1);
     app->lua_ref = luaL_ref(L, LUA_REGISTRYINDEX);

@@ -74,6 +74,10 @@ void ssot_app_free(ssot_app *app) {
         for (int h = 0; h < SSOT_HOOK_COUNT; h++) unref(app->L, m->hooks[h]);
         unref(app->L, m->lua_ref);
     }
+    for (size_t i = 0; i < app->websockets.nchannels; i++) {
+        unref(app->L, app->websockets.channels[i].subscribe.fn_ref);
+        unref(app->L, app->websockets.channels[i].publish.fn_ref);
+    }
     for (size_t i = 0; i < app->nroutes; i++) unref(app->L, app->routes[i].fn_ref);
     unref(app->L, app->lua_ref);
     arena_block *block = app->arena;

@@ -156,16 +156,17 @@ typedef struct ssot_channel_def {
     size_t nparams;
     const char *const *events;  /* the events clients may publish, declared order */
     size_t nevents;
-    ssot_rule subscribe;        /* function rules are called as fn(user, params) */
-    ssot_rule publish;
-    bool presence;              /* join/leave events and presence requests */
+    ssot_rule subscribe;        /* "true" when not given; function rules are called as fn(user, params) */
+    ssot_rule publish;          /* the same */
+    bool presence;              /* presence = true: join/leave events and presence requests */
 } ssot_channel_def;
 
-/* The websockets section (docs/config.md "websockets"). */
+/* The websockets section (docs/config.md "websockets"); ir_load.c fills the defaults shown
+ * when the IR leaves a value out, so every count and size here is at least 1. */
 typedef struct ssot_websockets_config {
     bool enabled;
     const char *path;           /* "/ws" */
-    const ssot_channel_def *channels; /* sorted by pattern */
+    const ssot_channel_def *channels; /* sorted by pattern (strcmp) */
     size_t nchannels;
     bool batching;              /* batching.enabled */
     int64_t flush_interval_ms;  /* batching.flushInterval, 50 */
@@ -174,7 +175,7 @@ typedef struct ssot_websockets_config {
     int64_t max_message;        /* limits.messageSize (bytes), 65536 */
     int64_t messages_per_second; /* limits.messagesPerSecond, 100 */
     int64_t send_queue;         /* limits.sendQueue (bytes), 1048576 */
-    int64_t history;            /* change events kept per model, 1000 */
+    int64_t history;            /* history: change events kept per model for recovery, 1000 */
 } ssot_websockets_config;
 
 typedef struct ssot_route {

@@ -64,7 +64,7 @@ static void on_listening(void *ctx, const char *const *addresses, size_t naddres
 static int serve_app(ssot_app *app, const ssot_serve_options *opts) {
     const char *secret = jwt_secret(app);
     const char *db = opts && opts->database ? opts->database : app->serve.database;
-    ssot_sqlite_options store_options = {.path = db, .create_dirs = 1};
+    ssot_sqlite_options store_options = {.path = db, .create_dirs = 1, .history = app->websockets.history};
     ssot_store *store = NULL;
     ssot_store_error err;
     if (ssot_store_sqlite_open(app, &store_options, &store, &err) != SSOT_STORE_OK) {
