@@ -1,20 +1,33 @@
-// Benchmark peer: the bench model's REST endpoints (docs/rest.md: list, get, create) on
-// uWebSockets.js + better-sqlite3, the fastest Node stack a user could pick.
-// Uses ../common for the handlers, validation and the store shared with the express peer.
+// Benchmark peer: the bench model's REST endpoints (docs/rest.md: list, get, create, and the
+// PATCH bench/ws writes) on uWebSockets.js + better-sqlite3, the fastest Node stack a user
+// could pick, and the realtime protocol's subset bench/ws uses (docs/protocol.md) on
+// uWebSockets.js's own WebSockets at /ws, one uWS topic per channel (its native publish).
+// Uses ../common for the handlers, validation, the store and the realtime protocol shared
+// with the express peer.
 import uWS from 'uWebSockets.js';
 import Database from 'better-sqlite3';
 import { openPeer, notFound, methodNotAllowed, parseArgs, HttpError } from '../common/peer.js';
 import { errorJson, invalidJson } from '../common/errors.js';
+import { message } from '../common/model.js';
+import { LIMITS, openRealtime } from '../common/realtime.js';
+
+const WS_PATH = '/ws';
 
 const STATUS = {
   200: '200 OK', 201: '201 Created', 400: '400 Bad Request', 404: '404 Not Found',
   405: '405 Method Not Allowed', 413: '413 Payload Too Large', 415: '415 Unsupported Media Type',
-  500: '500 Internal Server Error',
+  426: '426 Upgrade Required', 500: '500 Internal Server Error',
 };
 
 function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const peer = openPeer(Database, opts.db);
+  const app = uWS.App();
+  // uWS topics are the channels: publish frames the text once per subscriber natively
+  const realtime = openRealtime(Database, message, {
+    count: (channel) => app.numSubscribers(channel),
+    send: (channel, text) => app.publish(channel, text, false),
+  });
+  const peer = openPeer(realtime.Database, opts.db);
 
   // send(res, status, json, extra?, headers?): one corked write of status, headers and body.
   function send(res, status, json, extra, headers = peer.headers()) {
@@ -66,7 +79,6 @@ function main() {
     });
   }
 
-  const app = uWS.App();
   const item = `${peer.collectionPath}/:id`;
 
   app.get('/healthz', (res) => send(res, 200, peer.health()));
@@ -75,7 +87,8 @@ function main() {
     send(res, 200, peer.list(req.getQuery() || ''));
   }));
 
-  app.post(peer.collectionPath, (res, req) => {
+  // withJsonBody(res, req, onBody): the checks of a body (type, size) and its parsed JSON.
+  function withJsonBody(res, req, onBody) {
     const type = req.getHeader('content-type');
     if (!/^application\/json\s*(;|$)/i.test(type)) {
       sendError(res, new HttpError(415, 'unsupported_media_type', 'the body must be application/json'));
@@ -93,10 +106,46 @@ function main() {
       } catch (err) {
         throw invalidJson(err);
       }
-      const { location, json } = peer.create(body);
-      send(res, 201, json, { Location: location });
+      onBody(body);
     }));
+  }
+
+  app.post(peer.collectionPath, (res, req) => withJsonBody(res, req, (body) => {
+    const { location, json } = peer.create(body);
+    send(res, 201, json, { Location: location });
+  }));
+
+  app.patch(item, (res, req) => {
+    const id = req.getParameter(0);
+    withJsonBody(res, req, (body) => send(res, 200, realtime.update(id, body)));
   });
+
+  // The realtime endpoint. A plain request on it is answered 426, as ssot does.
+  app.ws(WS_PATH, {
+    compression: uWS.DISABLED,
+    maxPayloadLength: LIMITS.messageSize,
+    maxBackpressure: LIMITS.sendQueue,
+    closeOnBackpressureLimit: true,
+    idleTimeout: 60,
+    sendPingsAutomatically: true,
+    upgrade: (res, req, context) => {
+      res.upgrade({ channels: new Set() }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'), context);
+    },
+    open: (ws) => {
+      const data = ws.getUserData();
+      data.session = {
+        channels: data.channels,
+        subscribe: (channel) => ws.subscribe(channel),
+        unsubscribe: (channel) => ws.unsubscribe(channel),
+      };
+    },
+    message: (ws, bytes, isBinary) => {
+      if (isBinary) { ws.end(1003, 'messages are JSON text'); return; }
+      ws.send(realtime.message(Buffer.from(bytes).toString('utf8'), ws.getUserData().session), false);
+    },
+  });
+  app.get(WS_PATH, (res) => sendError(res, new HttpError(426, 'bad_request', `${WS_PATH} is the WebSocket endpoint: upgrade to WebSocket`)));
 
   app.get(item, (res, req) => handle(res, () => send(res, 200, peer.get(req.getParameter(0)))));
 
@@ -104,7 +153,7 @@ function main() {
     sendError(res, methodNotAllowed(req.getMethod().toUpperCase(), req.getUrl(), 'GET, POST'));
   });
   app.any(item, (res, req) => {
-    sendError(res, methodNotAllowed(req.getMethod().toUpperCase(), req.getUrl(), 'GET'));
+    sendError(res, methodNotAllowed(req.getMethod().toUpperCase(), req.getUrl(), 'GET, PATCH'));
   });
   app.any('/*', (res, req) => sendError(res, notFound(req.getMethod().toUpperCase(), req.getUrl())));
 
