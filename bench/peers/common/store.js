@@ -20,6 +20,8 @@ const PRAGMAS = [
   'cache_size = -8192',
 ];
 
+// ssot's own_tables (store_sqlite_schema.c), checked by store.test.mjs. previous_owner and
+// previous hold the row before an update; the peers only create, so theirs stay NULL.
 const STREAM_DDL = `CREATE TABLE IF NOT EXISTS _ssot_streams (
   model TEXT PRIMARY KEY NOT NULL,
   epoch TEXT NOT NULL,
@@ -33,6 +35,8 @@ CREATE TABLE IF NOT EXISTS _ssot_changes (
   owner TEXT,
   data TEXT NOT NULL,
   at TEXT NOT NULL,
+  previous_owner TEXT,
+  previous TEXT,
   PRIMARY KEY (model, "offset")
 ) WITHOUT ROWID;`;
 
@@ -56,8 +60,8 @@ function openStore(Database, file, model) {
     FROM _ssot_streams WHERE model = @model`);
   const setFloor = db.prepare('UPDATE _ssot_streams SET "offset" = ? WHERE model = ?');
   const setEpoch = db.prepare('UPDATE _ssot_streams SET epoch = ? WHERE model = ?');
-  const record = db.prepare(`INSERT INTO _ssot_changes (model, "offset", event, row_id, owner, data, at)
-    VALUES (?, ?, ?, ?, NULL, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
+  const record = db.prepare(`INSERT INTO _ssot_changes (model, "offset", event, row_id, owner, data, at,
+    previous_owner, previous) VALUES (?, ?, ?, ?, NULL, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL, NULL)`);
   const prune = db.prepare('DELETE FROM _ssot_changes WHERE model = ? AND "offset" <= ?');
   const byId = db.prepare(`SELECT ${columns} FROM "${model.table}" WHERE "id" = ?`);
 
@@ -121,4 +125,4 @@ function openStore(Database, file, model) {
   };
 }
 
-export { openStore, HISTORY, PRUNE_EVERY, PRAGMAS };
+export { openStore, HISTORY, PRUNE_EVERY, PRAGMAS, STREAM_DDL };

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { message } from './model.js';
-import { openStore, HISTORY, PRUNE_EVERY, PRAGMAS } from './store.js';
+import { openStore, HISTORY, PRUNE_EVERY, PRAGMAS, STREAM_DDL } from './store.js';
 
 const PEERS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -57,6 +57,8 @@ test('a create writes one event with the next offset and leaves _ssot_streams al
     const event = db.prepare(`SELECT * FROM _ssot_changes WHERE model = 'Message' AND "offset" = ?`).get(PRUNE_EVERY);
     assert.equal(event.event, 'created');
     assert.equal(event.row_id, String(row.id));
+    assert.equal(event.previous, null, 'a create has no row before it');
+    assert.equal(event.previous_owner, null);
     assert.deepEqual(JSON.parse(event.data), row);
     create(store, PRUNE_EVERY + 1);
     assert.equal(page(store).offset, PRUNE_EVERY + 1);
@@ -110,6 +112,19 @@ test('the peers set the pragmas ssot sets on every connection (src/runtime/store
   const busy = /busy_timeout_ms > 0 \? options->busy_timeout_ms : (\d+)/.exec(source);
   assert.ok(busy, 'found the default busy timeout in store_sqlite.c');
   assert.deepEqual([...PRAGMAS].sort(), [...ssot, `busy_timeout = ${busy[1]}`].sort());
+});
+
+test('the peers create ssot\'s change-stream tables (src/runtime/store/store_sqlite_schema.c)', () => {
+  const source = fs.readFileSync(path.join(PEERS, '../../src/runtime/store/store_sqlite_schema.c'), 'utf8');
+  const literal = /own_tables =\s*((?:\s*"(?:[^"\\]|\\.)*")+);/.exec(source);
+  assert.ok(literal, 'found own_tables in store_sqlite_schema.c');
+  const sql = [...literal[1].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1].replace(/\\n/g, '\n').replace(/\\"/g, '"')).join('');
+  const table = (text, name) => {
+    const m = new RegExp(`CREATE TABLE IF NOT EXISTS ${name} \\([^;]*;`).exec(text);
+    assert.ok(m, `found ${name} in ${text}`);
+    return m[0].replace(/\s+/g, ' ');
+  };
+  for (const name of ['_ssot_streams', '_ssot_changes']) assert.equal(table(STREAM_DDL, name), table(sql, name));
 });
 
 test('a peer\'s database is in WAL mode', { skip }, () => {

@@ -28,7 +28,7 @@ struct ssot_pending_write {
     ssot_user user;
     char request_id[SSOT_REQUEST_ID_SIZE];
     char id[SSOT_ID_TEXT_SIZE + 8];
-    ssot_change change;       /* row.json, row.id, row.owner and at point into text */
+    ssot_change change;       /* row, previous (json, id, owner) and at point into text */
     char text[];
 };
 
@@ -96,9 +96,14 @@ static const char *keep(ssot_pending_write *pw, size_t *at, const char *s, size_
 
 int ssot_rest_hold(ssot_service *svc, const ssot_model *model, ssot_hook after, const ssot_change *change,
                    const ssot_request *req, const char *id, ssot_response *resp) {
-    size_t json_len = change->row.json_len, id_len = change->row.id ? strlen(change->row.id) : 0;
-    size_t owner_len = change->row.owner ? strlen(change->row.owner) : 0, at_len = change->at ? strlen(change->at) : 0;
-    ssot_pending_write *pw = malloc(sizeof *pw + json_len + id_len + owner_len + at_len + 4);
+    const ssot_row_view *row = &change->row, *before = &change->previous;
+    size_t json_len = row->json_len, id_len = row->id ? strlen(row->id) : 0;
+    size_t owner_len = row->owner ? strlen(row->owner) : 0, at_len = change->at ? strlen(change->at) : 0;
+    /* an update's row before it, which the gateway needs after the commit as much as the row */
+    size_t before_len = before->json ? before->json_len : 0, before_id_len = before->id ? strlen(before->id) : 0;
+    size_t before_owner_len = before->owner ? strlen(before->owner) : 0;
+    ssot_pending_write *pw = malloc(sizeof *pw + json_len + id_len + owner_len + at_len + before_len + before_id_len +
+                                    before_owner_len + 7);
     if (!pw) return -1;
     pw->model = model;
     pw->after = after;
@@ -109,10 +114,14 @@ int ssot_rest_hold(ssot_service *svc, const ssot_model *model, ssot_hook after, 
     snprintf(pw->id, sizeof pw->id, "%s", id ? id : "");
     pw->change = *change;
     size_t at = 0;
-    pw->change.row.json = keep(pw, &at, change->row.json, json_len);
-    pw->change.row.id = keep(pw, &at, change->row.id, id_len);
-    pw->change.row.owner = keep(pw, &at, change->row.owner, owner_len);
+    pw->change.row.json = keep(pw, &at, row->json, json_len);
+    pw->change.row.id = keep(pw, &at, row->id, id_len);
+    pw->change.row.owner = keep(pw, &at, row->owner, owner_len);
     pw->change.at = keep(pw, &at, change->at, at_len);
+    pw->change.previous.json = keep(pw, &at, before->json, before_len);
+    pw->change.previous.json_len = before_len;
+    pw->change.previous.id = keep(pw, &at, before->id, before_id_len);
+    pw->change.previous.owner = keep(pw, &at, before->owner, before_owner_len);
     pw->next = svc->pending;
     svc->pending = pw;
     resp->held = pw;

@@ -64,13 +64,18 @@ typedef struct ssot_stream_position {
 } ssot_stream_position;
 
 /* One committed change. row is the REST JSON of the row after the change (for deleted: the
- * row as it was). The pointers stay valid until the next call on the same store. */
+ * row as it was). previous is, for updated, the row as it was before the update (JSON, id,
+ * owner): the realtime gateway needs both sides to send an update that moves a row out of a
+ * subscriber's view as a delete, live and in replay (docs/protocol.md, "Permissions"); for
+ * created and deleted it is empty (previous.json NULL, json_len 0, id and owner NULL). The
+ * pointers stay valid until the next call on the same store. */
 typedef struct ssot_change {
     const ssot_model *model;
     ssot_event_kind kind;
     int64_t offset;
     char epoch[SSOT_EPOCH_SIZE];
     ssot_row_view row;
+    ssot_row_view previous;
     const char *at; /* commit time, ISO 8601 UTC with milliseconds */
 } ssot_change;
 

@@ -275,12 +275,12 @@ static ssot_store_status prepare_fixed(sqlite_store *s, ssot_store_error *err) {
                               "WHERE c.model = ?1) FROM _ssot_streams WHERE model = ?1"},
         {&s->stream_floor, "UPDATE _ssot_streams SET \"offset\" = ?2 WHERE model = ?1"},
         {&s->stream_epoch, "UPDATE _ssot_streams SET epoch = ?2 WHERE model = ?1"},
-        {&s->change_insert, "INSERT INTO _ssot_changes (model, \"offset\", event, row_id, owner, data, at) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+        {&s->change_insert, "INSERT INTO _ssot_changes (model, \"offset\", event, row_id, owner, data, at, "
+                            "previous_owner, previous) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
         {&s->change_prune, "DELETE FROM _ssot_changes WHERE model = ?1 AND \"offset\" <= ?2"},
         {&s->change_oldest, "SELECT min(\"offset\") FROM _ssot_changes WHERE model = ?1"},
-        {&s->change_since, "SELECT \"offset\", event, row_id, owner, data, at FROM _ssot_changes "
-                           "WHERE model = ?1 AND \"offset\" > ?2 ORDER BY \"offset\""},
+        {&s->change_since, "SELECT \"offset\", event, row_id, owner, data, at, previous_owner, previous "
+                           "FROM _ssot_changes WHERE model = ?1 AND \"offset\" > ?2 ORDER BY \"offset\""},
     };
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (!(*fixed[i].stmt = sq_prepare(s, fixed[i].sql, err))) return SSOT_STORE_ERROR;

@@ -63,15 +63,18 @@ typedef struct sqlite_store {
     sqlite3_stmt *stream_position; /* ?1 model -> epoch, floor offset, newest event's offset or NULL */
     sqlite3_stmt *stream_floor;    /* ?1 model ?2 offset: records the offset when pruning */
     sqlite3_stmt *stream_epoch;    /* ?1 model ?2 epoch: a new epoch after the history was lost */
-    sqlite3_stmt *change_insert;   /* ?1 model ?2 offset ?3 event ?4 row_id ?5 owner ?6 data ?7 at */
+    sqlite3_stmt *change_insert;   /* ?1 model ?2 offset ?3 event ?4 row_id ?5 owner ?6 data ?7 at
+                                    * ?8 previous_owner ?9 previous (updates) */
     sqlite3_stmt *change_prune;    /* ?1 model ?2 keep offsets above this */
     sqlite3_stmt *change_oldest;   /* ?1 model -> min(offset) */
-    sqlite3_stmt *change_since;    /* ?1 model ?2 offset -> offset, event, row_id, owner, data, at */
+    sqlite3_stmt *change_since;    /* ?1 model ?2 offset -> offset, event, row_id, owner, data, at,
+                                    * previous_owner, previous */
     cached_stmt cache[STMT_CACHE_SIZE];
     unsigned cache_next;
     ssot_buf sql;       /* scratch: the WHERE clause of a list query */
     ssot_buf scratch;   /* scratch: the SQL of a list statement (count or page) */
-    ssot_buf existing;  /* the row shown to authorize: JSON, NUL, id, NUL, owner, NUL */
+    ssot_buf existing;  /* the row shown to authorize: JSON, NUL, id, NUL, owner, NUL; an
+                         * update's change points its previous row here */
     bind_value *binds;  /* scratch: list parameters */
     size_t nbinds, binds_cap;
     char at[25];        /* the time of the last change */
@@ -155,7 +158,8 @@ int sq_bind_all(sqlite_store *s, sqlite3_stmt *stmt, int first);
 int sq_capture_row(sqlite_store *s, sqlite3_stmt *stmt, ssot_buf *out, ssot_change *change);
 int sq_capture_view(sqlite_store *s, const ssot_row_view *row, ssot_buf *out, ssot_change *change);
 /* In the open write transaction: takes the model's next offset, writes the event for
- * change->row and prunes the history; fills the rest of change. */
+ * change->row (and for an update change->previous, set by the caller) and prunes the
+ * history; fills the rest of change. */
 ssot_store_status sq_append_change(sqlite_store *s, const ssot_model *model, ssot_event_kind kind, ssot_change *change,
                                    ssot_store_error *err);
 ssot_store_status sq_read_position(sqlite_store *s, const ssot_model *model, ssot_stream_position *pos,

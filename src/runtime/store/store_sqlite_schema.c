@@ -14,7 +14,10 @@
 #include <strings.h>
 
 /* The tables ssot owns. _ssot_schema: one row per model with the definition it was created
- * or last migrated with (JSON). _ssot_streams / _ssot_changes: the change stream. */
+ * or last migrated with (JSON). _ssot_streams / _ssot_changes: the change stream; an
+ * updated event keeps the row before the update in previous_owner / previous (NULL for
+ * other events). Columns added since a table was first created are in own_columns too, so
+ * older databases get them at open. */
 static const char *const own_tables =
     "CREATE TABLE IF NOT EXISTS _ssot_schema (\n"
     "  model TEXT PRIMARY KEY NOT NULL,\n"
@@ -35,8 +38,38 @@ static const char *const own_tables =
     "  owner TEXT,\n"
     "  data TEXT NOT NULL,\n"
     "  at TEXT NOT NULL,\n"
+    "  previous_owner TEXT,\n"
+    "  previous TEXT,\n"
     "  PRIMARY KEY (model, \"offset\")\n"
     ") WITHOUT ROWID;\n";
+
+/* Columns of ssot's tables that databases created before them lack, in the order they came:
+ * added by ALTER TABLE ADD COLUMN (nullable, so old rows read as NULL) when missing. */
+static const struct {
+    const char *table, *column, *definition;
+} own_columns[] = {
+    {"_ssot_changes", "previous_owner", "previous_owner TEXT"},
+    {"_ssot_changes", "previous", "previous TEXT"},
+};
+
+/* In the sync's transaction, after own_tables: brings ssot's tables of an older database
+ * forward. Does nothing once every column is there. */
+static void upgrade_own_tables(sync_ctx *c) {
+    for (size_t i = 0; i < sizeof own_columns / sizeof own_columns[0] && !c->failed; i++) {
+        json_t *cols = sq_table_columns(c, own_columns[i].table);
+        int have = cols && json_object_get(cols, own_columns[i].column) != NULL;
+        json_decref(cols);
+        if (have || c->failed) continue;
+        ssot_buf sql = SSOT_BUF_INIT;
+        ssot_buf_puts(&sql, "ALTER TABLE ");
+        sq_ident(&sql, own_columns[i].table);
+        ssot_buf_puts(&sql, " ADD COLUMN ");
+        ssot_buf_puts(&sql, own_columns[i].definition);
+        if (sql.failed) sq_sync_error(c, "out of memory");
+        else sq_sync_exec(c, ssot_buf_cstr(&sql));
+        ssot_buf_free(&sql);
+    }
+}
 
 
 void sq_refuse(sync_ctx *c, const char *fmt, ...) {
@@ -405,8 +438,10 @@ ssot_store_status sq_schema_sync(sqlite_store *s, ssot_store_error *err) {
     /* Foreign keys are off while tables may be rebuilt (dropping a parent table with them on
      * would cascade); PRAGMA foreign_key_check runs before COMMIT instead. */
     if (sq_sync_exec(&c, "PRAGMA foreign_keys = OFF") == 0 && sq_sync_exec(&c, "BEGIN IMMEDIATE") == 0 &&
-        sq_sync_exec(&c, own_tables) == 0)
-        sync_models(&c);
+        sq_sync_exec(&c, own_tables) == 0) {
+        upgrade_own_tables(&c);
+        if (!c.failed) sync_models(&c);
+    }
     ssot_store_status status = SSOT_STORE_OK;
     if (c.failed) {
         status = err->status;

@@ -1,6 +1,7 @@
 /* The SQLite store's change stream (docs/runtime-storage.md): per model an epoch and an offset
- * in _ssot_streams, and the recent events in _ssot_changes, written in the transaction of the
- * row they describe; the current position; and gap-free replay since a position.
+ * in _ssot_streams, and the recent events in _ssot_changes (an update's with the row before
+ * it), written in the transaction of the row they describe; the current position; and
+ * gap-free replay since a position.
  * Uses SQLite, OpenSSL RAND_bytes (store_sqlite.h). */
 #include "runtime/store/store_sqlite.h"
 
@@ -150,6 +151,13 @@ ssot_store_status sq_append_change(sqlite_store *s, const ssot_model *model, sso
         sqlite3_bind_null(ins, 5);
     sqlite3_bind_text(ins, 6, change->row.json, (int)change->row.json_len, SQLITE_STATIC);
     sqlite3_bind_text(ins, 7, s->at, -1, SQLITE_STATIC);
+    /* the row before an update, for the gateway's filtering of replayed events; NULL for
+     * created and deleted (clear_bindings left ?8 and ?9 NULL) */
+    const ssot_row_view *before = &change->previous;
+    if (kind == SSOT_EVENT_UPDATED && before->json) {
+        if (before->owner) sqlite3_bind_text(ins, 8, before->owner, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 9, before->json, (int)before->json_len, SQLITE_STATIC);
+    }
     rc = sq_exec(s, ins);
     sqlite3_clear_bindings(ins);
     if (rc != SQLITE_DONE) return sq_db_error(s, model, rc, err);
@@ -233,6 +241,16 @@ ssot_store_status sq_events_since(ssot_store *store, const ssot_model *model, co
             change.row.json = (const char *)sqlite3_column_text(stmt, 4);
             change.row.json_len = (size_t)sqlite3_column_bytes(stmt, 4);
             change.at = (const char *)sqlite3_column_text(stmt, 5);
+            /* an update's row before it: NULL for other events, and for updates written before
+             * _ssot_changes had the column */
+            change.previous = (ssot_row_view){0};
+            if (sqlite3_column_type(stmt, 7) != SQLITE_NULL) {
+                change.previous.json = (const char *)sqlite3_column_text(stmt, 7);
+                change.previous.json_len = (size_t)sqlite3_column_bytes(stmt, 7);
+                change.previous.id = change.row.id;
+                change.previous.owner =
+                    sqlite3_column_type(stmt, 6) == SQLITE_NULL ? NULL : (const char *)sqlite3_column_text(stmt, 6);
+            }
             if (visit(ctx, &change) != 0) {
                 status = sq_fail(err, SSOT_STORE_REJECTED, NULL, "the replay was stopped by its visitor");
                 break;

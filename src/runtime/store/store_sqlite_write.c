@@ -1,8 +1,9 @@
 /* The SQLite store's writes: create, update (PATCH / PUT) and delete, each in one write
  * transaction with its change event, acknowledged only after COMMIT; update and delete show
- * the caller the row before the change (authorize) inside the transaction. Server-filled
- * values (uuid ids, auto datetimes, defaults) are set here. Uses SQLite, OpenSSL RAND_bytes,
- * jansson (store_sqlite.h). */
+ * the caller the row before the change (authorize) inside the transaction, and an update's
+ * change carries that row as its previous one. Server-filled values (uuid ids, auto
+ * datetimes, defaults) are set here. Uses SQLite, OpenSSL RAND_bytes, jansson
+ * (store_sqlite.h). */
 #include "runtime/store/store_sqlite.h"
 
 #include "runtime/model/value.h"
@@ -133,6 +134,7 @@ ssot_store_status sq_create(ssot_store *store, const ssot_model *m, json_t *body
     sqlite_store *s = (sqlite_store *)store;
     model_statements *ms = &s->models[m->index];
     sqlite3_stmt *stmt = ms->insert;
+    change->previous = (ssot_row_view){0}; /* only an update has a row before it */
     char now[25], uuid[37];
     ssot_datetime_now(now);
     for (size_t k = 0; k < ms->ninsert; k++) {
@@ -164,7 +166,8 @@ ssot_store_status sq_create(ssot_store *store, const ssot_model *m, json_t *body
     return finish_write(s, m, SSOT_EVENT_CREATED, status, out, start, change, err);
 }
 
-/* Copies a result row into s->existing and points view at the copy. */
+/* Copies a result row into s->existing and points view at the copy. The copy lasts until
+ * the next update or delete: an update's change points its previous row at it. */
 static int copy_existing(sqlite_store *s, const ssot_row_view *row, ssot_row_view *view) {
     ssot_buf *b = &s->existing;
     ssot_buf_reset(b);
@@ -183,10 +186,11 @@ static int copy_existing(sqlite_store *s, const ssot_row_view *row, ssot_row_vie
 }
 
 /* In the open write transaction: reads the row, shows a copy of it to authorize (the get
- * statement is reset by then, so the callback may read through the store). */
+ * statement is reset by then, so the callback may read through the store) and points
+ * *existing at that copy (in s->existing) for the caller. */
 static ssot_store_status load_and_authorize(sqlite_store *s, const ssot_model *m, const char *id, size_t n,
-                                            const ssot_authorize *authorize, ssot_buf *capture_out,
-                                            ssot_change *change, ssot_store_error *err) {
+                                            const ssot_authorize *authorize, ssot_row_view *existing,
+                                            ssot_store_error *err) {
     sqlite3_stmt *get = s->models[m->index].get;
     if (sq_bind_id(get, 1, m, id, n) != 0)
         return sq_fail(err, SSOT_STORE_NOT_FOUND, NULL, "%s %.*s not found (not a valid id)", m->name,
@@ -200,20 +204,17 @@ static ssot_store_status load_and_authorize(sqlite_store *s, const ssot_model *m
     } else {
         ssot_row_view row;
         sq_row_view(get, &row);
-        ssot_row_view existing;
-        if (copy_existing(s, &row, &existing) != 0) status = sq_fail(err, SSOT_STORE_ERROR, NULL, "out of memory");
+        if (copy_existing(s, &row, existing) != 0) status = sq_fail(err, SSOT_STORE_ERROR, NULL, "out of memory");
         sqlite3_reset(get); /* the callback may read through the store */
         if (status == SSOT_STORE_OK && authorize && authorize->fn) {
             char message[sizeof err->message];
             message[0] = '\0';
-            int verdict = authorize->fn(authorize->ctx, &existing, message, sizeof message);
+            int verdict = authorize->fn(authorize->ctx, existing, message, sizeof message);
             if (verdict < 0)
                 status = sq_fail(err, SSOT_STORE_REJECTED, NULL, "%s", message[0] ? message : "rejected");
             else if (verdict == 0)
                 status = sq_fail(err, SSOT_STORE_DENIED, NULL, "%s", message[0] ? message : "not allowed");
         }
-        if (status == SSOT_STORE_OK && capture_out && sq_capture_view(s, &existing, capture_out, change) != 0)
-            status = sq_fail(err, SSOT_STORE_ERROR, NULL, "out of memory");
     }
     sqlite3_reset(get);
     return status;
@@ -225,9 +226,12 @@ ssot_store_status sq_update(ssot_store *store, const ssot_model *m, const char *
     sqlite_store *s = (sqlite_store *)store;
     model_statements *ms = &s->models[m->index];
     size_t start = out->len;
+    change->previous = (ssot_row_view){0};
     ssot_store_status status = begin_write(s, m, err);
     if (status != SSOT_STORE_OK) return status;
-    status = load_and_authorize(s, m, id, n, authorize, NULL, change, err);
+    /* the copy authorize saw is the change's previous row: nothing writes s->existing again
+     * before the next update or delete */
+    status = load_and_authorize(s, m, id, n, authorize, &change->previous, err);
     sqlite3_stmt *stmt = ms->update;
     if (status == SSOT_STORE_OK) { /* the body is read only now: authorize may have changed it */
         char now[25];
@@ -270,9 +274,13 @@ ssot_store_status sq_remove(ssot_store *store, const ssot_model *m, const char *
                             ssot_store_error *err) {
     sqlite_store *s = (sqlite_store *)store;
     size_t start = out->len;
+    change->previous = (ssot_row_view){0}; /* the deleted row is the change's row */
     ssot_store_status status = begin_write(s, m, err);
     if (status != SSOT_STORE_OK) return status;
-    status = load_and_authorize(s, m, id, n, authorize, out, change, err);
+    ssot_row_view existing;
+    status = load_and_authorize(s, m, id, n, authorize, &existing, err);
+    if (status == SSOT_STORE_OK && sq_capture_view(s, &existing, out, change) != 0)
+        status = sq_fail(err, SSOT_STORE_ERROR, NULL, "out of memory");
     if (status == SSOT_STORE_OK) {
         sqlite3_stmt *stmt = s->models[m->index].remove;
         sq_bind_id(stmt, 1, m, id, n);
