@@ -747,12 +747,28 @@ static size_t http_response(struct conn *c, int *status) {
     return head; /* no body */
 }
 
+/* reopen_http: a writer's connection ended (servers close idle keep-alive connections, as
+ * uWebSockets.js does after 10 s): a write in flight on it failed; open it again. */
+static void reopen_http(struct conn *c, const char *why) {
+    if (c->sent_ns) {
+        step.write_errors++;
+        total.write_errors++;
+        fprintf(stderr, "loadgen: a write failed: its HTTP connection closed (%s)\n", why);
+    }
+    close_conn(c);
+    c->in_len = c->out_len = 0;
+    open_http(c);
+}
+
 static void on_http(struct conn *c, uint32_t events) {
     if (events & EPOLLOUT) flush_out(c);
     for (;;) {
         ssize_t n = recv(c->fd, rbuf, sizeof rbuf, 0);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-        if (n <= 0) die("a writer's HTTP connection closed (%s)", n ? strerror(errno) : "by the server");
+        if (n <= 0) {
+            reopen_http(c, n ? strerror(errno) : "by the server");
+            return;
+        }
         grow(&c->in, &c->in_cap, c->in_len + (size_t)n);
         memcpy(c->in + c->in_len, rbuf, (size_t)n);
         c->in_len += (size_t)n;
@@ -788,10 +804,14 @@ static void tick(uint64_t now) {
         backlog += due - step.due;
         step.due = due;
     }
-    for (int i = 0; i < opt.writers && backlog; i++) {
-        if (!http[i].sent_ns) {
+    /* round-robin over the writers, so every connection stays in use */
+    static int next_writer;
+    for (int tried = 0; tried < opt.writers && backlog; tried++) {
+        struct conn *c = &http[next_writer];
+        next_writer = (next_writer + 1) % opt.writers;
+        if (!c->sent_ns) {
             backlog--;
-            send_write(&http[i]);
+            send_write(c);
         }
     }
     if (backlog > step.backlog_max) step.backlog_max = backlog;

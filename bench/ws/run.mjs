@@ -152,7 +152,11 @@ async function main() {
         }
       } catch (err) {
         outcomes[name].failed = true;
-        outcomes[name].notes.push(`not measured — ${err.message.split('\n')[0]}`);
+        // the server's own words: its first error and the line after it (a hook's Lua error)
+        const lines = fs.readFileSync(server.logFile, 'utf8').trim().split('\n');
+        const at = lines.findIndex((l) => /^error/i.test(l));
+        const log = at >= 0 ? lines.slice(at, at + 2).join(' ') : lines.slice(-2).join(' / ');
+        outcomes[name].notes.push(`not measured — ${err.message.split('\n')[0]}${log ? ` (its log: ${log})` : ''}`);
         say(`${name}: ${err.message}`);
       }
     }

@@ -1,6 +1,7 @@
 // Tests of the WebSocket benchmark's pure parts: the command line, the rate steps, the
-// summary of rounds and saturation, niced work told apart from other work, the report's cells and tables, reading /proc's memory
-// lines. They need neither the peers nor a running server. Run: node --test bench/
+// summary of rounds and saturation, niced work told apart from other work, the report's
+// cells and tables, reading /proc's memory lines. They need neither the peers nor a running
+// server. Run: node --test bench/
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_RATES, UsageError, parseArgs, parseRates } from './options.mjs';
