@@ -3,9 +3,11 @@
 export const SCENARIOS = ['list', 'items', 'rooms'];
 export const SERVER_NAMES = ['ssot', 'uws', 'express'];
 
-// Write rates (writes/s) by default: a list write reaches every subscriber, an items or rooms
-// write only its row's or room's (1 in --channels), so those need more writes for a figure.
-export const DEFAULT_RATES = { list: 10, items: 200, rooms: 200 };
+// Write rates (writes/s) by default: rates the fastest server sustained at 1,000 and 5,000
+// subscribers on the development machine (docs/benchmarks.md "WebSocket"). A list write
+// reaches every subscriber, an items or rooms write only its row's or room's (1 in
+// --channels), so those take more writes.
+export const DEFAULT_RATES = { list: 40, items: 800, rooms: 800 };
 
 export const USAGE = `usage: node bench/ws/run.mjs [options]
   --servers LIST       servers to run, of ssot,uws,express (default: all three)

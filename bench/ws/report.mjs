@@ -58,7 +58,7 @@ export function ratio(a, b) {
 
 // loadgenSentence(runs) -> how much of its CPU the load generator used in the windows.
 export function loadgenSentence(runs) {
-  const steps = runs.flatMap((r) => r.steps.map((s) => ({ ...s, server: r.server }))).filter((s) => s.loadgen_cpu_s !== undefined && s.seconds);
+  const steps = runs.flatMap((r) => r.steps.map((s) => ({ ...s, server: r.server, scenario: r.scenario, subscribers: r.subscribers }))).filter((s) => s.loadgen_cpu_s !== undefined && s.seconds);
   if (!steps.length) return '';
   const share = steps.map((s) => s.loadgen_cpu_s / s.seconds);
   const perDelivery = steps.filter((s) => s.deliveries > 1000).map((s) => (s.loadgen_cpu_s / s.deliveries) * 1e9);
@@ -101,7 +101,8 @@ export function report(o, { results, runs = [], memory = {}, notes = [], version
   if (lg) lines.push('', lg);
   lines.push('');
   lines.push('Deliveries/s: event frames received by all subscribers per second; latency: from sending the write to each subscriber receiving its event; ' +
-    'CPU: the server\'s CPU time (all threads, user + system) over the window ÷ deliveries.');
+    'CPU: the server process\'s CPU time (all threads, user + system) over the window ÷ deliveries — it includes handling the writes, ' +
+    'and leaves out the kernel\'s softirq processing of the loopback traffic, which /proc accounts to no process.');
   lines.push('');
   const ratios = servers.includes('ssot') ? servers.filter((s) => s !== 'ssot') : [];
   const header = ['scenario', 'subscribers', 'writes/s', ...servers.map((s) => SERVERS[s].label), ...ratios.map((p) => `ssot vs ${SERVERS[p].short}`)];
@@ -110,7 +111,8 @@ export function report(o, { results, runs = [], memory = {}, notes = [], version
   const find = (s, scenario, n) => results.find((r) => r.server === s && r.scenario === scenario && r.subscribers === n);
   for (const scenario of o.scenarios) {
     for (const n of o.subscribers) {
-      const row = [scenario, thousands(n), String(o.rates[scenario]), ...servers.map((s) => formatCell(find(s, scenario, n)))];
+      const measuredRate = results.find((r) => r.scenario === scenario && r.subscribers === n && r.rate)?.rate ?? o.rates[scenario];
+      const row = [scenario, thousands(n), String(measuredRate), ...servers.map((s) => formatCell(find(s, scenario, n)))];
       for (const p of ratios) row.push(ratio(find('ssot', scenario, n), find(p, scenario, n)));
       lines.push(`| ${row.join(' | ')} |`);
     }

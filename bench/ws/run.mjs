@@ -27,7 +27,7 @@ const say = (text) => console.error(`bench/ws: ${text}`);
 function backgroundWork() {
   const r = spawnSync('ps', ['-eo', 'pid=,ni=,pcpu=,comm='], { encoding: 'utf8' });
   if (r.status !== 0) return '';
-  const busy = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/)).filter(([pid, , cpu]) => Number(cpu) >= 10 && Number(pid) !== process.pid)
+  const busy = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/)).filter(([pid, , cpu, comm]) => Number(cpu) >= 10 && Number(pid) !== process.pid && comm !== 'ps')
     .map(([, ni, cpu, comm]) => `${comm} (${Number(ni) > 0 ? `niced ${ni}, ` : ''}${Math.round(Number(cpu))}% CPU)`);
   return busy.length ? `Busy when it started: ${busy.join(', ')}.` : '';
 }
