@@ -95,8 +95,23 @@ local function unknown_global_hint(k, names)
   return text.did_you_mean(k, names)
 end
 
+-- ssot.publish(channel, event, data) in hooks and custom routes (docs/protocol.md "Events"):
+-- while ssot serve runs, the runtime sets M.publisher, which checks and queues the event and
+-- returns true, or nil and why; the error is raised at the caller's line.
+M.publisher = nil
+
+local function publish(channel, event, data)
+  local publisher = M.publisher
+  if not publisher then
+    error("ssot.publish works in hooks and custom routes while ssot serve runs", 2)
+  end
+  local ok, why = publisher(channel, event, data)
+  if not ok then error(why, 2) end
+  return true
+end
+
 -- The names every sandboxed file can read. Libraries are copies, so a config cannot change
--- the host's. Absent on purpose: io, os.execute/remove/rename/exit/tmpname, load, loadfile,
+-- the host's; ssot holds what ssot offers them (ssot.publish). Absent on purpose: io, os.execute/remove/rename/exit/tmpname, load, loadfile,
 -- dofile, require, debug, getmetatable, collectgarbage.
 local function base_globals()
   return {
@@ -107,6 +122,7 @@ local function base_globals()
     type = type, xpcall = xpcall,
     string = copy(string), table = copy(table), math = math_library(), utf8 = copy(utf8),
     os = os_library(),
+    ssot = { publish = publish },
   }
 end
 

@@ -298,10 +298,13 @@ describe("HTTP framing (RFC 9112)", () => {
     await alive();
   });
 
-  it("Upgrade requests (WebSocket, h2c) are answered as plain HTTP/1.1, and the next client is served", async () => {
+  it("Upgrade requests (WebSocket off its endpoint, h2c) are answered as plain HTTP/1.1, and the next client is served", async () => {
     const ws = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
       "Sec-WebSocket-Version: 13\r\n";
-    assertRawError(await rawExchange(base, `GET /ws HTTP/1.1\r\nHost: x\r\n${ws}\r\n`), 404, "not_found");
+    assertRawError(await rawExchange(base, `GET /elsewhere HTTP/1.1\r\nHost: x\r\n${ws}\r\n`), 404, "not_found");
+    const endpoint = await rawExchange(base, `GET /ws HTTP/1.1\r\nHost: x\r\n${ws}\r\n`, { timeoutMs: 500 });
+    assert.match(endpoint, /^HTTP\/1\.1 101 Switching Protocols\r\n/, "on websockets.path it is a WebSocket");
+    assert.match(endpoint, /\r\nsec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n/);
     const rest = await rawExchange(base, `GET /api/rooms/${room.id} HTTP/1.1\r\nHost: x\r\n${ws}Connection: close\r\n\r\n`);
     assert.deepEqual(statuses(rest), ["200"]);
     const h2c = await rawExchange(base, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n" +

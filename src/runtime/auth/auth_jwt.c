@@ -196,6 +196,7 @@ static int read_claims(const ssot_auth *auth, const json_t *claims, cached_token
     }
     if (json_is_string(role)) snprintf(user->role, sizeof user->role, "%s", json_string_value(role));
     user->authenticated = 1;
+    user->expires = entry->has_exp ? entry->exp : 0;
     user->is_admin = user->role[0] && strcmp(user->role, auth->admin_role) == 0;
 done:
     return status;

@@ -62,6 +62,19 @@ static void on_timer(lws_sorted_usec_list_t *sul) {
     lws_sul_schedule(timer->server->context, 0, &timer->sul, on_timer, TIMER_PERIOD_US);
 }
 
+/* The WebSocket handler's own tick (websocket.h tick_ms). */
+typedef struct ws_timer {
+    lws_sorted_usec_list_t sul; /* first: the callback gets a pointer to it */
+    ssot_server *server;
+} ws_timer;
+
+static void on_ws_timer(lws_sorted_usec_list_t *sul) {
+    ws_timer *timer = (ws_timer *)sul;
+    const ssot_ws_handler *handler = &timer->server->options.websocket;
+    handler->tick(handler->ctx);
+    lws_sul_schedule(timer->server->context, 0, &timer->sul, on_ws_timer, handler->tick_ms * LWS_US_PER_MS);
+}
+
 int64_t ssot_server_now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -202,6 +215,10 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
 
     server_timer timer = {.server = &server};
     lws_sul_schedule(server.context, 0, &timer.sul, on_timer, TIMER_PERIOD_US);
+    ws_timer ws_tick = {.server = &server};
+    const ssot_ws_handler *ws = &server.options.websocket;
+    if (ws->path && ws->tick && ws->tick_ms > 0)
+        lws_sul_schedule(server.context, 0, &ws_tick.sul, on_ws_timer, ws->tick_ms * LWS_US_PER_MS);
 
     double deadline = 0;
     for (;;) {
@@ -222,6 +239,7 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
     if (server.options.settle) ssot_server_settle(&server);
 
     lws_sul_cancel(&timer.sul);
+    if (ws->path && ws->tick && ws->tick_ms > 0) lws_sul_cancel(&ws_tick.sul);
     running_context = NULL;
     lws_context_destroy(server.context);
     restore_signals(&old_int, &old_term, &old_pipe);

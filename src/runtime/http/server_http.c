@@ -503,7 +503,8 @@ static int keep_rest(http_conn *conn, const char *rest, size_t n, int rest_is_in
     } else if (n && ssot_buf_append(&conn->in, rest, n)) {
         return -1;
     }
-    if (conn->in.len > MAX_READ_AHEAD && !conn->paused) {
+    /* a WebSocket keeps reading: what waits is one unfinished frame, capped by its parser */
+    if (conn->phase != CONN_WS && conn->in.len > MAX_READ_AHEAD && !conn->paused) {
         lws_rx_flow_control(conn->wsi, 0);
         conn->paused = 1;
     }

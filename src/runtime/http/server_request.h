@@ -54,6 +54,7 @@ typedef struct ssot_request {
     size_t body_len;
     char id[SSOT_REQUEST_ID_SIZE]; /* X-Request-Id: the client's when sane, else generated */
     ssot_user user;                /* filled by the handler once the token is verified */
+    int user_verified;             /* user is set already (a WebSocket connection's): no token to read */
 } ssot_request;
 
 /* The value of query parameter name, or NULL (n gets its length when not NULL). */

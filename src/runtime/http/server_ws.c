@@ -67,6 +67,22 @@ void ssot_ws_close(ssot_ws *ws, int code, const char *reason) {
     ssot_server_begin_close(conn);
 }
 
+/* What was sent is out or queued: watch the queue's size and ask for the socket. */
+static int after_queueing(http_conn *conn) {
+    if (!ssot_outq_pending(&conn->out)) return 0;
+    /* a client that stops reading altogether is dropped after SSOT_SEND_TIMEOUT */
+    if (!conn->deadline) conn->deadline = ssot_server_now_ms() + SSOT_SEND_TIMEOUT * 1000;
+    if (conn->out.bytes > server_of(conn)->options.websocket.max_queue) {
+        /* a client that does not read: nothing more is queued for it, nobody else waits. The
+         * close frame follows what is queued (a frame may be half sent: dropping the queue
+         * would cut it), and the connection is dropped if that is not read in time. */
+        ssot_ws_close(ws_of(conn), SSOT_WS_CLOSE_SLOW_CONSUMER, "too much unread: the client does not keep up");
+        return -1;
+    }
+    lws_callback_on_writable(conn->wsi);
+    return 0;
+}
+
 int ssot_ws_send(ssot_ws *ws, ssot_shared_bytes *frame) {
     http_conn *conn = conn_of(ws);
     if (!conn->ws || conn->ws->closing) return -1;
@@ -74,17 +90,36 @@ int ssot_ws_send(ssot_ws *ws, ssot_shared_bytes *frame) {
         ssot_ws_close(ws, SSOT_WS_CLOSE_SERVER_ERROR, "the connection broke");
         return -1;
     }
-    if (!ssot_outq_pending(&conn->out)) return 0;
-    /* a client that stops reading altogether is dropped after SSOT_SEND_TIMEOUT */
-    if (!conn->deadline) conn->deadline = ssot_server_now_ms() + SSOT_SEND_TIMEOUT * 1000;
-    if (conn->out.bytes > server_of(conn)->options.websocket.max_queue) {
-        /* a client that does not read: drop what waits and tell it why, so nobody else waits */
-        ssot_outq_clear(&conn->out);
-        ssot_ws_close(ws, SSOT_WS_CLOSE_SLOW_CONSUMER, "too much unread: the client does not keep up");
+    return after_queueing(conn);
+}
+
+/* The length of the header ssot_ws_text_frame put before a payload, from the frame's length. */
+static size_t header_length(size_t frame_len) {
+    if (frame_len <= 2 + 125) return 2;
+    if (frame_len <= 4 + 0xFFFF) return 4;
+    return 10;
+}
+
+int ssot_ws_send_batch(ssot_ws *ws, ssot_shared_bytes *const *frames, size_t n) {
+    http_conn *conn = conn_of(ws);
+    if (!conn->ws || conn->ws->closing) return -1;
+    if (n == 1) return ssot_ws_send(ws, frames[0]);
+    uint64_t total = n + 1; /* "[", the commas and "]" */
+    for (size_t i = 0; i < n; i++) total += frames[i]->len - header_length(frames[i]->len);
+    uint8_t head[11];
+    size_t h = ssot_ws_frame_header(head, SSOT_WS_TEXT, total);
+    head[h++] = '[';
+    int failed = ssot_outq_send(&conn->out, conn->fd, head, h);
+    for (size_t i = 0; i < n && !failed; i++) {
+        size_t skip = header_length(frames[i]->len);
+        failed = ssot_outq_send_shared(&conn->out, conn->fd, frames[i], skip, frames[i]->len - skip) ||
+                 ssot_outq_send(&conn->out, conn->fd, i + 1 < n ? "," : "]", 1);
+    }
+    if (failed) {
+        ssot_ws_close(ws, SSOT_WS_CLOSE_SERVER_ERROR, "the connection broke");
         return -1;
     }
-    lws_callback_on_writable(conn->wsi);
-    return 0;
+    return after_queueing(conn);
 }
 
 int ssot_ws_send_text(ssot_ws *ws, const char *payload, size_t len) {
@@ -169,6 +204,8 @@ long ssot_server_ws_receive(ssot_server *server, http_conn *conn, char *data, si
         ssot_ws_problem problem;
         long n = ssot_ws_parse(&ws->parser, (uint8_t *)data + used, len - used, &msg, &problem);
         if (n < 0) {
+            if (handler->refused && ws->session)
+                handler->refused(handler->ctx, ws->session, problem.close_code, problem.message);
             ssot_ws_close(ws_of(conn), problem.close_code, problem.message);
             return (long)len;
         }
@@ -177,6 +214,8 @@ long ssot_server_ws_receive(ssot_server *server, http_conn *conn, char *data, si
         case 0: return (long)used; /* the rest of a frame is still to come */
         case SSOT_WS_TEXT: handler->message(handler->ctx, ws->session, msg.data, msg.len); break;
         case SSOT_WS_BINARY:
+            if (handler->refused)
+                handler->refused(handler->ctx, ws->session, SSOT_WS_CLOSE_UNSUPPORTED, "messages are JSON text, not binary");
             ssot_ws_close(ws_of(conn), SSOT_WS_CLOSE_UNSUPPORTED, "messages are JSON text, not binary");
             break;
         case SSOT_WS_PING: send_control(conn, SSOT_WS_PONG, msg.data, msg.len); break;

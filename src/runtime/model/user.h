@@ -13,6 +13,8 @@ typedef struct ssot_user {
     int is_admin;                  /* role equals ir.auth.admin_role */
     char id[SSOT_USER_ID_MAX];     /* the id claim as text ("42" for a numeric claim) */
     char role[SSOT_USER_ROLE_MAX]; /* the role claim, or "" */
+    double expires;                /* the token's exp (seconds since 1970), 0 when it has none:
+                                    * a WebSocket connection signed in with it closes then */
 } ssot_user;
 
 #endif

@@ -1,7 +1,7 @@
 /* The event fan-out seam (docs/architecture.md "The seams"): after every committed mutation
- * the REST handlers hand the change to a fan-out, which delivers it to subscribers. Today's
- * implementation is in-process (fanout_local.c: counts and logs); the realtime gateway will
- * deliver to WebSocket subscribers, a later one across nodes. Uses store.h for changes. */
+ * the REST handlers hand the change to a fan-out, which delivers it to subscribers: the
+ * realtime gateway (gateway.h) when WebSockets are on, else fanout_local.c (counts and logs);
+ * a later one across nodes. Uses store.h for changes. */
 #ifndef SSOT_RUNTIME_FANOUT_H
 #define SSOT_RUNTIME_FANOUT_H
 
@@ -18,9 +18,10 @@ typedef struct ssot_fanout_ops {
      * the row as it was). Called on the service thread right after COMMIT, in commit order;
      * the change and its row are valid only during the call. Must not fail the request. */
     void (*publish_change)(ssot_fanout *fanout, const ssot_change *change);
-    /* An event on a custom channel ("chat:room:3", "typing", data JSON of n bytes). */
+    /* An event on a custom channel ("chat:room:3", "typing", data JSON of n bytes), published
+     * by the user whose id is from (NULL: the server, or an anonymous client). */
     void (*publish_custom)(ssot_fanout *fanout, const char *channel, const char *event, const char *data,
-                           size_t n);
+                           size_t n, const char *from);
     void (*close)(ssot_fanout *fanout);
 } ssot_fanout_ops;
 
@@ -33,8 +34,8 @@ static inline void ssot_fanout_publish_change(ssot_fanout *f, const ssot_change 
     f->ops->publish_change(f, change);
 }
 static inline void ssot_fanout_publish_custom(ssot_fanout *f, const char *channel, const char *event,
-                                              const char *data, size_t n) {
-    f->ops->publish_custom(f, channel, event, data, n);
+                                              const char *data, size_t n, const char *from) {
+    f->ops->publish_custom(f, channel, event, data, n, from);
 }
 static inline void ssot_fanout_close(ssot_fanout *f) {
     if (f) f->ops->close(f);

@@ -1,5 +1,5 @@
 /* The in-process fan-out (fanout.h): counts every published event and logs it at debug
- * level. It has no subscribers yet; the realtime gateway replaces it. Uses host/log.h. */
+ * level, for a server without WebSockets (the realtime gateway delivers instead). Uses host/log.h. */
 #include "runtime/realtime/fanout.h"
 
 #include "host/log.h"
@@ -26,12 +26,13 @@ static void local_publish_change(ssot_fanout *fanout, const ssot_change *change)
 }
 
 static void local_publish_custom(ssot_fanout *fanout, const char *channel, const char *event, const char *data,
-                                 size_t n) {
+                                 size_t n, const char *from) {
     local_fanout *local = (local_fanout *)fanout;
     local->counts.custom++;
     if (ssot_log_get_level() >= SSOT_LOG_DEBUG)
         ssot_logf(SSOT_LOG_DEBUG, "event %s %s (%zu bytes)", channel, event, n);
     (void)data;
+    (void)from;
 }
 
 static void local_close(ssot_fanout *fanout) { free(fanout); }

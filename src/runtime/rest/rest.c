@@ -40,6 +40,7 @@ void ssot_rest_handle(ssot_service *svc, const ssot_route_match *match, ssot_req
 }
 
 int ssot_rest_authenticate(ssot_service *svc, ssot_request *req, ssot_response *resp) {
+    if (req->user_verified) return 0; /* a WebSocket connection's user (docs/protocol.md) */
     const char *token = NULL;
     size_t len = 0;
     if (req->authorization) {

@@ -62,11 +62,16 @@ int ssot_rest_batch_open(ssot_service *svc);
 int ssot_rest_hold(ssot_service *svc, const ssot_model *model, ssot_hook after, const ssot_change *change,
                    const ssot_request *req, const char *id, ssot_response *resp);
 
-/* Ends the open batch (COMMIT) and records the outcome in its held writes. */
+/* Moves what the held write's request published (ssot.publish) into it, to go out once the
+ * write committed and its after-hook succeeded. */
+void ssot_rest_keep_publications(ssot_pending_write *pw, ssot_publish_queue *publications);
+
+/* Ends the open batch (COMMIT), hands its changes to the fan-out in commit order and records
+ * the outcome in its held writes. */
 ssot_store_status ssot_rest_settle(ssot_service *svc);
 
-/* The held write pw after the commit: fan-out and after-hook, or a 500 when the batch
- * failed; req and resp are NULL when the client went away. Frees pw. */
+/* The held write pw after the commit: its after-hook (its event went out at the commit), or
+ * a 500 when the batch failed; req and resp are NULL when the client went away. Frees pw. */
 void ssot_rest_finish(ssot_service *svc, ssot_pending_write *pw, const ssot_request *req, ssot_response *resp);
 
 #endif

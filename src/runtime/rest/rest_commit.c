@@ -1,7 +1,7 @@
 /* What happens to a REST write after the store said OK: the change goes to the fan-out and
  * the after-hook runs — at once, or, with group commit, once the batch the write belongs to
- * has committed (the response is held until then: a write is acknowledged only after its
- * COMMIT). Writes of one pass of the event loop share a batch; a read ends the batch first,
+ * has committed (the changes at the COMMIT, in commit order; the response is held until then:
+ * a write is acknowledged only after its COMMIT). Writes of one pass of the event loop share a batch; a read ends the batch first,
  * so no reader sees an uncommitted row. Uses the store's batch_begin/batch_end, hooks.c,
  * the fan-out. */
 #include "runtime/rest/rest.h"
@@ -28,6 +28,7 @@ struct ssot_pending_write {
     ssot_user user;
     char request_id[SSOT_REQUEST_ID_SIZE];
     char id[SSOT_ID_TEXT_SIZE + 8];
+    ssot_publish_queue publications; /* what its request published (ssot.publish) */
     ssot_change change;       /* row, previous (json, id, owner) and at point into text */
     char text[];
 };
@@ -42,19 +43,31 @@ static void fail_after(const char *request_id, const ssot_request *req, ssot_res
     ssot_logf(SSOT_LOG_ERROR, "request %s (connection gone): %s failed:\n%s", request_id, what, detail);
 }
 
-void ssot_rest_after_commit(ssot_service *svc, const ssot_model *model, ssot_hook after, const ssot_change *change,
-                            const ssot_user *user, const char *request_id, const char *id, const ssot_request *req,
-                            ssot_response *resp) {
-    ssot_fanout_publish_change(svc->fanout, change);
-    if (!ssot_hooks_has(model, after)) return;
+/* Runs the model's after-hook of a committed change. Returns 0, or -1 when it failed. */
+static int run_after_hook(ssot_service *svc, const ssot_model *model, ssot_hook after, const ssot_change *change,
+                           const ssot_user *user, const char *request_id, const char *id, const ssot_request *req,
+                           ssot_response *resp) {
+    if (!ssot_hooks_has(model, after)) return 0;
     ssot_hook_context ctx = {.model = model, .user = user, .request_id = request_id, .id = id};
     ssot_hook_result result;
     if (ssot_hooks_run_after(svc->L, after, &ctx, change->row.json, change->row.json_len, &result) == SSOT_HOOK_OK)
-        return;
+        return 0;
     char what[256];
     snprintf(what, sizeof what, "the %s hook of %s (the %s %s was %s and stays so)", ssot_hook_name(after), model->name,
              model->name, change->row.id ? change->row.id : "", ssot_event_name(change->kind));
     fail_after(request_id, req, resp, what, result.message);
+    return -1;
+}
+
+void ssot_rest_after_commit(ssot_service *svc, const ssot_model *model, ssot_hook after, const ssot_change *change,
+                            const ssot_user *user, const char *request_id, const char *id, const ssot_request *req,
+                            ssot_response *resp) {
+    ssot_fanout_publish_change(svc->fanout, change);
+    run_after_hook(svc, model, after, change, user, request_id, id, req, resp);
+}
+
+void ssot_rest_keep_publications(ssot_pending_write *pw, ssot_publish_queue *publications) {
+    ssot_publish_move(&pw->publications, publications);
 }
 
 int ssot_rest_batch_open(ssot_service *svc) {
@@ -72,7 +85,17 @@ ssot_store_status ssot_rest_settle(ssot_service *svc) {
     err.message[0] = '\0';
     ssot_store_status status = ssot_store_batch_end(svc->store, &err);
     svc->batch_open = 0;
-    for (ssot_pending_write *pw = svc->pending; pw; pw = pw->next) {
+    /* the list is newest first: reversed, it is in commit order, the order events go out in
+     * (at the commit, whoever's response is finished first: docs/protocol.md "Events") */
+    ssot_pending_write *in_order = NULL;
+    while (svc->pending) {
+        ssot_pending_write *pw = svc->pending;
+        svc->pending = pw->next;
+        pw->next = in_order;
+        in_order = pw;
+    }
+    for (ssot_pending_write *pw = in_order; pw; pw = pw->next) {
+        if (status == SSOT_STORE_OK) ssot_fanout_publish_change(svc->fanout, &pw->change);
         pw->committed = status == SSOT_STORE_OK;
         /* The store's message can be longer than the slot: keep its start. */
         pw->failure_status = status;
@@ -105,6 +128,7 @@ int ssot_rest_hold(ssot_service *svc, const ssot_model *model, ssot_hook after, 
     ssot_pending_write *pw = malloc(sizeof *pw + json_len + id_len + owner_len + at_len + before_len + before_id_len +
                                     before_owner_len + 7);
     if (!pw) return -1;
+    memset(&pw->publications, 0, sizeof pw->publications);
     pw->model = model;
     pw->after = after;
     pw->committed = -1;
@@ -131,9 +155,14 @@ int ssot_rest_hold(ssot_service *svc, const ssot_model *model, ssot_hook after, 
 void ssot_rest_finish(ssot_service *svc, ssot_pending_write *pw, const ssot_request *req, ssot_response *resp) {
     if (pw->committed < 0) ssot_rest_settle(svc); /* not committed yet (settle not called): commit now */
     if (resp) resp->held = NULL;
-    if (pw->committed == 1) {
-        ssot_rest_after_commit(svc, pw->model, pw->after, &pw->change, &pw->user, pw->request_id,
-                               pw->id[0] ? pw->id : NULL, req, resp);
+    if (pw->committed == 1) { /* its event went out at the commit (ssot_rest_settle) */
+        ssot_publish_queue *outer = svc->publishing;
+        svc->publishing = &pw->publications; /* the after-hook may publish too */
+        int failed = run_after_hook(svc, pw->model, pw->after, &pw->change, &pw->user, pw->request_id,
+                                    pw->id[0] ? pw->id : NULL, req, resp);
+        svc->publishing = outer;
+        if (failed) ssot_publish_drop(&pw->publications);
+        else ssot_publish_flush(&pw->publications, svc->fanout);
     } else if (req && resp) { /* answered as any failed write: 507 for a full disk, 503, or 500 */
         ssot_store_error err = {.status = pw->failure_status, .field = NULL};
         snprintf(err.message, sizeof err.message, "%s", pw->failure);
@@ -143,5 +172,6 @@ void ssot_rest_finish(ssot_service *svc, ssot_pending_write *pw, const ssot_requ
         snprintf(what, sizeof what, "committing the %s write", pw->model->name);
         fail_after(pw->request_id, req, resp, what, pw->failure);
     }
+    ssot_publish_drop(&pw->publications);
     free(pw);
 }

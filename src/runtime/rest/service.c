@@ -41,7 +41,7 @@ int ssot_service_init(ssot_service *svc, const ssot_app *app, ssot_store *store,
         }
     }
     svc->router = ssot_router_new(app, svc->static_files != NULL, err, err_size);
-    if (!svc->router) {
+    if (!svc->router || (svc->L && ssot_publish_install(svc->L, app, &svc->publishing, err, err_size))) {
         ssot_service_close(svc);
         return -1;
     }
@@ -52,6 +52,8 @@ void ssot_service_close(ssot_service *svc) {
     if (svc->store) ssot_service_settle(svc); /* nothing held may stay uncommitted */
     if (svc->store) ssot_store_close(svc->store);
     svc->store = NULL;
+    if (svc->L) ssot_publish_uninstall(svc->L);
+    ssot_publish_drop(&svc->publications);
     ssot_auth_free(svc->auth);
     ssot_fanout_close(svc->fanout);
     ssot_router_free(svc->router);
@@ -79,6 +81,13 @@ void ssot_service_settle(void *service) {
     }
 }
 
+void ssot_service_commit(void *service) { ssot_rest_settle(service); }
+
+void ssot_service_set_fanout(ssot_service *svc, ssot_fanout *fanout) {
+    ssot_fanout_close(svc->fanout);
+    svc->fanout = fanout;
+}
+
 void ssot_service_finish(void *service, void *held, const ssot_request *req, ssot_response *resp) {
     ssot_rest_finish(service, held, req, resp);
 }
@@ -91,8 +100,8 @@ static int is_model_write(const ssot_route_match *match, ssot_method method) {
     return 0;
 }
 
-void ssot_service_handle(void *service, ssot_request *req, ssot_response *resp) {
-    ssot_service *svc = service;
+/* Answers one request by its route. */
+static void answer(ssot_service *svc, ssot_request *req, ssot_response *resp) {
     ssot_route_match match;
     ssot_pred_pool_reset(&svc->preds);
     ssot_router_match(svc->router, req->method, req->path, req->path_len, &match);
@@ -125,4 +134,16 @@ void ssot_service_handle(void *service, ssot_request *req, ssot_response *resp) 
     case SSOT_ROUTE_CUSTOM: ssot_custom_route_handle(svc, &match, req, resp); return;
     default: ssot_rest_handle(svc, &match, req, resp); return;
     }
+}
+
+void ssot_service_handle(void *service, ssot_request *req, ssot_response *resp) {
+    ssot_service *svc = service;
+    svc->publishing = &svc->publications;
+    answer(svc, req, resp);
+    svc->publishing = NULL;
+    /* what the request's Lua code published goes out once it succeeded: a held write's at
+     * its commit (ssot_rest_finish) */
+    if (resp->held) ssot_rest_keep_publications(resp->held, &svc->publications);
+    else if (resp->status < 400) ssot_publish_flush(&svc->publications, svc->fanout);
+    else ssot_publish_drop(&svc->publications);
 }

@@ -8,6 +8,7 @@
 
 #include "runtime/auth/auth_jwt.h"
 #include "runtime/realtime/fanout.h"
+#include "runtime/realtime/publish.h"
 #include "runtime/model/model.h"
 #include "runtime/rest/router.h"
 #include "runtime/auth/rules.h"
@@ -32,6 +33,8 @@ typedef struct ssot_service {
     int batch_open;         /* the store's batch is open */
     ssot_pending_write *pending; /* the open batch's held writes */
     int snapshot;           /* the store's shared read snapshot is on until the pass ends */
+    ssot_publish_queue publications; /* ssot.publish calls of the request being answered */
+    ssot_publish_queue *publishing;  /* where ssot.publish queues now (NULL: outside a request) */
 } ssot_service;
 
 typedef struct ssot_service_options {
@@ -52,6 +55,14 @@ void ssot_service_handle(void *service, ssot_request *req, ssot_response *resp);
 /* The server's end-of-pass and group-commit callbacks (server.h settle / finish): settle
  * commits the open batch and ends the read snapshot the pass's requests shared. */
 void ssot_service_settle(void *service);
+
+/* Commits the open batch now (its changes go to the fan-out), for a reader that must see
+ * only committed, published changes (a subscription reading its stream position). */
+void ssot_service_commit(void *service);
+
+/* Replaces the service's fan-out (the in-process one it starts with) by fanout, which the
+ * service then owns and closes. */
+void ssot_service_set_fanout(ssot_service *service, ssot_fanout *fanout);
 void ssot_service_finish(void *service, void *held, const ssot_request *req, ssot_response *resp);
 
 /* Logs an internal error with the request id and answers 500 internal naming that id. */

@@ -8,6 +8,7 @@
 #include "runtime/http/server.h"
 #include "runtime/model/ir_load.h"
 #include "runtime/realtime/fanout.h"
+#include "runtime/realtime/gateway.h"
 #include "runtime/rest/service.h"
 #include "runtime/store/store_sqlite.h"
 
@@ -79,6 +80,19 @@ static int serve_app(ssot_app *app, const ssot_serve_options *opts) {
         ssot_logf(SSOT_LOG_ERROR, "%s", message);
         return SSOT_ERR_CONFIG;
     }
+    ssot_gateway *gateway = NULL;
+    if (app->websockets.enabled) {
+        ssot_gateway_options gateway_options = {.app = app, .store = store, .auth = service.auth, .L = app->L,
+                                                .handle = ssot_service_handle, .commit = ssot_service_commit,
+                                                .finish = ssot_service_finish, .service = &service};
+        gateway = ssot_gateway_new(&gateway_options, message, sizeof message);
+        if (!gateway) {
+            ssot_logf(SSOT_LOG_ERROR, "%s", message);
+            ssot_service_close(&service);
+            return SSOT_ERR_FAILURE;
+        }
+        ssot_service_set_fanout(&service, ssot_gateway_fanout(gateway)); /* the service closes it */
+    }
     listening_info info = {.app = app, .db = db, .options = opts};
     ssot_server_options options = {
         .host = opts && opts->host ? opts->host : app->serve.host,
@@ -94,14 +108,21 @@ static int serve_app(ssot_app *app, const ssot_serve_options *opts) {
         .settle = ssot_service_settle,
         .finish = ssot_service_finish,
     };
+    if (gateway) options.websocket = ssot_gateway_ws_handler(gateway);
     int status = ssot_server_run(&options, message, sizeof message) == 0 ? SSOT_OK : SSOT_ERR_FAILURE;
     if (status != SSOT_OK) ssot_logf(SSOT_LOG_ERROR, "%s", message);
-    ssot_fanout_counts counts = ssot_fanout_local_counts(service.fanout);
-    ssot_service_close(&service); /* closes the database */
+    uint64_t created, updated, deleted;
+    if (gateway) {
+        ssot_gateway_counts counts = ssot_gateway_get_counts(gateway);
+        created = counts.created, updated = counts.updated, deleted = counts.deleted;
+    } else {
+        ssot_fanout_counts counts = ssot_fanout_local_counts(service.fanout);
+        created = counts.created, updated = counts.updated, deleted = counts.deleted;
+    }
+    ssot_service_close(&service); /* closes the database (and the gateway) */
     if (status == SSOT_OK)
         printf("ssot serve: stopped; database closed (%llu created, %llu updated, %llu deleted)\n",
-               (unsigned long long)counts.created, (unsigned long long)counts.updated,
-               (unsigned long long)counts.deleted);
+               (unsigned long long)created, (unsigned long long)updated, (unsigned long long)deleted);
     return status;
 }
 

@@ -1,0 +1,190 @@
+/* The gateway's channels (gateway_internal.h): a hash table from name to the channels that
+ * have subscribers, so finding an event's subscribers costs O(its subscribers), not
+ * O(connections); subscriptions, indexed from both the channel and the connection so either
+ * ends one in O(1); and presence, counted per user. Uses gateway_deliver.c for join/leave. */
+#include "runtime/realtime/gateway_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t hash_name(const char *name, size_t len) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)name[i]) * 16777619u;
+    return h;
+}
+
+gw_channel *gw_channel_find(ssot_gateway *gw, const char *name, size_t len) {
+    uint32_t h = hash_name(name, len);
+    for (gw_channel *c = gw->buckets[h & (gw->nbuckets - 1)]; c; c = c->next_in_bucket)
+        if (c->hash == h && strncmp(c->name, name, len) == 0 && c->name[len] == '\0') return c;
+    return NULL;
+}
+
+/* Doubles the table when it holds more channels than buckets (a failed grow keeps it as is). */
+static void maybe_grow(ssot_gateway *gw) {
+    if (gw->nchannels < gw->nbuckets) return;
+    size_t n = 2 * gw->nbuckets;
+    gw_channel **buckets = calloc(n, sizeof *buckets);
+    if (!buckets) return;
+    for (size_t i = 0; i < gw->nbuckets; i++)
+        for (gw_channel *c = gw->buckets[i], *next; c; c = next) {
+            next = c->next_in_bucket;
+            c->next_in_bucket = buckets[c->hash & (n - 1)];
+            buckets[c->hash & (n - 1)] = c;
+        }
+    free(gw->buckets);
+    gw->buckets = buckets;
+    gw->nbuckets = n;
+}
+
+/* A new channel for name, its ref re-pointed into its own copy of the name. */
+static gw_channel *channel_new(ssot_gateway *gw, const char *name, size_t len, const ssot_channel_ref *ref) {
+    gw_channel *c = calloc(1, sizeof *c + len + 1);
+    if (!c) return NULL;
+    memcpy(c->name, name, len);
+    c->name[len] = '\0';
+    c->hash = hash_name(name, len);
+    c->ref = *ref;
+    if (ref->item_id) c->ref.item_id = c->name + (ref->item_id - name);
+    for (size_t i = 0; i < ref->nparams; i++) c->ref.params[i].at = c->name + (ref->params[i].at - name);
+    if (ref->kind == SSOT_CHANNEL_CUSTOM && !(c->params = ssot_channel_params(&c->ref))) {
+        free(c);
+        return NULL;
+    }
+    maybe_grow(gw);
+    size_t b = c->hash & (gw->nbuckets - 1);
+    c->next_in_bucket = gw->buckets[b];
+    gw->buckets[b] = c;
+    gw->nchannels++;
+    return c;
+}
+
+static void channel_free(ssot_gateway *gw, gw_channel *c) {
+    for (gw_channel **at = &gw->buckets[c->hash & (gw->nbuckets - 1)]; *at; at = &(*at)->next_in_bucket)
+        if (*at == c) {
+            *at = c->next_in_bucket;
+            break;
+        }
+    gw->nchannels--;
+    json_decref(c->params);
+    free(c->subs);
+    free(c->present);
+    free(c);
+}
+
+gw_sub *gw_session_sub(gw_session *session, const char *name, size_t len) {
+    for (size_t i = 0; i < session->nsubs; i++) {
+        const gw_channel *c = session->subs[i]->channel;
+        if (strncmp(c->name, name, len) == 0 && c->name[len] == '\0') return session->subs[i];
+    }
+    return NULL;
+}
+
+/* Makes room for one more pointer in *items (of *cap). Returns 0, or -1. */
+static int grow(void *items_ptr, size_t n, size_t *cap) {
+    void ***items = items_ptr;
+    if (n < *cap) return 0;
+    size_t c = *cap ? 2 * *cap : 4;
+    void **grown = realloc(*items, c * sizeof *grown);
+    if (!grown) return -1;
+    *items = grown;
+    *cap = c;
+    return 0;
+}
+
+/* Counts the session's user on a presence channel; sends join to the others for a user's
+ * first connection. A leave for its last. */
+void gw_presence_enter(ssot_gateway *gw, gw_channel *c, gw_session *session) {
+    gw_user *user = session->user;
+    if (!c->ref.def || !c->ref.def->presence || !user->user.authenticated) return;
+    for (size_t i = 0; i < c->npresent; i++)
+        if (c->present[i].user == user) {
+            c->present[i].connections++;
+            return;
+        }
+    if (c->npresent == c->present_cap) {
+        size_t cap = c->present_cap ? 2 * c->present_cap : 4;
+        struct presence_entry *grown = realloc(c->present, cap * sizeof *grown);
+        if (!grown) return; /* not listed: memory ran out */
+        c->present = grown;
+        c->present_cap = cap;
+    }
+    user->refs++; /* the entry keeps the user (and its id) */
+    c->present[c->npresent++] = (struct presence_entry){user, 1};
+    gw_presence_event(gw, c, "join", user->user.id, session);
+}
+
+void gw_presence_leave(ssot_gateway *gw, gw_channel *c, gw_session *session) {
+    for (size_t i = 0; i < c->npresent; i++) {
+        if (c->present[i].user != session->user) continue;
+        if (--c->present[i].connections > 0) return;
+        gw_user *user = c->present[i].user;
+        c->present[i] = c->present[--c->npresent];
+        gw_presence_event(gw, c, "leave", user->user.id, session);
+        gw_user_put(gw, user);
+        return;
+    }
+}
+
+gw_sub *gw_subscribe(ssot_gateway *gw, gw_session *session, const char *name, size_t len,
+                     const ssot_channel_ref *ref) {
+    gw_channel *c = gw_channel_find(gw, name, len);
+    int created = 0;
+    if (!c) {
+        if (!(c = channel_new(gw, name, len, ref))) return NULL;
+        created = 1;
+    }
+    gw_sub *sub = calloc(1, sizeof *sub);
+    if (!sub || grow(&c->subs, c->nsubs, &c->cap) || grow(&session->subs, session->nsubs, &session->subs_cap)) {
+        free(sub);
+        if (created) channel_free(gw, c);
+        return NULL;
+    }
+    sub->session = session;
+    sub->channel = c;
+    sub->slot = c->nsubs;
+    sub->delivered = -1;
+    c->subs[c->nsubs++] = sub;
+    session->subs[session->nsubs++] = sub;
+    gw->counts.subscriptions++;
+    gw_presence_enter(gw, c, session);
+    return sub;
+}
+
+void gw_unsubscribe(ssot_gateway *gw, gw_sub *sub) {
+    gw_channel *c = sub->channel;
+    gw_session *session = sub->session;
+    c->subs[sub->slot] = c->subs[--c->nsubs];
+    c->subs[sub->slot]->slot = sub->slot;
+    for (size_t i = 0; i < session->nsubs; i++)
+        if (session->subs[i] == sub) {
+            session->subs[i] = session->subs[--session->nsubs];
+            break;
+        }
+    gw->counts.subscriptions--;
+    free(sub);
+    gw_presence_leave(gw, c, session);
+    if (c->nsubs == 0) channel_free(gw, c);
+}
+
+void gw_presence_json(const gw_channel *channel, ssot_buf *out) {
+    ssot_buf_putc(out, '[');
+    for (size_t i = 0; i < channel->npresent; i++) {
+        if (i) ssot_buf_putc(out, ',');
+        const char *id = channel->present[i].user->user.id;
+        ssot_buf_put_json_string(out, id, strlen(id));
+    }
+    ssot_buf_putc(out, ']');
+}
+
+void gw_channels_free(ssot_gateway *gw) {
+    for (size_t i = 0; i < gw->nbuckets; i++)
+        while (gw->buckets[i]) {
+            gw_channel *c = gw->buckets[i];
+            for (size_t k = 0; k < c->npresent; k++) gw_user_put(gw, c->present[k].user);
+            for (size_t k = 0; k < c->nsubs; k++) free(c->subs[k]);
+            channel_free(gw, c);
+        }
+    free(gw->buckets);
+    gw->buckets = NULL;
+}
