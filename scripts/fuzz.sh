@@ -12,7 +12,7 @@ set -eu
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-"http body query jwt manifest config rules template"}
+TARGETS=${*:-"http body query jwt manifest ws config rules template"}
 
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DSSOT_FUZZ=ON -DSSOT_WERROR=ON >/dev/null
 cmake --build build-fuzz -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
@@ -21,7 +21,7 @@ failed=""
 for target in $TARGETS; do
   binary=build-fuzz/tests/fuzz/fuzz_$target
   if [ ! -x "$binary" ]; then
-    echo "fuzz.sh: no target '$target' (targets: http body query jwt manifest config rules template)" >&2
+    echo "fuzz.sh: no target '$target' (targets: http body query jwt manifest ws config rules template)" >&2
     exit 2
   fi
   mkdir -p "build-fuzz/corpus/$target"
