@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config
   lua5.4 liblua5.4-dev lua-cjson-dev lua-busted
-  libwebsockets-dev libsqlite3-dev sqlite3 libjansson-dev libjwt-dev libssl-dev
+  libwebsockets-dev libwebsockets-evlib-ev libev-dev libsqlite3-dev sqlite3 libjansson-dev libjwt-dev libssl-dev
   valgrind wrk
   clang libclang-rt-14-dev
   python3"  # clang + compiler-rt: the libFuzzer targets (scripts/fuzz.sh); python3: node-gyp

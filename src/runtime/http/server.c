@@ -2,9 +2,10 @@
  * hands raw sockets to server_http.c, runs the service loop, flushes the access log and
  * sweeps timeouts on a timer, and on SIGINT/SIGTERM drains — stops accepting, lets requests
  * in flight finish, closes idle keep-alive connections — before it returns. Uses
- * libwebsockets, server_http.c, access_log.c, host/log.h. */
+ * libwebsockets on the epoll loop of event_loop.c, server_http.c, access_log.c, host/log.h. */
 #define _POSIX_C_SOURCE 200809L /* sigaction, clock_gettime */
 #include "runtime/http/access_log.h"
+#include "runtime/http/event_loop.h"
 #include "runtime/http/server_internal.h"
 
 #include "host/log.h"
@@ -25,7 +26,7 @@ int ssot_server_stop_requested(void) { return stop_signals > 0; }
 void ssot_server_request_stop(void) {
     stop_signals++;
     struct lws_context *context = running_context;
-    if (context) lws_cancel_service(context); /* wakes poll(): it only writes to a pipe */
+    if (context) lws_cancel_service(context); /* wakes the loop: it only writes to a pipe */
 }
 
 static void on_stop_signal(int signo) {
@@ -145,7 +146,7 @@ static void install_signals(struct sigaction *old_int, struct sigaction *old_ter
     struct sigaction action;
     memset(&action, 0, sizeof action);
     sigemptyset(&action.sa_mask);
-    action.sa_handler = on_stop_signal; /* no SA_RESTART: poll() returns at once */
+    action.sa_handler = on_stop_signal; /* no SA_RESTART: the loop's wait returns at once */
     sigaction(SIGINT, &action, old_int);
     sigaction(SIGTERM, &action, old_term);
     action.sa_handler = SIG_IGN; /* a client that goes away must not kill the server */
@@ -186,7 +187,8 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
     stop_signals = 0;
     struct sigaction old_int, old_term, old_pipe;
     install_signals(&old_int, &old_term, &old_pipe);
-    server.context = lws_create_context(&info);
+    ssot_event_loop *loop = NULL;
+    server.context = ssot_event_loop_create_context(&info, &loop);
     const char *addresses[2], *bound[2];
     size_t naddresses = listen_addresses(options->host, addresses), nbound = 0;
     int port = options->port, loopback = naddresses == 2, missing = 0;
@@ -203,6 +205,7 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
     }
     if (nbound == 0 || (missing && !(loopback && nbound))) {
         if (server.context) lws_context_destroy(server.context);
+        ssot_event_loop_free(loop);
         restore_signals(&old_int, &old_term, &old_pipe);
         snprintf(err, err_size,
                  "cannot listen on %s:%d: the port is in use or the address is not on this machine "
@@ -211,6 +214,7 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
         return -1;
     }
     running_context = server.context;
+    ssot_logf(SSOT_LOG_DEBUG, "event loop: %s", ssot_event_loop_backend(loop));
     if (options->on_listening) options->on_listening(options->listening_ctx, bound, nbound, port);
 
     server_timer timer = {.server = &server};
@@ -233,7 +237,7 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
             ssot_server_sweep(&server); /* closes the idle ones */
             if (server.nconns == 0 || stop_signals > 1 || now_seconds() > deadline) break;
         }
-        if (lws_service(server.context, 0) < 0) break;
+        if (ssot_event_loop_run_once(server.context, loop) < 0) break;
         if (server.options.settle) ssot_server_settle(&server);
     }
     if (server.options.settle) ssot_server_settle(&server);
@@ -242,6 +246,7 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
     if (ws->path && ws->tick && ws->tick_ms > 0) lws_sul_cancel(&ws_tick.sul);
     running_context = NULL;
     lws_context_destroy(server.context);
+    ssot_event_loop_free(loop);
     restore_signals(&old_int, &old_term, &old_pipe);
     ssot_access_log_flush();
     ssot_buf_free(&server.out);
