@@ -239,8 +239,10 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
         }
         if (ssot_event_loop_run_once(server.context, loop) < 0) break;
         if (server.options.settle) ssot_server_settle(&server);
+        ssot_server_ws_flush_held(&server); /* what the pass sent WebSocket clients */
     }
     if (server.options.settle) ssot_server_settle(&server);
+    ssot_server_ws_flush_held(&server);
 
     lws_sul_cancel(&timer.sul);
     if (ws->path && ws->tick && ws->tick_ms > 0) lws_sul_cancel(&ws_tick.sul);

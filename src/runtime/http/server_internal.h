@@ -92,6 +92,7 @@ typedef struct ssot_server {
     http_conn *conns; /* every open connection, for timeouts and draining */
     size_t nconns;
     size_t max_conns;  /* more are answered 503 and closed (file descriptors run out) */
+    http_conn *ws_held; /* WebSocket connections holding frames until the pass ends */
     ssot_buf out;      /* the response being written, reused for every request */
     http_exchange *spare; /* exchanges of ended requests */
     size_t nspare;
@@ -162,5 +163,7 @@ int ssot_server_ws_upgrade(ssot_server *server, http_conn *conn, const ssot_http
 long ssot_server_ws_receive(ssot_server *server, http_conn *conn, char *data, size_t len);
 void ssot_server_ws_sweep(ssot_server *server, http_conn *conn, int64_t now);
 void ssot_server_ws_gone(ssot_server *server, http_conn *conn);
+/* At the end of a pass of the event loop: sends the frames the pass held (server_ws.c). */
+void ssot_server_ws_flush_held(ssot_server *server);
 
 #endif

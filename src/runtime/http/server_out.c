@@ -86,6 +86,24 @@ int ssot_outq_send_shared(ssot_outq *q, int fd, ssot_shared_bytes *bytes, size_t
     return 0;
 }
 
+int ssot_outq_hold(ssot_outq *q, ssot_shared_bytes *bytes, size_t offset, size_t len) {
+    if (len == 0) return 0;
+    if (enqueue(q, bytes, offset, len)) return -1;
+    ssot_shared_bytes_ref(bytes);
+    return 0;
+}
+
+int ssot_outq_hold_copy(ssot_outq *q, const void *data, size_t len) {
+    if (len == 0) return 0;
+    ssot_shared_bytes *copy = ssot_shared_bytes_new(data, len);
+    if (!copy) return -1;
+    if (enqueue(q, copy, 0, len)) {
+        ssot_shared_bytes_unref(copy);
+        return -1;
+    }
+    return 0;
+}
+
 #define FLUSH_IOVECS 64
 
 int ssot_outq_flush(ssot_outq *q, int fd) {

@@ -35,6 +35,12 @@ int ssot_outq_send(ssot_outq *q, int fd, const void *data, size_t len);
 /* Queues part of shared bytes (taking a reference), sending at once when nothing waits. */
 int ssot_outq_send_shared(ssot_outq *q, int fd, ssot_shared_bytes *bytes, size_t offset, size_t len);
 
+/* Appends part of shared bytes (taking a reference), or a copy of data, to the queue without
+ * sending: the caller flushes later, so what one pass of the event loop sends a connection
+ * leaves in one system call (server_ws.c). Return 0, or -1 when memory ran out. */
+int ssot_outq_hold(ssot_outq *q, ssot_shared_bytes *bytes, size_t offset, size_t len);
+int ssot_outq_hold_copy(ssot_outq *q, const void *data, size_t len);
+
 /* Sends as much of the queue as the socket takes. Returns 1 when the queue is empty, 0 when
  * bytes still wait, -1 when the connection is broken. */
 int ssot_outq_flush(ssot_outq *q, int fd);

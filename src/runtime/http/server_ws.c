@@ -18,8 +18,14 @@
 #define WS_PING_AFTER_MS (25 * 1000)
 #define WS_DEAD_AFTER_MS (60 * 1000)
 
+/* Bytes held for a connection in one pass of the event loop past which they are sent at once
+ * rather than at the end of the pass. */
+#define WS_HOLD_BYTES (64 * 1024)
+
 struct ws_conn {
     ssot_ws_parser parser;
+    http_conn *held_prev, *held_next; /* the server's list of connections holding frames */
+    uint8_t holding; /* on that list */
     void *session;   /* the handler's, NULL until open returned */
     int64_t heard;   /* when the client last sent a frame (ms) */
     uint8_t pinged;  /* a ping is out and unanswered */
@@ -83,14 +89,62 @@ static int after_queueing(http_conn *conn) {
     return 0;
 }
 
-int ssot_ws_send(ssot_ws *ws, ssot_shared_bytes *frame) {
-    http_conn *conn = conn_of(ws);
-    if (!conn->ws || conn->ws->closing) return -1;
-    if (ssot_outq_send_shared(&conn->out, conn->fd, frame, 0, frame->len)) {
-        ssot_ws_close(ws, SSOT_WS_CLOSE_SERVER_ERROR, "the connection broke");
+/* Frames sent in a pass of the event loop are held and leave together when it ends
+ * (ssot_server_ws_flush_held): a connection that gets several events in one pass — a group
+ * commit's changes, a batch and a reply — gets them in one system call, and none waits longer
+ * than the pass. */
+static void hold(ssot_server *server, http_conn *conn) {
+    struct ws_conn *ws = conn->ws;
+    if (ws->holding) return;
+    ws->holding = 1;
+    ws->held_prev = NULL;
+    ws->held_next = server->ws_held;
+    if (server->ws_held) server->ws_held->ws->held_prev = conn;
+    server->ws_held = conn;
+}
+
+static void unhold(ssot_server *server, http_conn *conn) {
+    struct ws_conn *ws = conn->ws;
+    if (!ws->holding) return;
+    ws->holding = 0;
+    if (ws->held_prev) ws->held_prev->ws->held_next = ws->held_next;
+    else server->ws_held = ws->held_next;
+    if (ws->held_next) ws->held_next->ws->held_prev = ws->held_prev;
+    ws->held_prev = ws->held_next = NULL;
+}
+
+/* Sends what conn holds now. */
+static int flush_held(ssot_server *server, http_conn *conn) {
+    unhold(server, conn);
+    if (ssot_outq_flush(&conn->out, conn->fd) < 0) {
+        ssot_ws_close(ws_of(conn), SSOT_WS_CLOSE_SERVER_ERROR, "the connection broke");
         return -1;
     }
     return after_queueing(conn);
+}
+
+/* Frames were added to the queue: held until the pass ends, unless there is much. */
+static int after_holding(http_conn *conn) {
+    ssot_server *server = server_of(conn);
+    if (conn->out.bytes < WS_HOLD_BYTES) {
+        hold(server, conn);
+        return 0;
+    }
+    return flush_held(server, conn);
+}
+
+void ssot_server_ws_flush_held(ssot_server *server) {
+    while (server->ws_held) flush_held(server, server->ws_held);
+}
+
+int ssot_ws_send(ssot_ws *ws, ssot_shared_bytes *frame) {
+    http_conn *conn = conn_of(ws);
+    if (!conn->ws || conn->ws->closing) return -1;
+    if (ssot_outq_hold(&conn->out, frame, 0, frame->len)) {
+        ssot_ws_close(ws, SSOT_WS_CLOSE_SERVER_ERROR, "out of memory for the connection's queue");
+        return -1;
+    }
+    return after_holding(conn);
 }
 
 /* The length of the header ssot_ws_text_frame put before a payload, from the frame's length. */
@@ -109,17 +163,17 @@ int ssot_ws_send_batch(ssot_ws *ws, ssot_shared_bytes *const *frames, size_t n) 
     uint8_t head[11];
     size_t h = ssot_ws_frame_header(head, SSOT_WS_TEXT, total);
     head[h++] = '[';
-    int failed = ssot_outq_send(&conn->out, conn->fd, head, h);
+    int failed = ssot_outq_hold_copy(&conn->out, head, h);
     for (size_t i = 0; i < n && !failed; i++) {
         size_t skip = header_length(frames[i]->len);
-        failed = ssot_outq_send_shared(&conn->out, conn->fd, frames[i], skip, frames[i]->len - skip) ||
-                 ssot_outq_send(&conn->out, conn->fd, i + 1 < n ? "," : "]", 1);
+        failed = ssot_outq_hold(&conn->out, frames[i], skip, frames[i]->len - skip) ||
+                 ssot_outq_hold_copy(&conn->out, i + 1 < n ? "," : "]", 1);
     }
     if (failed) {
-        ssot_ws_close(ws, SSOT_WS_CLOSE_SERVER_ERROR, "the connection broke");
+        ssot_ws_close(ws, SSOT_WS_CLOSE_SERVER_ERROR, "out of memory for the connection's queue");
         return -1;
     }
-    return after_queueing(conn);
+    return after_holding(conn);
 }
 
 int ssot_ws_send_text(ssot_ws *ws, const char *payload, size_t len) {
@@ -247,6 +301,7 @@ void ssot_server_ws_sweep(ssot_server *server, http_conn *conn, int64_t now) {
 }
 
 void ssot_server_ws_gone(ssot_server *server, http_conn *conn) {
+    unhold(server, conn);
     struct ws_conn *ws = conn->ws;
     conn->ws = NULL;
     if (ws->session) server->options.websocket.closed(server->options.websocket.ctx, ws->session);
