@@ -108,6 +108,7 @@ describe("channels", () => {
       ["Hidden:list", /Hidden is not offered for subscription/],
       ["Room:item:1", /Room offers only Room:list/],
       ["Message:item:01", /not a Message id as the server writes it/],
+      ["Message:item:-5", /not a Message id as the server writes it \(an integer without sign or leading zeros\)/],
       ["Message:everything", /Message:list or Message:item:<id>/],
       ["room:", /no channel is named/],
       ["room:a:b", /no channel is named/],

@@ -59,8 +59,8 @@ static int canonical_id(const ssot_model *model, const char *id, size_t n) {
         char normal[37];
         return ssot_uuid_normalize(id, n, normal) == 0 && memcmp(normal, id, n) == 0;
     }
-    int64_t value;
-    return ssot_int64_parse(id, n, &value);
+    int64_t value; /* the store numbers rows from 1: "-5" names none, and is refused like "+5" */
+    return n > 0 && id[0] != '-' && ssot_int64_parse(id, n, &value);
 }
 
 static int resolve_model(const ssot_model *model, const char *rest, size_t rest_len, ssot_channel_ref *ref,
