@@ -675,6 +675,19 @@ websockets = {
         .. "endpoint (GET /api/todos/<id>); choose another path")
     end)
 
+    it("refuses a route at the WebSocket endpoint's path, which would never run", function()
+      local config = support.TODO .. table.concat({
+        'websockets = { path = "/live" }',
+        "routes = {",
+        '  ["GET /live"] = function() end,',
+        '  ["GET /ws"] = function() end,',
+        "}", "" }, "\n")
+      assert.are.same({ "config.lua:6: routes[\"GET /live\"]: GET /live would never run: /live is the WebSocket "
+        .. "endpoint (websockets.path); choose another path for the route or set websockets.path" }, errors_of(config))
+      local ir = support.load((config:gsub('path = "/live"', 'path = "/live", enabled = false')))
+      assert.are.equal(2, #ir.routes, "without the endpoint, both routes serve")
+    end)
+
     it("checks that paths of one shape name their parameters alike (OpenAPI allows one template)", function()
       local messages = errors_of(support.TODO .. table.concat({
         "routes = {",

@@ -265,7 +265,20 @@ local function check_routes(c, value, models)
     end
   end
   check_parameter_names(c, routes, route_keys, models)
-  return routes
+  return routes, route_keys
+end
+
+-- The WebSocket endpoint answers its path before any route (docs/serve.md "WebSockets"): a
+-- route there would never run.
+local function check_websocket_path(c, websockets, routes, keys)
+  if not websockets or not websockets.enabled then return end
+  for i, route in ipairs(routes) do
+    if route.path == websockets.path then
+      c:error({ "routes", keys[i] }, string.format(
+        "%s %s would never run: %s is the WebSocket endpoint (websockets.path); choose another path for the route "
+        .. "or set websockets.path", route.method, route.path, route.path))
+    end
+  end
 end
 
 -- run(raw, ctx) -> ir | nil, problems. raw is the table of config keys the config set. ctx
@@ -289,7 +302,8 @@ function M.run(raw, ctx)
   local model_specs, by_name, model_names = models_check.check(c, raw.models, ctx)
   local websockets = realtime_check.check(c, raw.websockets, by_name, model_names)
   local serve = check_serve(c, raw.serve, ctx, name)
-  local routes = check_routes(c, raw.routes, model_specs)
+  local routes, route_keys = check_routes(c, raw.routes, model_specs)
+  check_websocket_path(c, websockets, routes, route_keys)
   local limits = check_limits(c, raw.limits)
   if not c:ok() then return nil, c.problems end
 
