@@ -58,22 +58,24 @@ export function prepareSsot(o) {
   return { binary: path.join(build, 'ssot') };
 }
 
-// commandFor(...) -> [command, args] serving on 127.0.0.1:port with the database file db.
-function commandFor(name, prepared, port, db) {
+// commandFor(name, prepared, port, db, config) -> [command, args] serving on 127.0.0.1:port
+// with the database file db; ssot serves config (this benchmark's config.lua by default).
+export function commandFor(name, prepared, port, db, config = path.join(HERE, 'config.lua')) {
   if (name === 'ssot') {
-    return [prepared.binary, ['serve', path.join(HERE, 'config.lua'), '--host', '127.0.0.1', '--port', String(port), '--db', db, '--quiet']];
+    return [prepared.binary, ['serve', config, '--host', '127.0.0.1', '--port', String(port), '--db', db, '--quiet']];
   }
   return [prepared.cmd, [...prepared.args, '--host', '127.0.0.1', '--port', String(port), '--db', db]];
 }
 
-// start(name, o, prepared, work) -> { child, base, db, logFile } once GET /healthz answers 200, or { skip } with the
-// server's own words when it exits or never answers.
-export async function start(name, o, prepared, work) {
-  const port = SERVERS[name].port;
+// start(name, o, prepared, work, how) -> { child, pid, base, port, db, logFile } once GET
+// /healthz answers 200, or { skip } with the server's own words when it exits or never
+// answers. how (for other benchmarks): { port, config, wrap(cmd, args) -> [cmd, args] }.
+export async function start(name, o, prepared, work, how = {}) {
+  const port = how.port ?? SERVERS[name].port;
   const db = path.join(work, `${name}.db`);
   const logFile = path.join(work, `${name}.log`);
-  const [serverCmd, serverArgs] = commandFor(name, prepared, port, db);
-  const [cmd, args] = pinned(o, o.serverCpu, serverCmd, serverArgs);
+  const [serverCmd, serverArgs] = commandFor(name, prepared, port, db, how.config);
+  const [cmd, args] = pinned(o, o.serverCpu, ...(how.wrap ? how.wrap(serverCmd, serverArgs) : [serverCmd, serverArgs]));
   const inRoot = (p) => (p.startsWith(`${ROOT}/`) ? path.relative(ROOT, p) : p);
   const shown = `${inRoot(serverCmd)} ${inRoot(serverArgs[0])}`;
   const log = fs.openSync(logFile, 'w');
@@ -88,7 +90,7 @@ export async function start(name, o, prepared, work) {
     if (exited !== null) return { skip: `\`${shown}\` exited (${exited}) before serving: ${tail() || 'no output'}` };
     try {
       const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1000) });
-      if (res.status === 200) return { child, base, db, logFile };
+      if (res.status === 200) return { child, pid: child.pid, base, port, db, logFile };
     } catch {
       // not listening yet
     }
