@@ -73,18 +73,21 @@ void ssot_ws_close(ssot_ws *ws, int code, const char *reason) {
     ssot_server_begin_close(conn);
 }
 
+/* A client that does not read: nothing more is queued for it, nobody else waits. The close
+ * frame follows what is queued (a frame may be half sent: dropping the queue would cut it),
+ * and the connection is dropped if that is not read in time. */
+static int check_queue_cap(http_conn *conn) {
+    if (conn->out.bytes <= server_of(conn)->options.websocket.max_queue) return 0;
+    ssot_ws_close(ws_of(conn), SSOT_WS_CLOSE_SLOW_CONSUMER, "too much unread: the client does not keep up");
+    return -1;
+}
+
 /* What was sent is out or queued: watch the queue's size and ask for the socket. */
 static int after_queueing(http_conn *conn) {
     if (!ssot_outq_pending(&conn->out)) return 0;
     /* a client that stops reading altogether is dropped after SSOT_SEND_TIMEOUT */
     if (!conn->deadline) conn->deadline = ssot_server_now_ms() + SSOT_SEND_TIMEOUT * 1000;
-    if (conn->out.bytes > server_of(conn)->options.websocket.max_queue) {
-        /* a client that does not read: nothing more is queued for it, nobody else waits. The
-         * close frame follows what is queued (a frame may be half sent: dropping the queue
-         * would cut it), and the connection is dropped if that is not read in time. */
-        ssot_ws_close(ws_of(conn), SSOT_WS_CLOSE_SLOW_CONSUMER, "too much unread: the client does not keep up");
-        return -1;
-    }
+    if (check_queue_cap(conn)) return -1;
     lws_callback_on_writable(conn->wsi);
     return 0;
 }
@@ -125,6 +128,9 @@ static int flush_held(ssot_server *server, http_conn *conn) {
 
 /* Frames were added to the queue: held until the pass ends, unless there is much. */
 static int after_holding(http_conn *conn) {
+    /* the socket is full and already asked for (deadline set): trying it again per frame is a
+     * wasted system call; only the cap is checked */
+    if (conn->deadline) return check_queue_cap(conn);
     ssot_server *server = server_of(conn);
     if (conn->out.bytes < WS_HOLD_BYTES) {
         hold(server, conn);
