@@ -1,10 +1,11 @@
 -- The OpenAPI 3.1 document of the REST API (docs/rest.md) as a Lua table: paths for every
 -- model, row/create/update/list schemas, the error shape and bearer auth. Uses the names of
 -- ssot.ts, the rule evaluator of ssot.rules and the markers of ssot.json (encoded by the
--- openapi phase), and the operators and error table of ssot.facts. Parts that repeat (a field's value schema, a $ref and the content wrapping
--- it, security requirements) are one table used in every place: the encoder only rejects
--- cycles, and a document of 1,000 models is built in half the time. Copy a part before
--- changing it.
+-- openapi phase), and the operators and error table of ssot.facts. The row schema is exported
+-- (row_schema) for ssot.asyncapi. Parts that repeat (a field's value schema, a $ref and the
+-- content wrapping it, security requirements) are one table used in every place: the encoder
+-- only rejects cycles, and a document of 1,000 models is built in half the time. Copy a part
+-- before changing it.
 local facts = require "ssot.facts"
 local json = require "ssot.json"
 local rules = require "ssot.rules"
@@ -307,11 +308,17 @@ local function in_create(f) return f.in_create end
 local function required_in_create(f) return not f.create_optional end
 local function in_update(f) return f.in_update end
 
+-- row_schema(m, cache) -> the schema of a model's row as the server sends it (m a model of
+-- ts.plan, cache a table kept for one document). Exported so that asyncapi.json describes the
+-- rows its events carry with the same schema.
+function M.row_schema(m, cache)
+  return object_schema(m.fields, every, every, false,
+    m.model.description or ("A " .. m.type .. " row: every field, optional ones null when unset."), cache)
+end
+
 local function model_schemas(m, schemas, shared, cache)
   local T = m.type
-  local description = m.model.description
-  schemas[T] = object_schema(m.fields, every, every, false,
-    description or ("A " .. T .. " row: every field, optional ones null when unset."), cache)
+  schemas[T] = M.row_schema(m, cache)
   schemas[m.create] = object_schema(m.fields, in_create, required_in_create, true,
     "What creating (POST) or replacing (PUT) a " .. T .. " takes.", cache)
   schemas[m.update] = object_schema(m.fields, in_update, none, true,

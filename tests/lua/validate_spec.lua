@@ -24,9 +24,9 @@ describe("config validation", function()
         .. "phases, targets, models, auth, websockets, serve, routes, limits" }, messages)
     end)
 
-    it("refuses a target that does not exist yet, saying so", function()
-      assert.are.same({ "config.lua:1: targets.asyncapi: AsyncAPI output is not implemented yet (it comes with the "
-        .. "realtime SDK): remove targets.asyncapi" }, errors_of("targets = { asyncapi = true }\n" .. support.TODO))
+    it("refuses an unknown target, listing the targets (asyncapi among them)", function()
+      assert.are.same({ "config.lua:1: targets.graphql: unknown key 'graphql' in targets; known keys: sql, sdk, react, "
+        .. "openapi, asyncapi" }, errors_of("targets = { graphql = true, asyncapi = false }\n" .. support.TODO))
     end)
 
     it("checks limits: known keys, seconds above 0", function()

@@ -1,4 +1,4 @@
-// Golden files: the SDK, hooks and OpenAPI document generated from examples/chat must equal
+// Golden files: the SDK, hooks, OpenAPI and AsyncAPI documents generated from examples/chat must equal
 // tests/golden/chat/** byte for byte. After an intended change to the templates or phases,
 // refresh them with:  SSOT_UPDATE_GOLDEN=1 ctest -R node/golden   (or run this file with
 // node --test and the same variable) and review the diff in git.
@@ -9,7 +9,7 @@ import { it } from "node:test";
 import { SOURCE_DIR, generate } from "./helpers.mjs";
 
 const GOLDEN = join(SOURCE_DIR, "tests", "golden", "chat");
-const PINNED = ["sdk", "react", "openapi.json"];   // what this SDK's phases write
+const PINNED = ["sdk", "react", "openapi.json", "asyncapi.json"];   // what this SDK's phases write
 
 function files(root) {
   const out = [];

@@ -7,4 +7,5 @@ return {
   "ssot.phases.sdk_index",
   "ssot.phases.react",
   "ssot.phases.openapi",
+  "ssot.phases.asyncapi",
 }

@@ -52,25 +52,12 @@ local function existing(c, value, path, ctx, kind, what)
   return found
 end
 
--- Targets the docs name that do not exist yet: refused with that said, not ignored.
-local NOT_YET = {
-  asyncapi = "AsyncAPI output is not implemented yet (it comes with the realtime SDK): remove targets.asyncapi",
-}
-
 local function check_targets(c, value)
   local targets = {}
   for _, t in ipairs(ir.TARGETS) do targets[t] = true end
   local path = { "targets" }
   if value == nil or not c:is(value, path, "table") then return targets end
-  local known = {}
-  for _, t in ipairs(ir.TARGETS) do known[#known + 1] = t end
-  for name, why in pairs(NOT_YET) do
-    if value[name] ~= nil then
-      c:error(sub(path, name), why)
-      known[#known + 1] = name -- reported once, as not implemented rather than unknown
-    end
-  end
-  c:keys(value, path, known, "targets")
+  c:keys(value, path, ir.TARGETS, "targets")
   for _, t in ipairs(ir.TARGETS) do
     if value[t] ~= nil and c:is(value[t], sub(path, t), "boolean") then targets[t] = value[t] end
   end
