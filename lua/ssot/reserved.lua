@@ -45,7 +45,7 @@ M.type_names = set [[
   Promise Proxy Readonly Record Reflect RegExp Request Required Response ReturnType Set String
   Symbol URL URLSearchParams WeakMap WeakSet WebSocket
   ApiError Client DataClient HttpTransport createClient
-  SsotClient SsotClientOptions SsotModelClient SsotModelName SsotModels
+  SsotChannels SsotClient SsotClientOptions SsotModelClient SsotModelName SsotModels SsotRealtimeOptions
 ]]
 
 -- Why a field (or other identifier) name is reserved, or nil: "a TypeScript reserved word",

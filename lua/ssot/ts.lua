@@ -12,24 +12,33 @@ local M = {}
 -- generated runtime.
 M.RUNTIME_EXPORTS = {
   "Action", "ApiError", "ApiErrorInit", "ChangeEvent", "ChangeType", "ChannelMessage",
-  "ComparableFilter", "DataClient", "DateTimeInput", "EqualityFilter", "ErrorCode", "FetchLike",
-  "HttpRequestContext", "HttpResponseContext", "HttpTransport", "HttpTransportOptions", "Id",
-  "JsonObject", "JsonValue", "ListParams", "ListQuery", "ListResult", "ModelRef", "NetworkError",
+  "ComparableFilter", "ConnectionState", "DataClient", "DateTimeInput", "EqualityFilter", "ErrorCode",
+  "FetchLike", "FieldKind", "HttpRequestContext", "HttpResponseContext", "HttpTransport",
+  "HttpTransportOptions", "Id", "ItemSubscription", "JsonObject", "JsonValue", "ListParams",
+  "ListQuery", "ListResult", "ListSubscription", "ModelRef", "NetworkError",
   "NullFilter", "OrderBy", "OrderByParam", "RealtimeTransport", "RequestOptions", "RetryOptions",
   "RetryPolicy", "SchemaMismatch", "SchemaMismatchHandler", "SortDirection", "SsotError",
-  "StreamPosition", "SubscribeOptions", "TextFilter", "TimeoutError", "TokenProvider", "Transport",
+  "StreamPosition", "SubscribeOptions", "SubscribedInfo", "TextFilter", "TimeoutError", "TokenProvider", "Transport",
   "TransportRequest", "Unsubscribe", "apiErrorFromResponse", "backoffDelay", "createModelClient",
   "encodeListQuery", "isApiError", "isConflict", "isForbidden", "isIdempotent", "isNetworkError",
   "isNotFound", "isRetryableStatus", "isTimeout", "isUnauthorized", "isValidation", "retryAfterMs",
   "retryPolicy", "schemaCheck", "sleep", "warnSchemaMismatch",
 }
 
+-- What sdk/runtime adds with websockets.enabled (reserved whatever the config, like the above).
+M.REALTIME_RUNTIME_EXPORTS = {
+  "ChannelClient", "ChannelEvent", "HybridTransport", "HybridTransportOptions", "PageChange",
+  "ReconnectOptions", "WebSocketConstructor", "WebSocketLike", "WebSocketTransport",
+  "WebSocketTransportOptions", "applyChange", "channelName", "createChannelClient", "matchesWhere",
+  "noRealtime", "websocketUrl",
+}
+
 -- The names sdk/index.ts declares itself. A model may not take them: reserved.lua rejects
 -- the PascalCase ones (tests/lua/ts_spec.lua checks it lists them all); model names are
 -- PascalCase, so the others cannot clash.
 M.SDK_EXPORTS = {
-  "SsotClient", "SsotClientOptions", "SsotModelClient", "SsotModelName", "SsotModels",
-  "createClient", "modelNames", "modelRefs", "schemaHash",
+  "SsotChannels", "SsotClient", "SsotClientOptions", "SsotModelClient", "SsotModelName", "SsotModels",
+  "SsotRealtimeOptions", "createClient", "modelNames", "modelRefs", "schemaHash",
 }
 
 -- The names react/index.ts exports besides the per-model hooks.
@@ -245,6 +254,23 @@ local function plan_model(model, types, values, files, keys, hooks)
     }
     if field.type ~= "json" then m.sortable[#m.sortable + 1] = m.fields[#m.fields] end
   end
+  -- Realtime (websockets enabled and the model in pubsub.models): which channels it offers
+  -- and the change types a list subscriber receives. An update that takes a row out of a
+  -- subscriber's view arrives as "deleted" (docs/protocol.md), so updated brings deleted.
+  local realtime = model.realtime
+  if realtime then
+    local events = {}
+    for _, kind in ipairs { "created", "updated", "deleted" } do
+      if realtime.broadcast[kind] or (kind == "deleted" and realtime.broadcast.updated) then
+        events[#events + 1] = M.string(kind)
+      end
+    end
+    m.realtime = {
+      list = realtime.subscribe.list == true,
+      item = realtime.subscribe.item == true,
+      events = #events > 0 and table.concat(events, " | ") or "never",
+    }
+  end
   -- What the model's file exports: values first, then types, each in declaration order.
   m.exports = { m.ref }
   for _, e in ipairs(m.enums) do m.exports[#m.exports + 1] = e.values_const end
@@ -265,6 +291,7 @@ function M.plan(ir)
   local keys, hooks = allocator(), allocator()
   for _, name in ipairs(M.SDK_EXPORTS) do types.reserve(name); values.reserve(name) end
   for _, name in ipairs(M.RUNTIME_EXPORTS) do types.reserve(name); values.reserve(name) end
+  for _, name in ipairs(M.REALTIME_RUNTIME_EXPORTS) do types.reserve(name); values.reserve(name) end
   for _, name in ipairs(M.REACT_EXPORTS) do hooks.reserve(name) end
   values.reserve("rt")
   for _, model in ipairs(ir.models) do types.reserve(model.name); values.reserve(model.name) end

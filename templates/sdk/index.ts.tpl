@@ -8,6 +8,9 @@ import {
   type <%= m.create %>,
   type <%= m.update %>,
   type <%= m.list_params %>,
+% if m.realtime then
+  type <%= m.client %>,
+% end
 } from "./models/<%= m.file %>.js";
 % end
 
@@ -52,6 +55,26 @@ export const modelRefs: { readonly [K in SsotModelName]: rt.ModelRef } = {
 % end
 };
 
+% if ir.websockets.enabled then
+/** The custom channels of websockets.pubsub.channels: each pattern's parameters and events. */
+export interface SsotChannels {
+%   for _, c in ipairs(ir.websockets.channels) do
+  <%= ts.string(c.pattern) %>: {
+    params: <%= #c.params == 0 and "Record<string, never>" or "{ " .. join(c.params, "; ", function(p) return ts.key(p) .. ": string | number" end) .. " }" %>;
+    event: <%= join(c.events, " | ", function(e) return ts.string(e) end) %>;
+    presence: <%= tostring(c.presence) %>;
+  };
+%   end
+}
+
+/** Which custom channels track presence. */
+const channelPresence: { readonly [P in keyof SsotChannels]: SsotChannels[P]["presence"] } = {
+%   for _, c in ipairs(ir.websockets.channels) do
+  <%= ts.string(c.pattern) %>: <%= tostring(c.presence) %>,
+%   end
+};
+
+% end
 export interface SsotClient {
   /** The transport every model client sends through. */
   readonly $transport: rt.Transport;
@@ -59,33 +82,102 @@ export interface SsotClient {
   readonly $schemaHash: string;
   /** The client of a model by name: client.$model("<%= plan.models[1] and plan.models[1].type or "Model" %>"). */
   $model<K extends SsotModelName>(name: K): SsotModelClient<K>;
+% if ir.websockets.enabled then
+  /** The realtime side (subscriptions, connection state), or undefined with realtime: false. */
+  readonly $realtime: rt.RealtimeTransport | undefined;
+  /** A custom channel: client.$channel("chat:room:{roomId}", { roomId: 3 }).subscribe(...). */
+  $channel<P extends keyof SsotChannels>(
+    pattern: P,
+    params: SsotChannels[P]["params"],
+  ): rt.ChannelClient<SsotChannels[P]["event"], SsotChannels[P]["presence"]>;
+% end
 % for _, m in ipairs(plan.models) do
   /** <%= m.type %> rows: /api/<%= ts.comment_text(m.model.path) %> */
+%   if m.realtime then
+  readonly <%= ts.key(m.key) %>: <%= m.client %>;
+%   else
   readonly <%= ts.key(m.key) %>: SsotModelClient<<%= ts.string(m.type) %>>;
+%   end
 % end
 }
 
+% if ir.websockets.enabled then
+/** The WebSocket side of createClient: the socket URL (default: baseUrl's host, path <%= ir.websockets.path %>) and its options. */
+export type SsotRealtimeOptions = Omit<rt.WebSocketTransportOptions, "url"> & { url?: string | undefined };
+
+/**
+ * HTTP options (baseUrl, token, fetch, timeout, retries, hooks) and `realtime` (WebSocket
+ * options; false for HTTP only), or a transport of your own.
+ */
+export type SsotClientOptions =
+  | (Omit<rt.HttpTransportOptions, "schemaHash"> & { realtime?: SsotRealtimeOptions | false | undefined })
+  | { transport: rt.Transport };
+
+/** The config's websockets.reconnect. */
+const reconnectDefaults: rt.ReconnectOptions = {
+  maxAttempts: <%= ir.websockets.reconnect.max_attempts %>,
+  backoff: <%= ts.string(ir.websockets.reconnect.backoff) %>,
+  baseDelay: <%= ir.websockets.reconnect.base_delay %>,
+};
+
+function makeTransport(options: SsotClientOptions): rt.Transport {
+  if ("transport" in options) return options.transport;
+  const { realtime, ...http } = options;
+  if (realtime === false) return new rt.HttpTransport({ ...http, schemaHash });
+  const { url, ...websocket } = realtime ?? {};
+  return new rt.HybridTransport({
+    http: { ...http, schemaHash },
+    websocket: {
+      ...websocket,
+      url: url ?? (() => rt.websocketUrl(http.baseUrl, <%= ts.string(ir.websockets.path) %>)),
+      reconnect: { ...reconnectDefaults, ...websocket.reconnect },
+    },
+  });
+}
+% else
 /** HTTP options (baseUrl, token, fetch, timeout, retries, hooks), or a transport of your own. */
 export type SsotClientOptions = Omit<rt.HttpTransportOptions, "schemaHash"> | { transport: rt.Transport };
+% end
 
 /**
  * createClient({ baseUrl: "http://localhost:8080", token }) -> one client per model:
  * client.<%= plan.models[1] and plan.models[1].key or "rows" %>.list(), .get(id), .create(data), .update(id, data), .replace(id, data), .delete(id).
  */
 export function createClient(options: SsotClientOptions): SsotClient {
+% if ir.websockets.enabled then
+  const transport = makeTransport(options);
+  const realtime = transport.realtime;
+  // Model clients always have their subscribe methods; without a realtime side they say why not.
+  const modelTransport: rt.Transport = {
+    request: (request) => transport.request(request),
+    realtime: realtime ?? rt.noRealtime("this client was created with realtime: false (or a transport without realtime)"),
+  };
+% else
   const transport: rt.Transport =
     "transport" in options ? options.transport : new rt.HttpTransport({ ...options, schemaHash });
+  const modelTransport = transport;
+% end
   const clients: { readonly [K in SsotModelName]: SsotModelClient<K> } = {
 % for _, m in ipairs(plan.models) do
-    <%= ts.key(m.type) %>: rt.createModelClient<<%= m.type %>, <%= m.create %>, <%= m.update %>, <%= m.list_params %>, <%= m.id_type %>>(transport, <%= m.ref %>),
+    <%= ts.key(m.type) %>: rt.createModelClient<<%= m.type %>, <%= m.create %>, <%= m.update %>, <%= m.list_params %>, <%= m.id_type %>>(modelTransport, <%= m.ref %>),
 % end
   };
   return {
     $transport: transport,
     $schemaHash: schemaHash,
     $model: (name) => clients[name],
+% if ir.websockets.enabled then
+    $realtime: realtime,
+    $channel: (pattern, params) =>
+      rt.createChannelClient(modelTransport.realtime as rt.RealtimeTransport, rt.channelName(pattern, params), channelPresence[pattern]),
+% end
 % for _, m in ipairs(plan.models) do
+%   if m.realtime then
+    // The model's realtime methods were set above (modelTransport has a realtime side).
+    <%= ts.key(m.key) %>: clients.<%= m.type %> as <%= m.client %>,
+%   else
     <%= ts.key(m.key) %>: clients.<%= m.type %>,
+%   end
 % end
   };
 }

@@ -13,6 +13,13 @@ export const <%= m.ref %>: rt.ModelRef = {
   name: <%= ts.string(m.type) %>,
   path: <%= ts.string(m.model.path) %>,
   idField: <%= ts.string(m.id_field) %>,
+% if m.realtime then
+  fields: {
+%   for _, f in ipairs(m.fields) do
+    <%= f.prop %>: <%= ts.string(f.field.type == "id" and f.field.id_kind == "uuid" and "uuid" or f.field.type) %>,
+%   end
+  },
+% end
 };
 
 <%= ts.doc({ m.model.description or ("A " .. m.type .. " row, as the server returns it.") }) %>export interface <%= m.type %> {
@@ -56,4 +63,14 @@ export type <%= m.sort_field %> =
 
 export type <%= m.list_params %> = rt.ListParams<<%= m.where %>, <%= m.sort_field %>>;
 
+% if m.realtime then
+/** The <%= m.type %> client: CRUD over HTTP<%= m.realtime.list and ", its list channel" or "" %><%= m.realtime.item and ", its item channels" or "" %> over the WebSocket. */
+export type <%= m.client %> = Omit<
+  rt.DataClient<<%= m.type %>, <%= m.create %>, <%= m.update %>, <%= m.list_params %>, <%= m.id_type %>>,
+  "subscribe" | "onUpdate" | "onDelete"
+><% if m.realtime.list then %> &
+  rt.ListSubscription<<%= m.type %>, <%= m.realtime.events %>><% end %><% if m.realtime.item then %> &
+  rt.ItemSubscription<<%= m.type %>, <%= m.id_type %>><% end %>;
+% else
 export type <%= m.client %> = rt.DataClient<<%= m.type %>, <%= m.create %>, <%= m.update %>, <%= m.list_params %>, <%= m.id_type %>>;
+% end

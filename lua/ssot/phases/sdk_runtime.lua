@@ -1,5 +1,6 @@
--- The built-in `sdk-runtime` phase: writes sdk/runtime/*.ts, the transport-independent client
--- runtime (HTTP transport, errors, query encoding, DataClient), from templates/sdk/runtime;
+-- The built-in `sdk-runtime` phase: writes sdk/runtime/*.ts, the client runtime (HTTP
+-- transport, errors, query encoding, DataClient and, with websockets enabled, the WebSocket
+-- transport, the hybrid client, custom channels and live lists), from templates/sdk/runtime;
 -- the error codes come from ssot.facts.
 local facts = require "ssot.facts"
 
@@ -7,6 +8,8 @@ local FILES = {
   "client.ts", "errors.ts", "http.ts", "index.ts", "json.ts", "query.ts", "retry.ts",
   "schema-check.ts", "transport.ts",
 }
+-- Only with websockets.enabled: without them the SDK has no realtime code at all.
+local REALTIME_FILES = { "channels.ts", "hybrid-client.ts", "live-list.ts", "websocket-transport.ts" }
 
 return {
   name = "sdk-runtime",
@@ -16,8 +19,12 @@ return {
   end,
   run = function(ctx)
     local vars = { ir = ctx.ir, facts = facts }
-    for _, file in ipairs(FILES) do
+    local function emit(file)
       ctx.emit("sdk/runtime/" .. file, ctx.render("sdk/runtime/" .. file .. ".tpl", vars))
+    end
+    for _, file in ipairs(FILES) do emit(file) end
+    if ctx.ir.websockets.enabled then
+      for _, file in ipairs(REALTIME_FILES) do emit(file) end
     end
   end,
 }

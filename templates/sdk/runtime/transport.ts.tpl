@@ -18,7 +18,12 @@ export interface ModelRef {
   readonly path: string;
   /** The primary key field, e.g. "id". */
   readonly idField: string;
+  /** Each field's type, for applying realtime events to cached lists (realtime models only). */
+  readonly fields?: Readonly<Record<string, FieldKind>> | undefined;
 }
+
+/** A field's type as the server compares it (the config's field types; "uuid" for uuid ids). */
+export type FieldKind = "id" | "uuid" | "int" | "float" | "bool" | "string" | "text" | "datetime" | "json" | "enum";
 
 /** Per-call options every client method takes. */
 export interface RequestOptions {
@@ -62,27 +67,67 @@ export interface StreamPosition {
 /** A message pushed on a realtime channel (`event` frames of the realtime protocol). */
 export interface ChannelMessage {
   channel: string;
-  /** "created", "updated", "deleted", or a custom channel's event name. */
+  /** "created", "updated", "deleted", "join", "leave", or a custom channel's event name. */
   event: string;
   data: unknown;
+  /** The change-stream offset (model channels). */
   offset?: number | undefined;
+  /** Custom channels: the publisher's user id (null for the server or an anonymous client). */
+  from?: string | null | undefined;
 }
 
 export type Unsubscribe = () => void;
 
-export interface SubscribeOptions {
-  /** Replay the events after this position (or be told to refetch). */
-  since?: StreamPosition | undefined;
+/** What `subscribed` told a subscriber (after the first subscription and after every reconnect). */
+export interface SubscribedInfo {
+  channel: string;
+  /** Whether the events after `since` (or after the last event before a reconnect) were replayed. */
+  recovered: boolean;
+  /** The stream position the subscription starts from (model channels). */
+  epoch?: string | undefined;
+  offset?: number | undefined;
+  /** Presence channels: the ids of the users there. */
+  presence?: string[] | undefined;
+  /** True when this answers a resubscription after a reconnect. */
+  resubscribed: boolean;
 }
 
-/** Implemented by transports that speak the realtime protocol. */
+export interface SubscribeOptions {
+  /** Replay the events after this position (or be told to refetch); used by a channel's first subscriber. */
+  since?: StreamPosition | undefined;
+  /**
+   * Called when the server confirms the subscription, and again after every reconnect. `recovered`
+   * false after a reconnect (or with `since`) means events may have been missed: refetch.
+   */
+  onSubscribed?: ((info: SubscribedInfo) => void) | undefined;
+  /** Called when the server refuses the subscription (a rule, an unknown channel); it is then dropped. */
+  onError?: ((error: Error) => void) | undefined;
+}
+
+/** The state of a realtime connection, for a status indicator. */
+export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
+
+/** Implemented by transports that speak the realtime protocol (docs/protocol.md). */
 export interface RealtimeTransport {
-  /** Subscribes to a channel ("Message:list", "Message:item:7", "chat:room:3"). */
+  /**
+   * Subscribes to a channel ("Message:list", "Message:item:7", "chat:room:3"). Subscriptions are
+   * shared: many listeners on one channel make one subscription, dropped with the last listener.
+   */
   subscribe(
     channel: string,
     listener: (message: ChannelMessage) => void,
     options?: SubscribeOptions,
   ): Unsubscribe;
+  /** Publishes an event on a custom channel. */
+  publish(channel: string, event: string, data?: unknown): Promise<void>;
+  /** The ids of the users on a presence channel. */
+  presence(channel: string): Promise<string[]>;
+  /** The connection's state now. */
+  readonly state: ConnectionState;
+  /** Calls listener on every change of state; returns the function that stops it. */
+  onStateChange(listener: (state: ConnectionState) => void): Unsubscribe;
+  /** Closes the connection for good: no reconnect; subscriptions end. */
+  close(): void;
 }
 
 /** Carries model actions to a server. Resolves with the decoded response body. */

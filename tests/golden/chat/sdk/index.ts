@@ -7,6 +7,7 @@ import {
   type MessageCreate,
   type MessageUpdate,
   type MessageListParams,
+  type MessageClient,
 } from "./models/message.js";
 import {
   roomModel,
@@ -14,6 +15,7 @@ import {
   type RoomCreate,
   type RoomUpdate,
   type RoomListParams,
+  type RoomClient,
 } from "./models/room.js";
 import {
   userModel,
@@ -91,6 +93,20 @@ export const modelRefs: { readonly [K in SsotModelName]: rt.ModelRef } = {
   User: userModel,
 };
 
+/** The custom channels of websockets.pubsub.channels: each pattern's parameters and events. */
+export interface SsotChannels {
+  "chat:room:{roomId}": {
+    params: { roomId: string | number };
+    event: "typing" | "stopTyping";
+    presence: true;
+  };
+}
+
+/** Which custom channels track presence. */
+const channelPresence: { readonly [P in keyof SsotChannels]: SsotChannels[P]["presence"] } = {
+  "chat:room:{roomId}": true,
+};
+
 export interface SsotClient {
   /** The transport every model client sends through. */
   readonly $transport: rt.Transport;
@@ -98,35 +114,82 @@ export interface SsotClient {
   readonly $schemaHash: string;
   /** The client of a model by name: client.$model("Message"). */
   $model<K extends SsotModelName>(name: K): SsotModelClient<K>;
+  /** The realtime side (subscriptions, connection state), or undefined with realtime: false. */
+  readonly $realtime: rt.RealtimeTransport | undefined;
+  /** A custom channel: client.$channel("chat:room:{roomId}", { roomId: 3 }).subscribe(...). */
+  $channel<P extends keyof SsotChannels>(
+    pattern: P,
+    params: SsotChannels[P]["params"],
+  ): rt.ChannelClient<SsotChannels[P]["event"], SsotChannels[P]["presence"]>;
   /** Message rows: /api/messages */
-  readonly messages: SsotModelClient<"Message">;
+  readonly messages: MessageClient;
   /** Room rows: /api/rooms */
-  readonly rooms: SsotModelClient<"Room">;
+  readonly rooms: RoomClient;
   /** User rows: /api/users */
   readonly users: SsotModelClient<"User">;
 }
 
-/** HTTP options (baseUrl, token, fetch, timeout, retries, hooks), or a transport of your own. */
-export type SsotClientOptions = Omit<rt.HttpTransportOptions, "schemaHash"> | { transport: rt.Transport };
+/** The WebSocket side of createClient: the socket URL (default: baseUrl's host, path /ws) and its options. */
+export type SsotRealtimeOptions = Omit<rt.WebSocketTransportOptions, "url"> & { url?: string | undefined };
+
+/**
+ * HTTP options (baseUrl, token, fetch, timeout, retries, hooks) and `realtime` (WebSocket
+ * options; false for HTTP only), or a transport of your own.
+ */
+export type SsotClientOptions =
+  | (Omit<rt.HttpTransportOptions, "schemaHash"> & { realtime?: SsotRealtimeOptions | false | undefined })
+  | { transport: rt.Transport };
+
+/** The config's websockets.reconnect. */
+const reconnectDefaults: rt.ReconnectOptions = {
+  maxAttempts: 10,
+  backoff: "exponential",
+  baseDelay: 500,
+};
+
+function makeTransport(options: SsotClientOptions): rt.Transport {
+  if ("transport" in options) return options.transport;
+  const { realtime, ...http } = options;
+  if (realtime === false) return new rt.HttpTransport({ ...http, schemaHash });
+  const { url, ...websocket } = realtime ?? {};
+  return new rt.HybridTransport({
+    http: { ...http, schemaHash },
+    websocket: {
+      ...websocket,
+      url: url ?? (() => rt.websocketUrl(http.baseUrl, "/ws")),
+      reconnect: { ...reconnectDefaults, ...websocket.reconnect },
+    },
+  });
+}
 
 /**
  * createClient({ baseUrl: "http://localhost:8080", token }) -> one client per model:
  * client.messages.list(), .get(id), .create(data), .update(id, data), .replace(id, data), .delete(id).
  */
 export function createClient(options: SsotClientOptions): SsotClient {
-  const transport: rt.Transport =
-    "transport" in options ? options.transport : new rt.HttpTransport({ ...options, schemaHash });
+  const transport = makeTransport(options);
+  const realtime = transport.realtime;
+  // Model clients always have their subscribe methods; without a realtime side they say why not.
+  const modelTransport: rt.Transport = {
+    request: (request) => transport.request(request),
+    realtime: realtime ?? rt.noRealtime("this client was created with realtime: false (or a transport without realtime)"),
+  };
   const clients: { readonly [K in SsotModelName]: SsotModelClient<K> } = {
-    Message: rt.createModelClient<Message, MessageCreate, MessageUpdate, MessageListParams, number>(transport, messageModel),
-    Room: rt.createModelClient<Room, RoomCreate, RoomUpdate, RoomListParams, number>(transport, roomModel),
-    User: rt.createModelClient<User, UserCreate, UserUpdate, UserListParams, number>(transport, userModel),
+    Message: rt.createModelClient<Message, MessageCreate, MessageUpdate, MessageListParams, number>(modelTransport, messageModel),
+    Room: rt.createModelClient<Room, RoomCreate, RoomUpdate, RoomListParams, number>(modelTransport, roomModel),
+    User: rt.createModelClient<User, UserCreate, UserUpdate, UserListParams, number>(modelTransport, userModel),
   };
   return {
     $transport: transport,
     $schemaHash: schemaHash,
     $model: (name) => clients[name],
-    messages: clients.Message,
-    rooms: clients.Room,
+    $realtime: realtime,
+    $channel: (pattern, params) =>
+      rt.createChannelClient(modelTransport.realtime as rt.RealtimeTransport, rt.channelName(pattern, params), channelPresence[pattern]),
+    // The model's realtime methods were set above (modelTransport has a realtime side).
+    messages: clients.Message as MessageClient,
+    // The model's realtime methods were set above (modelTransport has a realtime side).
+    rooms: clients.Room as RoomClient,
     users: clients.User,
   };
 }

@@ -11,6 +11,17 @@ export const messageModel: rt.ModelRef = {
   name: "Message",
   path: "messages",
   idField: "id",
+  fields: {
+    id: "id",
+    roomId: "int",
+    authorId: "int",
+    text: "string",
+    kind: "enum",
+    attachments: "json",
+    editedAt: "datetime",
+    createdAt: "datetime",
+    updatedAt: "datetime",
+  },
 };
 
 /** A Message row, as the server returns it. */
@@ -79,4 +90,10 @@ export type MessageSortField =
 
 export type MessageListParams = rt.ListParams<MessageWhere, MessageSortField>;
 
-export type MessageClient = rt.DataClient<Message, MessageCreate, MessageUpdate, MessageListParams, number>;
+/** The Message client: CRUD over HTTP, its list channel, its item channels over the WebSocket. */
+export type MessageClient = Omit<
+  rt.DataClient<Message, MessageCreate, MessageUpdate, MessageListParams, number>,
+  "subscribe" | "onUpdate" | "onDelete"
+> &
+  rt.ListSubscription<Message, "created" | "updated" | "deleted"> &
+  rt.ItemSubscription<Message, number>;

@@ -7,6 +7,13 @@ export const roomModel: rt.ModelRef = {
   name: "Room",
   path: "rooms",
   idField: "id",
+  fields: {
+    id: "id",
+    title: "string",
+    topic: "text",
+    isPrivate: "bool",
+    createdAt: "datetime",
+  },
 };
 
 /** A Room row, as the server returns it. */
@@ -55,4 +62,9 @@ export type RoomSortField =
 
 export type RoomListParams = rt.ListParams<RoomWhere, RoomSortField>;
 
-export type RoomClient = rt.DataClient<Room, RoomCreate, RoomUpdate, RoomListParams, number>;
+/** The Room client: CRUD over HTTP, its list channel over the WebSocket. */
+export type RoomClient = Omit<
+  rt.DataClient<Room, RoomCreate, RoomUpdate, RoomListParams, number>,
+  "subscribe" | "onUpdate" | "onDelete"
+> &
+  rt.ListSubscription<Room, "created" | "updated" | "deleted">;

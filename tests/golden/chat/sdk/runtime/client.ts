@@ -16,8 +16,8 @@ import type {
 export type ChangeType = "created" | "updated" | "deleted";
 
 /** A committed change to a row, as a realtime subscription delivers it. */
-export interface ChangeEvent<Row> {
-  type: ChangeType;
+export interface ChangeEvent<Row, Type extends ChangeType = ChangeType> {
+  type: Type;
   /** The row after the change (for "deleted": as it was). */
   row: Row;
   /** The change-stream offset of the event. */
@@ -49,6 +49,20 @@ export interface DataClient<Row, Create, Update, Params extends ListQuery, RowId
   onUpdate?(id: RowId, listener: (row: Row) => void): Unsubscribe;
   /** The deletion of one row (channel Model:item:<id>); realtime transports only. */
   onDelete?(id: RowId, listener: (row: Row) => void): Unsubscribe;
+}
+
+/** A model's list channel (Model:list), typed with the events the config broadcasts. */
+export interface ListSubscription<Row, Type extends ChangeType> {
+  /** Every change to the model's rows the caller may see, in commit order. */
+  subscribe(listener: (event: ChangeEvent<Row, Type>) => void, options?: SubscribeOptions): Unsubscribe;
+}
+
+/** A model's item channels (Model:item:<id>). */
+export interface ItemSubscription<Row, RowId extends Id> {
+  /** Updates of one row. */
+  onUpdate(id: RowId, listener: (row: Row) => void): Unsubscribe;
+  /** The deletion of one row (or its leaving what the caller may see). */
+  onDelete(id: RowId, listener: (row: Row) => void): Unsubscribe;
 }
 
 function isChangeType(event: string): event is ChangeType {
