@@ -17,9 +17,15 @@ if (!existsSync(TSC)) {
 const STRICT_TSCONFIG = join(SOURCE_DIR, "tests", "node", "tsconfig.strict.json");
 
 /** A fresh temporary directory, removed when the process exits. */
+const tempDirs = [];
 export function tempDir(prefix) {
   const dir = mkdtempSync(join(tmpdir(), `ssot-${prefix}-`));
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  if (tempDirs.length === 0) {
+    process.on("exit", () => {
+      for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  tempDirs.push(dir);
   return dir;
 }
 

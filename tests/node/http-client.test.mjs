@@ -471,7 +471,10 @@ describe("transports", () => {
     await client.messages.get(7);
     await client.users.delete(2);
     assert.deepEqual(seen, [["Message", "get", 7], ["User", "delete", 2]]);
-    assert.equal(client.messages.subscribe, undefined, "no realtime methods on a plain transport");
+    // chat enables websockets, so its model clients have realtime methods; on a transport
+    // without realtime they say why they cannot work.
+    assert.equal(client.$realtime, undefined);
+    assert.throws(() => client.messages.subscribe(() => {}), /no realtime connection: this client was created with realtime: false/);
   });
 
   it("a realtime transport gets Model:list and Model:item:<id> subscriptions", async () => {

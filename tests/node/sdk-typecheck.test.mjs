@@ -90,11 +90,50 @@ describe("examples/chat", () => {
     const checker = program.getTypeChecker();
     const file = program.getSourceFile(join(out, "sdk/runtime/index.ts"));
     const exported = checker.getExportsOfModule(checker.getSymbolAtLocation(file)).map((s) => s.name).sort();
-    const lua = readFileSync(join(SOURCE_DIR, "lua/ssot/ts.lua"), "utf8");
-    const block = lua.match(/M\.RUNTIME_EXPORTS = \{([\s\S]*?)\n\}/)[1];
-    const listed = [...block.matchAll(/"([^"]+)"/g)].map((m) => m[1]).sort();
-    assert.deepEqual(listed, exported);
+    // chat enables websockets: the runtime adds the realtime names.
+    assert.deepEqual([...exportList("RUNTIME_EXPORTS"), ...exportList("REALTIME_RUNTIME_EXPORTS")].sort(), exported);
   });
+});
+
+/** The names of a list `M.<name> = { ... }` of lua/ssot/ts.lua. */
+function exportList(name) {
+  const lua = readFileSync(join(SOURCE_DIR, "lua/ssot/ts.lua"), "utf8");
+  const block = lua.match(new RegExp(`\\nM\\.${name} = \\{([\\s\\S]*?)\\n\\}`))[1];
+  return [...block.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+}
+
+/** The names sdk/runtime/index.ts under out exports. */
+function runtimeExports(out) {
+  const index = join(out, "sdk/runtime/index.ts");
+  const program = ts.createProgram([index], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true });
+  const checker = program.getTypeChecker();
+  return checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(index))).map((s) => s.name).sort();
+}
+
+/** Writes config text to a fresh directory (beside copies of nothing else) and generates it. */
+function generateText(text, prefix) {
+  const dir = tempDir(prefix);
+  writeFileSync(join(dir, "config.lua"), text);
+  return generate(join(dir, "config.lua"), `${prefix}-out`);
+}
+
+describe("with and without websockets", () => {
+  // Each config as written (websockets on) and with websockets.enabled = false: both compile,
+  // and the realtime runtime exists only with websockets on.
+  for (const config of ["examples/chat/config.lua", EVERYTHING]) {
+    it(`${config}: websockets off gives the HTTP-only SDK, and it compiles`, () => {
+      const text = readFileSync(join(SOURCE_DIR, config), "utf8");
+      const off = text.replace(/(websockets = \{\n\s*enabled = )true/, "$1false");
+      assert.notEqual(off, text, "the config enables websockets on the line after `websockets = {`");
+      const { dir, out } = generateText(off, "ws-off");
+      checkGenerated(out);
+      assert.deepEqual(runtimeExports(out), exportList("RUNTIME_EXPORTS").sort());
+      assert.equal(existsSync(join(out, "sdk/runtime/websocket-transport.ts")), false);
+      assert.doesNotMatch(readFileSync(join(out, "sdk/index.ts"), "utf8"), /realtime|WebSocket/);
+      const result = tsc(dir);
+      assert.ok(result.ok, result.output);
+    });
+  }
 });
 
 describe("the everything fixture (every field type, relations, enums, awkward names)", () => {
@@ -120,6 +159,20 @@ models = {
   List = { fields = { { "id", "id" }, { "title", "string" } } },
 }
 `;
+  it("compiles with websockets on too: every model live, a channel with two parameters", () => {
+    const { dir, out } = generateText(`${config}
+websockets = {
+  pubsub = {
+    models = { Data = true, DataKind = true, Message = true, MessageCreate = true, Transport = true, List = true },
+    channels = { ["room:{roomId}:{userId}"] = { events = { "typing" }, presence = true } },
+  },
+}
+`, "collide-ws");
+    checkGenerated(out);
+    const result = tsc(dir);
+    assert.ok(result.ok, result.output);
+  });
+
   it("generates unique names and compiles", () => {
     const dir = tempDir("collide");
     writeFileSync(join(dir, "config.lua"), config);

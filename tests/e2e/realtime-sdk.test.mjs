@@ -1,0 +1,270 @@
+// The generated realtime SDK (WebSocketTransport, HybridTransport, typed model and channel
+// clients) against the real `ssot serve` of examples/chat, with the `ws` package as Node's
+// WebSocket: a write by one client reaching another's subscription, a server restart with
+// writes in between recovered without a lost or repeated event, a token refreshed once on
+// 4401, and HTTP working while the WebSocket endpoint is unreachable.
+import assert from "node:assert/strict";
+import { connect, createServer } from "node:net";
+import { after, before, describe, it } from "node:test";
+import WebSocket from "ws";
+import { compile, generate } from "../node/helpers.mjs";
+import { mint, source, startServe, tempDir } from "./helpers.mjs";
+
+const CHAT = source("examples/chat/config.lua");
+
+/** Resolves when predicate() holds, polling; fails after timeout ms saying what was awaited. */
+async function until(predicate, what, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((ok) => setTimeout(ok, 10));
+  }
+}
+
+/** A free TCP port on 127.0.0.1. */
+async function freePort() {
+  const server = createServer();
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address();
+  await new Promise((ok) => server.close(ok));
+  return port;
+}
+
+/** A TCP proxy to 127.0.0.1:targetPort that can be cut (every connection dropped, no new ones) and restored. */
+async function cuttableProxy(targetPort) {
+  const port = await freePort();
+  const sockets = new Set();
+  let server;
+  const listen = () =>
+    new Promise((ok) => {
+      server = createServer((client) => {
+        const upstream = connect(targetPort, "127.0.0.1");
+        client.pipe(upstream).pipe(client);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on("close", () => sockets.delete(s));
+          s.on("error", () => {});
+        }
+      });
+      server.listen(port, "127.0.0.1", ok);
+    });
+  await listen();
+  return {
+    port,
+    cut: () =>
+      new Promise((ok) => {
+        server.close(ok);
+        for (const s of sockets) s.destroy();
+      }),
+    restore: listen,
+  };
+}
+
+let sdk;
+before(async () => {
+  const { dir } = generate("examples/chat/config.lua", "e2e-realtime-sdk");
+  sdk = await compile(dir)("sdk/index.js");
+});
+
+/** A client of the chat SDK on server, as user `sub`, with fast reconnects for the tests. */
+function chatClient(url, token, realtime = {}) {
+  return sdk.createClient({
+    baseUrl: url,
+    token,
+    realtime: { WebSocket, reconnect: { baseDelay: 50, maxDelay: 200, maxAttempts: 100 }, ...realtime },
+  });
+}
+
+describe("the realtime SDK against ssot serve", () => {
+  let server, db, admin;
+  const clients = [];
+  const track = (client) => {
+    clients.push(client);
+    return client;
+  };
+
+  before(async () => {
+    db = `${tempDir("rt-sdk")}/chat.db`;
+    server = await startServe(CHAT, { db });
+    admin = track(chatClient(server.url, mint(1, { role: "admin" })));
+    await admin.users.create({ name: "Admin", email: "admin@rt.test" });
+    await admin.users.create({ name: "Alice", email: "alice@rt.test" });
+    await admin.users.create({ name: "Bob", email: "bob@rt.test" });
+  });
+  after(async () => {
+    for (const client of clients) client.$realtime?.close();
+    await server.stop();
+  });
+
+  it("a message created through one client reaches another client's subscription", async () => {
+    const alice = track(chatClient(server.url, mint(2)));
+    const bob = track(chatClient(server.url, mint(3)));
+    const room = await alice.rooms.create({ title: "live" });
+    const events = [];
+    let subscribed;
+    const stop = bob.messages.subscribe((event) => events.push(event), { onSubscribed: (info) => (subscribed = info) });
+    await until(() => subscribed !== undefined, "bob's subscription");
+    assert.equal(subscribed.channel, "Message:list");
+    assert.equal(bob.$realtime.state, "open");
+    const created = await alice.messages.create({ roomId: room.id, text: "hello bob" });
+    await until(() => events.length === 1, "the created event");
+    assert.equal(events[0].type, "created");
+    assert.deepEqual(events[0].row, created);
+    assert.ok(events[0].offset > subscribed.offset);
+    stop();
+  });
+
+  it("carries every model action over the socket with REST's answers and errors", async () => {
+    const ws = new sdk.WebSocketTransport({ url: server.url.replace("http", "ws") + "/ws", token: mint(2), WebSocket });
+    try {
+      const alice = sdk.createClient({ transport: ws });
+      const room = await alice.rooms.create({ title: "over the socket" });
+      const message = await alice.messages.create({ roomId: room.id, text: "ws" });
+      assert.deepEqual(await alice.messages.get(message.id), message);
+      const page = await alice.messages.list({ where: { roomId: room.id }, orderBy: { id: "desc" }, take: 5 });
+      assert.equal(page.total, 1);
+      assert.equal(typeof page.offset, "number");
+      assert.equal((await alice.messages.update(message.id, { text: "edited" })).text, "edited");
+      assert.equal((await alice.messages.replace(message.id, { roomId: room.id, text: "replaced" })).text, "replaced");
+      assert.equal(await alice.messages.delete(message.id), undefined);
+      await assert.rejects(alice.messages.get(message.id), (e) => sdk.isNotFound(e) && e.code === "not_found");
+      await assert.rejects(alice.rooms.create({ title: "x".repeat(500) }), (e) => sdk.isValidation(e) && "title" in e.fields);
+      await assert.rejects(alice.users.create({ name: "Eve", email: "eve@rt.test" }), (e) => sdk.isForbidden(e));
+    } finally {
+      ws.close();
+    }
+    assert.equal(ws.state, "closed");
+  });
+
+  it("custom channels: typed publish, subscribe and presence of two tabs", async () => {
+    const alice = track(chatClient(server.url, mint(2)));
+    const aliceTab2 = track(chatClient(server.url, mint(2)));
+    const bob = track(chatClient(server.url, mint(3)));
+    const seen = [];
+    const room = bob.$channel("chat:room:{roomId}", { roomId: 77 });
+    assert.equal(room.name, "chat:room:77");
+    let ready = false;
+    room.subscribe((event) => seen.push(event), { onSubscribed: () => (ready = true) });
+    await until(() => ready, "bob in the room");
+    let aliceIn = 0;
+    alice.$channel("chat:room:{roomId}", { roomId: "77" }).subscribe(() => {}, { onSubscribed: () => aliceIn++ });
+    aliceTab2.$channel("chat:room:{roomId}", { roomId: "77" }).subscribe(() => {}, { onSubscribed: () => aliceIn++ });
+    await until(() => aliceIn === 2, "alice's two tabs in the room");
+    await alice.$channel("chat:room:{roomId}", { roomId: 77 }).publish("typing", { name: "alice" });
+    await until(() => seen.some((e) => e.event === "typing"), "the typing event");
+    assert.deepEqual(seen.filter((e) => e.event === "join").map((e) => e.data), [{ userId: "2" }], "two tabs, one join");
+    assert.deepEqual(seen.find((e) => e.event === "typing"), { event: "typing", data: { name: "alice" }, from: "2" });
+    assert.deepEqual((await room.presence()).sort(), ["2", "3"]);
+    assert.throws(() => bob.$channel("chat:room:{roomId}", { roomId: "a b" }), /letters, digits/);
+    await assert.rejects(room.publish("nope"), (e) => sdk.isApiError(e) && e.code === "bad_request");
+  });
+
+  it("a refused subscription reaches onError and nothing else", async () => {
+    const anonymous = track(chatClient(server.url, undefined));
+    const errors = [];
+    anonymous.$channel("chat:room:{roomId}", { roomId: 1 }).subscribe(() => assert.fail("no event"), { onError: (e) => errors.push(e) });
+    await until(() => errors.length === 1, "the refusal");
+    assert.ok(sdk.isApiError(errors[0]));
+    assert.equal(errors[0].status, 401);
+  });
+});
+
+describe("recovery across a server restart", () => {
+  it("the subscribed list equals a fresh fetch: no event lost, none twice", async () => {
+    const db = `${tempDir("rt-restart")}/chat.db`;
+    const port = await freePort();
+    const at = { listen: false, db, args: ["--port", String(port), "--host", "127.0.0.1"] };
+    let server = await startServe(CHAT, at);
+    const writer = sdk.createClient({ baseUrl: server.url, token: mint(1, { role: "admin" }), realtime: false });
+    await writer.users.create({ name: "Admin", email: "admin@restart.test" });
+    const room = await writer.rooms.create({ title: "restart" });
+    const reader = chatClient(server.url, mint(1, { role: "admin" }));
+    const states = [];
+    reader.$realtime.onStateChange((state) => states.push(state));
+    const rows = new Map();
+    const offsets = [];
+    let recoveredAfterRestart;
+    reader.messages.subscribe(
+      (event) => {
+        offsets.push(event.offset);
+        if (event.type === "deleted") rows.delete(event.row.id);
+        else rows.set(event.row.id, event.row);
+      },
+      { onSubscribed: (info) => info.resubscribed && (recoveredAfterRestart = info.recovered) },
+    );
+    await until(() => reader.$realtime.state === "open" && states.includes("open"), "the reader connected");
+    await new Promise((ok) => setTimeout(ok, 100));
+    const made = [];
+    for (let i = 0; i < 10; i++) made.push(await writer.messages.create({ roomId: room.id, text: `before ${i}` }));
+    await until(() => rows.size === 10, "the first ten events");
+    await server.stop();
+    server = await startServe(CHAT, at);
+    // Written while the reader is still away (its reconnect is backing off or under way).
+    for (let i = 0; i < 10; i++) made.push(await writer.messages.create({ roomId: room.id, text: `between ${i}` }));
+    await writer.messages.update(made[0].id, { text: "changed between" });
+    await writer.messages.delete(made[1].id);
+    await until(() => recoveredAfterRestart !== undefined, "the resubscription");
+    assert.equal(recoveredAfterRestart, true, "the events missed were replayed");
+    for (let i = 0; i < 5; i++) await writer.messages.create({ roomId: room.id, text: `after ${i}` });
+    const fresh = await writer.messages.list({ take: 100 });
+    await until(() => rows.size === fresh.total && offsets.at(-1) === fresh.offset, "the reader catching up");
+    assert.deepEqual([...rows.values()].sort((a, b) => a.id - b.id), fresh.items);
+    assert.deepEqual(offsets, [...new Set(offsets)].sort((a, b) => a - b), "offsets strictly increasing: none twice");
+    assert.ok(states.includes("reconnecting"), `states: ${states}`);
+    reader.$realtime.close();
+    await server.stop();
+  });
+});
+
+describe("tokens and outages", () => {
+  let server, writer;
+  before(async () => {
+    server = await startServe(CHAT, { db: `${tempDir("rt-token")}/chat.db` });
+    writer = sdk.createClient({ baseUrl: server.url, token: mint(1, { role: "admin" }), realtime: false });
+    await writer.users.create({ name: "Admin", email: "admin@token.test" });
+    await writer.users.create({ name: "Alice", email: "alice@token.test" });
+  });
+  after(() => server.stop());
+
+  it("a token expiring mid-session is refreshed once and the subscription goes on", async () => {
+    const room = await writer.rooms.create({ title: "tokens" });
+    let calls = 0;
+    // The first token lives 2 s; the provider's next answer is a fresh one.
+    const token = () => (++calls === 1 ? mint(2, { ttl: 2 }) : mint(2, { ttl: 600 }));
+    const alice = chatClient(server.url, token);
+    const texts = [];
+    let subscriptions = 0;
+    alice.messages.subscribe((event) => texts.push(event.row.text), { onSubscribed: () => subscriptions++ });
+    await until(() => subscriptions === 1, "the subscription");
+    await writer.messages.create({ roomId: room.id, text: "before expiry" });
+    await until(() => subscriptions === 2, "the resubscription after 4401", 8000);
+    await writer.messages.create({ roomId: room.id, text: "after expiry" });
+    await until(() => texts.length === 2, "both events");
+    assert.deepEqual(texts, ["before expiry", "after expiry"]);
+    assert.equal(calls, 2, "the provider was asked once more, on 4401");
+    assert.equal(alice.$realtime.state, "open");
+    alice.$realtime.close();
+  });
+
+  it("HTTP keeps working while the WebSocket is unreachable, and live updates resume after", async () => {
+    const proxy = await cuttableProxy(Number(new URL(server.url).port));
+    const alice = chatClient(server.url, mint(2), { url: `ws://127.0.0.1:${proxy.port}/ws` });
+    const texts = [];
+    let subscribed = 0;
+    alice.messages.subscribe((event) => texts.push(event.row.text), { onSubscribed: () => subscribed++ });
+    await until(() => subscribed === 1, "the subscription");
+    const room = await alice.rooms.create({ title: "outage" });
+    await proxy.cut();
+    await until(() => alice.$realtime.state === "reconnecting", "the socket noticed the outage");
+    const during = await alice.messages.create({ roomId: room.id, text: "during the outage" });
+    assert.equal((await alice.messages.get(during.id)).text, "during the outage", "HTTP works with the socket down");
+    assert.equal(texts.length, 0);
+    await proxy.restore();
+    await until(() => subscribed === 2, "the resubscription");
+    await alice.messages.create({ roomId: room.id, text: "after the outage" });
+    await until(() => texts.length === 2, "the replayed and the live event");
+    assert.deepEqual(texts, ["during the outage", "after the outage"]);
+    alice.$realtime.close();
+    await proxy.cut();
+  });
+});
