@@ -47,6 +47,9 @@ M.REACT_EXPORTS = {
   "UpdateVariables", "createMutationOptions", "deleteMutationOptions", "getQueryOptions",
   "listQueryOptions", "replaceMutationOptions", "ssotCache", "ssotKeys", "updateMutationOptions",
   "useCreate", "useDelete", "useGet", "useList", "useReplace", "useSsotClient", "useUpdate",
+  -- with websockets.enabled (react/live.ts, react/realtime.ts)
+  "SsotChannelEvent", "SsotPresenceChannel", "UseChannelResult", "followLive", "liveChannels", "liveReady",
+  "useChannel", "useConnectionState", "usePresence",
 }
 
 -- A set of taken names; take(first, second) returns the first free candidate (then second

@@ -4,5 +4,11 @@ export * from "./cache.js";
 export * from "./context.js";
 export * from "./hooks.js";
 export * from "./keys.js";
+% if ir.websockets.enabled then
+export * from "./live.js";
+% end
 export * from "./models.js";
 export * from "./options.js";
+% if ir.websockets.enabled then
+export * from "./realtime.js";
+% end

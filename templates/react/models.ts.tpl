@@ -21,7 +21,7 @@ export function <%= m.hooks.list %>(
 export function <%= m.hooks.get %>(
   id: <%= m.id_type %> | null | undefined,
   options?: hooks.GetHookOptions<<%= name %>>,
-): rq.UseQueryResult<sdk.<%= T %>, Error> {
+): rq.UseQueryResult<sdk.<%= T %><%= ir.websockets.enabled and " | null" or "" %>, Error> {
   return hooks.useGet(<%= name %>, id, options);
 }
 

@@ -4,5 +4,7 @@ export * from "./cache.js";
 export * from "./context.js";
 export * from "./hooks.js";
 export * from "./keys.js";
+export * from "./live.js";
 export * from "./models.js";
 export * from "./options.js";
+export * from "./realtime.js";

@@ -19,7 +19,7 @@ export function useMessages(
 export function useMessage(
   id: number | null | undefined,
   options?: hooks.GetHookOptions<"Message">,
-): rq.UseQueryResult<sdk.Message, Error> {
+): rq.UseQueryResult<sdk.Message | null, Error> {
   return hooks.useGet("Message", id, options);
 }
 
@@ -65,7 +65,7 @@ export function useRooms(
 export function useRoom(
   id: number | null | undefined,
   options?: hooks.GetHookOptions<"Room">,
-): rq.UseQueryResult<sdk.Room, Error> {
+): rq.UseQueryResult<sdk.Room | null, Error> {
   return hooks.useGet("Room", id, options);
 }
 
@@ -111,7 +111,7 @@ export function useUsers(
 export function useUser(
   id: number | null | undefined,
   options?: hooks.GetHookOptions<"User">,
-): rq.UseQueryResult<sdk.User, Error> {
+): rq.UseQueryResult<sdk.User | null, Error> {
   return hooks.useGet("User", id, options);
 }
 

@@ -5,6 +5,7 @@ import { queryOptions, skipToken, type QueryClient, type UseMutationOptions } fr
 import type { SsotClient, SsotModelName, SsotModels } from "../sdk/index.js";
 import { ssotCache } from "./cache.js";
 import { ssotKeys } from "./keys.js";
+import { liveChannels, liveReady } from "./live.js";
 
 /** The variables of update and replace mutations. */
 export interface UpdateVariables<K extends SsotModelName, Data = SsotModels[K]["update"]> {
@@ -19,7 +20,11 @@ export function listQueryOptions<K extends SsotModelName>(
 ) {
   return queryOptions({
     queryKey: ssotKeys.list(model, params),
-    queryFn: ({ signal }) => client.$model(model).list(params, { signal }),
+    // A live list reads its page once its subscription stands, so no change falls in between.
+    queryFn: async ({ signal }) => {
+      if (liveChannels[model].list) await liveReady(client, model, "list");
+      return client.$model(model).list(params, { signal });
+    },
   });
 }
 
@@ -32,7 +37,13 @@ export function getQueryOptions<K extends SsotModelName>(
   return queryOptions({
     queryKey: ssotKeys.get(model, id),
     queryFn:
-      id === null || id === undefined ? skipToken : ({ signal }) => client.$model(model).get(id, { signal }),
+      id === null || id === undefined
+        ? skipToken
+        : async ({ signal }): Promise<SsotModels[K]["row"] | null> => {
+            const channels = liveChannels[model];
+            if (channels.item || channels.list) await liveReady(client, model, channels.item ? "item" : "list", id);
+            return client.$model(model).get(id, { signal });
+          },
   });
 }
 

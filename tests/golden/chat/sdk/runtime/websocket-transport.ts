@@ -284,13 +284,13 @@ export class WebSocketTransport implements Transport, RealtimeTransport {
       this.sendSubscribe(entry);
     } else {
       entry.listeners.set(listener, options);
-      if (entry.active && entry.position !== undefined) {
-        // Late joiners learn where the shared subscription stands.
+      if (entry.active) {
+        // Late joiners learn that the shared subscription stands, and from where.
         const info: SubscribedInfo = {
           channel,
           recovered: false,
-          epoch: entry.position.epoch,
-          offset: entry.position.offset,
+          epoch: entry.position?.epoch,
+          offset: entry.position?.offset,
           resubscribed: false,
         };
         queueMicrotask(() => options?.onSubscribed?.(info));
