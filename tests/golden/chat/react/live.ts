@@ -263,6 +263,9 @@ export function liveReady(client: SsotClient, model: SsotModelName, channel: "li
   const key = channel === "list" ? `${model}:list` : `${model}:item:${String(id)}`;
   const follower = followers.get(client)?.get(key);
   const realtime = client.$realtime;
-  if (follower === undefined || realtime === undefined || realtime.state === "closed") return Promise.resolve();
+  // Waiting only makes sense while a socket is on its way: when it is down, read now.
+  if (follower === undefined || realtime === undefined || (realtime.state !== "connecting" && realtime.state !== "open")) {
+    return Promise.resolve();
+  }
   return Promise.race([follower.ready, new Promise<void>((resolve) => setTimeout(resolve, READY_TIMEOUT))]);
 }
