@@ -23,6 +23,9 @@ import {
   useList,
   useMessage,
   useMessages,
+  useChannel,
+  useConnectionState,
+  usePresence,
   useUpdate,
 } from "../generated/react/index.js";
 
@@ -137,6 +140,49 @@ export function hookUsage(): void {
   useList("Room", { where: { roomId: 1 } });
   // @ts-expect-error: no such model
   useList("Rooms");
+}
+
+export function realtimeUsage(): void {
+  // chat enables websockets: Message offers list and item channels, Room only list, User none.
+  const stop = client.messages.subscribe((change) => {
+    const type: "created" | "updated" | "deleted" = change.type;
+    const row: Message = change.row;
+    void [type, row];
+  }, { onSubscribed: (info) => void info.recovered });
+  client.messages.onUpdate(1, (row) => void row.text);
+  client.messages.onDelete(1, (row) => void row.id);
+  client.rooms.subscribe((change) => void change.row.title);
+  stop();
+  // @ts-expect-error: Room offers no item channel
+  client.rooms.onUpdate(1, () => {});
+  // @ts-expect-error: User is not in pubsub.models
+  client.users.subscribe(() => {});
+  // @ts-expect-error: item ids are numbers
+  client.messages.onUpdate("1", () => {});
+
+  const room = client.$channel("chat:room:{roomId}", { roomId: 3 });
+  room.subscribe((e) => {
+    const event: "typing" | "stopTyping" | "join" | "leave" = e.event;
+    void event;
+  });
+  void room.publish("typing", { name: "ada" });
+  void room.presence();
+  // @ts-expect-error: not an event of the channel
+  void room.publish("shout");
+  // @ts-expect-error: the pattern's parameter is roomId
+  client.$channel("chat:room:{roomId}", { id: 3 });
+  // @ts-expect-error: no such channel pattern
+  client.$channel("chat:lobby", {});
+
+  const live = useChannel("chat:room:{roomId}", { roomId: 1 }, (e) => void e.from);
+  void live.publish("stopTyping");
+  const users: string[] = usePresence("chat:room:{roomId}", { roomId: 1 });
+  const state: "idle" | "connecting" | "open" | "reconnecting" | "closed" = useConnectionState();
+  // useGet follows its row: deleted makes it null.
+  const followed: Message | null | undefined = useMessage(1).data;
+  void [users, state, followed];
+  // @ts-expect-error: not an event of the channel
+  void useChannel("chat:room:{roomId}", { roomId: 1 }).publish("shout");
 }
 
 export const provider = SsotProvider({ client, queryClient: new QueryClient(), children: null });
