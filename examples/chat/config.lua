@@ -79,7 +79,8 @@ websockets = {
     },
     channels = {
       ["chat:room:{roomId}"] = {
-        events = { "typing", "stopTyping" },
+        -- typing carries who types (the server checks it); stopTyping any JSON, or none
+        events = { "stopTyping", typing = { { "name", "string", max = 80 } } },
         permissions = { subscribe = "authenticated", publish = "authenticated" },
         presence = true,                            -- a room shows who is there
       },

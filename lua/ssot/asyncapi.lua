@@ -162,7 +162,9 @@ local function custom_event(channel, event)
       type = const("event"),
       channel = { type = "string", description = "A channel matching " .. channel.pattern .. "." },
       event = const(event),
-      data = { description = "What was published: any JSON value." },
+      data = channel.payloads and channel.payloads[event]
+        and openapi.payload_schema(channel.payloads[event].fields, "What was published: the event's declared fields.")
+        or { description = "What was published: any JSON value." },
       from = { type = json.array { "string", "null" },
         description = "The publisher's user id; null for the server or an anonymous client." },
     }, keys, keys),

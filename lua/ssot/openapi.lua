@@ -93,6 +93,24 @@ local function object_schema(fields, pick, required_of, input, description, cach
   return schema
 end
 
+-- payload_schema(fields, description) -> the object schema of IR fields a client sends
+-- (a custom channel's event payload, asyncapi.lua): required unless optional, nothing else.
+function M.payload_schema(fields, description)
+  local properties, order, required = {}, {}, {}
+  for _, field in ipairs(fields) do
+    properties[field.name] = value_schema(field, true)
+    order[#order + 1] = field.name
+    if not field.optional then required[#required + 1] = field.name end
+  end
+  return json.object({
+    type = "object",
+    description = description,
+    properties = json.object(properties, order),
+    required = #required > 0 and required or nil,
+    additionalProperties = false,
+  }, OBJECT_SCHEMA_KEYS)
+end
+
 -- The filter schema (components/schemas) each field type's `where` entry refers to.
 -- The filter schema of a field: its family of operators (ssot.facts) with the JSON literal
 -- its values take.

@@ -27,8 +27,8 @@ M.RUNTIME_EXPORTS = {
 
 -- What sdk/runtime adds with websockets.enabled (reserved whatever the config, like the above).
 M.REALTIME_RUNTIME_EXPORTS = {
-  "ChannelClient", "ChannelEvent", "HybridTransport", "HybridTransportOptions", "PageChange",
-  "ReconnectOptions", "WebSocketConstructor", "WebSocketLike", "WebSocketTransport",
+  "ChannelClient", "ChannelEvent", "ChannelEventMap", "HybridTransport", "HybridTransportOptions", "PageChange",
+  "PublishData", "ReconnectOptions", "WebSocketConstructor", "WebSocketLike", "WebSocketTransport",
   "WebSocketTransportOptions", "applyChange", "channelName", "createChannelClient", "matchesWhere",
   "noRealtime", "websocketUrl",
 }
@@ -48,7 +48,7 @@ M.REACT_EXPORTS = {
   "listQueryOptions", "replaceMutationOptions", "ssotCache", "ssotKeys", "updateMutationOptions",
   "useCreate", "useDelete", "useGet", "useList", "useReplace", "useSsotClient", "useUpdate",
   -- with websockets.enabled (react/live.ts, react/realtime.ts)
-  "SsotChannelEvent", "SsotPresenceChannel", "UseChannelResult", "followLive", "liveChannels", "liveReady",
+  "SsotChannelClient", "SsotChannelEvent", "SsotPresenceChannel", "UseChannelResult", "followLive", "liveChannels", "liveReady",
   "useChannel", "useConnectionState", "usePresence",
 }
 
@@ -187,6 +187,36 @@ local function field_types(field, enum_type)
     if input ~= "unknown" then input = input .. " | null" end
   end
   return row, input, where
+end
+
+-- channel_events(channel) -> the TypeScript of a custom channel's ChannelEventMap: each event's
+-- payload as received (data) and as published (input). Declared fields give an object type
+-- (optional fields may be absent or null); other events take any JSON, data optional.
+function M.channel_events(channel)
+  local entries = {}
+  for _, event in ipairs(channel.events) do
+    local payload = channel.payloads and channel.payloads[event]
+    local data, input = "rt.JsonValue", "rt.JsonValue | undefined"
+    if payload then
+      local rows, inputs = {}, {}
+      for _, field in ipairs(payload.fields) do
+        local enum_type
+        if field.type == "enum" then
+          local quoted = {}
+          for i, v in ipairs(field.values) do quoted[i] = M.string(v) end
+          enum_type = table.concat(quoted, " | ")
+        end
+        local row, field_input = field_types(field, enum_type)
+        local key = M.key(field.name) .. (field.optional and "?" or "")
+        rows[#rows + 1] = key .. ": " .. row
+        inputs[#inputs + 1] = key .. ": " .. field_input
+      end
+      data = #rows == 0 and "Record<string, never>" or "{ " .. table.concat(rows, "; ") .. " }"
+      input = #inputs == 0 and "Record<string, never>" or "{ " .. table.concat(inputs, "; ") .. " }"
+    end
+    entries[#entries + 1] = string.format("%s: { data: %s; input: %s }", M.key(event), data, input)
+  end
+  return entries
 end
 
 -- The per-model plan. Names are allocated in a fixed order (model names, then each model's

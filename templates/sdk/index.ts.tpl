@@ -56,12 +56,19 @@ export const modelRefs: { readonly [K in SsotModelName]: rt.ModelRef } = {
 };
 
 % if ir.websockets.enabled then
-/** The custom channels of websockets.pubsub.channels: each pattern's parameters and events. */
+/**
+ * The custom channels of websockets.pubsub.channels: each pattern's parameters, its events with
+ * their payloads (as received and as published), and whether it tracks presence.
+ */
 export interface SsotChannels {
 %   for _, c in ipairs(ir.websockets.channels) do
   <%= ts.string(c.pattern) %>: {
     params: <%= #c.params == 0 and "Record<string, never>" or "{ " .. join(c.params, "; ", function(p) return ts.key(p) .. ": string | number" end) .. " }" %>;
-    event: <%= join(c.events, " | ", function(e) return ts.string(e) end) %>;
+    events: {
+%     for _, entry in ipairs(ts.channel_events(c)) do
+      <%= entry %>;
+%     end
+    };
     presence: <%= tostring(c.presence) %>;
   };
 %   end
@@ -89,7 +96,7 @@ export interface SsotClient {
   $channel<P extends keyof SsotChannels>(
     pattern: P,
     params: SsotChannels[P]["params"],
-  ): rt.ChannelClient<SsotChannels[P]["event"], SsotChannels[P]["presence"]>;
+  ): rt.ChannelClient<SsotChannels[P]["events"], SsotChannels[P]["presence"]>;
 % end
 % for _, m in ipairs(plan.models) do
   /** <%= m.type %> rows: /api/<%= ts.comment_text(m.model.path) %> */

@@ -573,6 +573,55 @@ websockets = {
       assert.are.equal(4, #messages)
     end)
 
+    it("takes event payload fields written like a model's, into ir payloads", function()
+      local ir = support.load(ws(table.concat({
+        '    channels = {',
+        '      ["room:{id}"] = {',
+        '        events = { "stop", typing = { { "name", "string", max = 80 }, { "at", "datetime", optional = true } },',
+        '          mood = { { "level", "enum", values = { "low", "high" } } } },',
+        '      },',
+        '    },',
+        "" }, "\n")))
+      local channel = ir.websockets.channels[1]
+      assert.are.same({ "stop", "mood", "typing" }, channel.events)
+      assert.is_nil(channel.payloads.stop)
+      local typing = channel.payloads.typing.fields
+      assert.are.same({ "name", "at" }, { typing[1].name, typing[2].name })
+      assert.are.same({ "string", 80, false }, { typing[1].type, typing[1].max, typing[1].optional })
+      assert.is_true(typing[2].optional)
+      assert.are.same({ "low", "high" }, channel.payloads.mood.fields[1].values)
+    end)
+
+    it("rejects payload fields that only models have, and malformed payloads", function()
+      local messages = errors_of(ws(table.concat({
+        '    channels = {',
+        '      ["room:{id}"] = {',
+        '        events = { "typing", typing = { { "name", "string" } },',
+        '          a = { { "n", "int", unique = true, default = 1 } },',
+        '          b = { { "sentAt", "datetime", auto = "create" }, { "room", "int", belongsTo = "Message" } },',
+        '          c = { { "x", "int" }, { "x", "text" } },',
+        '          d = { name = "string" },',
+        '          e = { { "v", "strin" } } },',
+        '      },',
+        '    },',
+        "" }, "\n")))
+      local at = 'config.lua:%d: websockets.pubsub.channels["room:{id}"].events.'
+      assert_has(messages, string.format(at, 8) .. "typing: 'typing' is listed and also given payload fields; keep one")
+      assert_has(messages, string.format(at, 9) .. "a[1].unique: unique applies to model fields, not to the payload "
+        .. "of 'a'; remove it")
+      assert_has(messages, string.format(at, 9) .. "a[1].default: default applies to model fields, not to the payload "
+        .. "of 'a'; remove it")
+      assert_has(messages, string.format(at, 10) .. "b[1].auto: auto applies to model fields, not to the payload of "
+        .. "'b'; remove it")
+      assert_has(messages, string.format(at, 10) .. "b[2].belongsTo: belongsTo applies to model fields, not to the "
+        .. "payload of 'b'; remove it")
+      assert_has(messages, string.format(at, 11) .. "c[2].name: the field 'x' appears twice in the payload of 'c' (also [1])")
+      assert_has(messages, string.format(at, 12) .. "d.name: the payload of 'd' is a list of fields like "
+        .. "{ { \"name\", \"string\" } }, not a table with keys")
+      assert_has(messages, string.format(at, 13) .. "e[1].type: unknown type 'strin' (did you mean 'string'?)")
+      assert.are.equal(8, #messages, table.concat(messages, "\n"))
+    end)
+
     it("lets a channel without presence have events named join and leave", function()
       local ir = support.load(ws('    channels = {\n      ["lobby"] = { events = { "join", "leave" } },\n    },\n'))
       assert.is_false(ir.websockets.channels[1].presence)

@@ -1,9 +1,11 @@
 -- Validation of the config's `websockets` section: the socket path, the models offered for
 -- subscription and which changes they broadcast, custom channels with {param} patterns,
--- events, permissions and presence, reconnect, batching, the per-connection limits and the
+-- events (with the fields of their payloads), permissions and presence, reconnect, batching, the per-connection limits and the
 -- change history kept for recovery (docs/protocol.md). Produces the IR's websockets table and
 -- each model spec's realtime. Uses ssot.validate.check.
 local check = require "ssot.validate.check"
+local fields = require "ssot.validate.fields"
+local ir = require "ssot.ir"
 
 local sub, show = check.sub, check.show
 
@@ -93,6 +95,120 @@ local function channel_params(c, pattern, path)
   return params
 end
 
+local function check_event_name(c, event, event_path, presence)
+  if not event:match("^[%a][%w_.:%-]*$") then
+    return c:error(event_path, string.format("%s is not a valid event name: a letter followed by letters, "
+      .. "digits, '_', '-', '.' or ':'", show(event)))
+  elseif presence and PRESENCE_EVENTS[event] then
+    return c:error(event_path, string.format("%s is the event the server sends when a user %s a presence "
+      .. "channel, so clients cannot publish it here; rename the event (e.g. \"%sRoom\") or drop presence = true",
+      show(event), event == "join" and "joins" or "leaves", event))
+  end
+end
+
+-- Options of a model field that mean nothing in a published payload, by spec key.
+local PAYLOAD_REFUSED = {
+  { "unique", "unique" }, { "index", "index" }, { "auto", "auto" }, { "default", "default" },
+  { "belongs_to_model", "belongsTo" },
+}
+
+-- The fields of one event's payload, written like a model's: { { "name", "string", max = 80 } }
+-- -> { fields = { IR field... } }, or nil after recording what is wrong.
+local function check_payload(c, event, raw, path)
+  if not c:is(raw, path, "table") then return nil end
+  local seen, out = {}, {}
+  for key in pairs(raw) do
+    if math.type(key) ~= "integer" then
+      c:error(sub(path, key), string.format("the payload of %s is a list of fields like { { \"name\", \"string\" } }, "
+        .. "not a table with keys", show(event)))
+      return nil
+    end
+  end
+  for i, entry in ipairs(raw) do
+    local field_path = sub(path, i)
+    local spec = fields.read(c, entry, field_path)
+    if spec then
+      local ok = true
+      if spec.type == "id" then
+        c:error(fields.type_place(spec), string.format("a payload field cannot be an id ('%s'): ids belong to models; "
+          .. "use \"int\" or \"string\" to carry one", spec.name))
+        ok = false
+      end
+      for _, refused in ipairs(PAYLOAD_REFUSED) do
+        local value = spec[refused[1]]
+        if value ~= nil and value ~= false then
+          c:error(sub(field_path, refused[2]), string.format("%s applies to model fields, not to the payload of %s; "
+            .. "remove it", refused[2], show(event)))
+          ok = false
+        end
+      end
+      if seen[spec.name] then
+        c:error(fields.name_place(spec), string.format("the field '%s' appears twice in the payload of %s (also [%d])",
+          spec.name, show(event), seen[spec.name]))
+        ok = false
+      end
+      seen[spec.name] = seen[spec.name] or i
+      if ok then out[#out + 1] = ir.field(spec) end
+    end
+  end
+  return { fields = out }
+end
+
+-- events = { "stopTyping", typing = { { "name", "string" } } }: names whose payload is any
+-- JSON, and names with the fields their payload must have. -> the event names (listed ones
+-- in order, then the others sorted) and { [event] = payload } for those with fields.
+local function check_events(c, raw, path, presence)
+  local keyed = false
+  if type(raw) == "table" then
+    for key in pairs(raw) do
+      if math.type(key) ~= "integer" then keyed = true; break end
+    end
+  end
+  if not keyed then
+    local events = c:string_list(raw, path, function(event, event_path)
+      return check_event_name(c, event, event_path, presence)
+    end)
+    return events, {}
+  end
+  if not c:is(raw, path, "table") then return nil, {} end
+  local events, payloads, listed, ok = {}, {}, {}, true
+  for i, event in ipairs(raw) do
+    local event_path = sub(path, i)
+    if not c:is(event, event_path, "string") or check_event_name(c, event, event_path, presence) == false then
+      ok = false
+    elseif listed[event] then
+      ok = c:error(event_path, string.format("%s is listed twice", show(event)))
+    else
+      listed[event] = true
+      events[#events + 1] = event
+    end
+  end
+  local names = {}
+  for key in pairs(raw) do
+    if math.type(key) ~= "integer" then
+      if type(key) ~= "string" then
+        ok = c:error(path, string.format("%s is not an event name: events are names, or name = { payload fields }", show(key)))
+      else
+        names[#names + 1] = key
+      end
+    end
+  end
+  table.sort(names)
+  for _, event in ipairs(names) do
+    local event_path = sub(path, event)
+    if check_event_name(c, event, event_path, presence) == false then
+      ok = false
+    elseif listed[event] then
+      ok = c:error(event_path, string.format("%s is listed and also given payload fields; keep one", show(event)))
+    else
+      events[#events + 1] = event
+      payloads[event] = check_payload(c, event, raw[event], event_path)
+      if not payloads[event] then ok = false end
+    end
+  end
+  return ok and events or nil, payloads
+end
+
 local function check_channel(c, pattern, raw, path, model_names)
   local params = channel_params(c, pattern, path)
   local first = pattern:match("^([^:]*)")
@@ -110,16 +226,7 @@ local function check_channel(c, pattern, raw, path, model_names)
   if raw.events == nil then
     c:error(path, "a channel needs the events clients may publish on it: events = { \"typing\" }")
   else
-    channel.events = c:string_list(raw.events, sub(path, "events"), function(event, event_path)
-      if not event:match("^[%a][%w_.:%-]*$") then
-        return c:error(event_path, string.format("%s is not a valid event name: a letter followed by letters, "
-          .. "digits, '_', '-', '.' or ':'", show(event)))
-      elseif channel.presence and PRESENCE_EVENTS[event] then
-        return c:error(event_path, string.format("%s is the event the server sends when a user %s a presence "
-          .. "channel, so clients cannot publish it here; rename the event (e.g. \"%sRoom\") or drop presence = true",
-          show(event), event == "join" and "joins" or "leaves", event))
-      end
-    end)
+    channel.events, channel.payloads = check_events(c, raw.events, sub(path, "events"), channel.presence)
     if channel.events and #channel.events == 0 then
       c:error(sub(path, "events"), "a channel needs at least one event: events = { \"typing\" }")
     end

@@ -166,7 +166,21 @@ export function realtimeUsage(): void {
     void event;
   });
   void room.publish("typing", { name: "ada" });
+  void room.publish("stopTyping");
   void room.presence();
+  room.subscribe((e) => {
+    if (e.event === "typing") {
+      const who: string = e.data.name; // typing's payload fields, as declared
+      void who;
+    }
+    if (e.event === "join") void e.data.userId;
+  });
+  // @ts-expect-error: typing's payload needs its name
+  void room.publish("typing", {});
+  // @ts-expect-error: typing's payload is declared: it cannot be left out
+  void room.publish("typing");
+  // @ts-expect-error: name is a string
+  void room.publish("typing", { name: 3 });
   // @ts-expect-error: not an event of the channel
   void room.publish("shout");
   // @ts-expect-error: the pattern's parameter is roomId
@@ -176,6 +190,9 @@ export function realtimeUsage(): void {
 
   const live = useChannel("chat:room:{roomId}", { roomId: 1 }, (e) => void e.from);
   void live.publish("stopTyping");
+  void live.publish("typing", { name: "ada" });
+  // @ts-expect-error: not typing's field
+  void live.publish("typing", { who: "ada" });
   const users: string[] = usePresence("chat:room:{roomId}", { roomId: 1 });
   const state: "idle" | "connecting" | "open" | "reconnecting" | "closed" = useConnectionState();
   // useGet follows its row: deleted makes it null.

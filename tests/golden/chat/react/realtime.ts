@@ -8,7 +8,10 @@ import * as rt from "../sdk/runtime/index.js";
 import { useSsotClient } from "./context.js";
 
 /** The events of channel pattern P, as useChannel's listener receives them. */
-export type SsotChannelEvent<P extends keyof SsotChannels> = rt.ChannelEvent<SsotChannels[P]["event"], SsotChannels[P]["presence"]>;
+export type SsotChannelEvent<P extends keyof SsotChannels> = rt.ChannelEvent<SsotChannels[P]["events"], SsotChannels[P]["presence"]>;
+
+/** The client of channel pattern P (what client.$channel returns). */
+export type SsotChannelClient<P extends keyof SsotChannels> = rt.ChannelClient<SsotChannels[P]["events"], SsotChannels[P]["presence"]>;
 
 /** The patterns of the channels declared with presence = true. */
 export type SsotPresenceChannel = {
@@ -19,7 +22,7 @@ export interface UseChannelResult<P extends keyof SsotChannels> {
   /** The channel's name, e.g. "chat:room:3" (undefined while params are null). */
   name: string | undefined;
   /** Publishes one of the pattern's events on the channel. */
-  publish(event: SsotChannels[P]["event"], data?: rt.JsonValue): Promise<void>;
+  publish: SsotChannelClient<P>["publish"];
 }
 
 /** The channel name for params, or undefined while there are none. */
@@ -49,12 +52,12 @@ export function useChannel<P extends keyof SsotChannels>(
     // params is named by `name`: a new object with the same values is the same channel.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, pattern, name]);
-  const publish = useCallback(
-    (event: SsotChannels[P]["event"], data?: rt.JsonValue): Promise<void> => {
+  const publish: SsotChannelClient<P>["publish"] = useCallback(
+    (event, ...data) => {
       if (params === null || params === undefined) {
         return Promise.reject(new Error(`ssot: cannot publish on ${pattern} before its parameters are known`));
       }
-      return client.$channel(pattern, params).publish(event, data);
+      return client.$channel(pattern, params).publish(event, ...data);
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [client, pattern, name],

@@ -93,11 +93,17 @@ export const modelRefs: { readonly [K in SsotModelName]: rt.ModelRef } = {
   User: userModel,
 };
 
-/** The custom channels of websockets.pubsub.channels: each pattern's parameters and events. */
+/**
+ * The custom channels of websockets.pubsub.channels: each pattern's parameters, its events with
+ * their payloads (as received and as published), and whether it tracks presence.
+ */
 export interface SsotChannels {
   "chat:room:{roomId}": {
     params: { roomId: string | number };
-    event: "typing" | "stopTyping";
+    events: {
+      stopTyping: { data: rt.JsonValue; input: rt.JsonValue | undefined };
+      typing: { data: { name: string }; input: { name: string } };
+    };
     presence: true;
   };
 }
@@ -120,7 +126,7 @@ export interface SsotClient {
   $channel<P extends keyof SsotChannels>(
     pattern: P,
     params: SsotChannels[P]["params"],
-  ): rt.ChannelClient<SsotChannels[P]["event"], SsotChannels[P]["presence"]>;
+  ): rt.ChannelClient<SsotChannels[P]["events"], SsotChannels[P]["presence"]>;
   /** Message rows: /api/messages */
   readonly messages: MessageClient;
   /** Room rows: /api/rooms */
