@@ -17,7 +17,7 @@ const dom = new JSDOM("<!doctype html><html><body></body></html>");
 globalThis.window = dom.window;
 globalThis.document = dom.window.document;
 if (globalThis.navigator === undefined) globalThis.navigator = dom.window.navigator; // Node 20 has none
-const { createElement: h, useRef } = await import("react");
+const { createElement: h, useRef, useState } = await import("react");
 const { createRoot } = await import("react-dom/client");
 const { QueryClient } = await import("@tanstack/react-query");
 
@@ -59,6 +59,21 @@ function MessageList({ hooks, roomId, onRender }) {
   onRender?.(renders.current);
   const { data } = hooks.useMessages({ where: { roomId, kind: "text" }, orderBy: { id: "desc" }, take: 100 });
   return h("ul", null, data === undefined ? "loading" : data.items.map((m) => h("li", { key: m.id }, `[${m.text}]`)));
+}
+
+function Room({ hooks, roomId, expose }) {
+  const typing = useRef([]);
+  const [, rerender] = useState(0);
+  const room = hooks.useChannel("chat:room:{roomId}", { roomId }, (e) => {
+    if (e.event === "typing") {
+      typing.current.push(e.data.name);
+      rerender((n) => n + 1);
+    }
+  });
+  expose?.(room);
+  const here = hooks.usePresence("chat:room:{roomId}", { roomId });
+  const state = hooks.useConnectionState();
+  return h("p", null, `${state} here:${[...here].sort().join(",")} typing:${typing.current.join(",")}`);
 }
 
 function OneMessage({ hooks, id }) {
@@ -110,6 +125,32 @@ describe("live React hooks against ssot serve", () => {
     assert.deepEqual(requests.filter((r) => r === "GET /api/messages"), ["GET /api/messages"], "one fetch: the changes came live");
     view.unmount();
     client.$realtime.close();
+  });
+
+  it("useChannel publishes and receives typed events, usePresence and useConnectionState follow the room", async () => {
+    await writer.users.create({ name: "Bob", email: "bob@react.test" });
+    const token = (sub) => mint(sub);
+    const mount = (sub, expose) => {
+      const client = sdk.createClient({ baseUrl: server.url, token: token(sub), realtime: { WebSocket } });
+      const queryClient = new QueryClient();
+      queryClients.push(queryClient);
+      const view = render(h(hooks.SsotProvider, { client, queryClient }, h(Room, { hooks, roomId: 5, expose })));
+      return { client, view };
+    };
+    const admin = mount(1);
+    await until(() => admin.view.text().startsWith("open here:1 "), "the admin in the room");
+    let bobRoom;
+    const bob = mount(2, (room) => (bobRoom = room));
+    await until(() => admin.view.text().startsWith("open here:1,2 ") && bob.view.text().startsWith("open here:1,2 "),
+      "both users present on both pages");
+    assert.equal(bobRoom.name, "chat:room:5");
+    await bobRoom.publish("typing", { name: "bob" });
+    await until(() => admin.view.text().endsWith("typing:bob"), "bob typing on the admin's page");
+    bob.view.unmount();
+    bob.client.$realtime.close();
+    await until(() => admin.view.text().startsWith("open here:1 "), "bob leaving");
+    admin.view.unmount();
+    admin.client.$realtime.close();
   });
 
   it("useGet follows an update and a deletion", async () => {
