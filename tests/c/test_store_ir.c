@@ -1,9 +1,12 @@
 /* Tests of ir_load: the C app built from the real IR of examples/chat (fields, flags, owner,
  * indexes, rule ASTs, realtime, serve and auth options, custom routes and hooks as Lua
- * references), the websockets section (channels with their rules and presence, batching,
- * limits, history, and their defaults), and clear errors naming the IR path for tables that
- * do not follow docs/ir.md. */
+ * references), the websockets section (channels with their rules and presence, their events'
+ * payload fields and the check of published data against them, batching, limits, history,
+ * and their defaults), and clear errors naming the IR path for tables that do not follow
+ * docs/ir.md. */
 #include "test_store_support.h"
+
+#include "runtime/realtime/channel.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -60,7 +63,11 @@ static void test_chat(void) {
     CHECK(ws->batching && ws->flush_interval_ms == 16 && ws->max_batch_size == 100);
     CHECK(ws->nchannels == 1 && strcmp(ws->channels[0].pattern, "chat:room:{roomId}") == 0);
     CHECK(ws->channels[0].nparams == 1 && strcmp(ws->channels[0].params[0], "roomId") == 0);
-    CHECK(ws->channels[0].nevents == 2 && strcmp(ws->channels[0].events[1], "stopTyping") == 0);
+    CHECK(ws->channels[0].nevents == 2 && strcmp(ws->channels[0].events[0], "stopTyping") == 0 &&
+          strcmp(ws->channels[0].events[1], "typing") == 0);
+    const ssot_model *typing = ssot_channel_payload(&ws->channels[0], "typing");
+    CHECK(ssot_channel_payload(&ws->channels[0], "stopTyping") == NULL);
+    CHECK(typing && typing->nfields == 1 && strcmp(typing->fields[0].name, "name") == 0 && typing->fields[0].max == 80);
     CHECK(ws->channels[0].presence);
     CHECK(ws->channels[0].subscribe.ast && ws->channels[0].subscribe.ast->op == SSOT_RULE_AUTHENTICATED);
     CHECK(ws->history == 1000 && ws->max_message == 65536 && ws->send_queue == 1048576);
@@ -135,6 +142,87 @@ static void test_websockets(void) {
     CHECK(!ws->batching && ws->flush_interval_ms == 50 && ws->max_batch_size == 100);
     CHECK(ws->max_subscriptions == 100 && ws->max_message == 65536 && ws->messages_per_second == 100 &&
           ws->send_queue == 1048576 && ws->history == 1000);
+    ssot_app_free(app);
+    ssot_host_free(host);
+}
+
+/* The check of data against a payload: 0, -1 or the number of invalid fields, errs as text. */
+static int payload_check(const ssot_model *payload, const char *text, char *why, size_t size) {
+    json_t *data = text ? parse(text) : NULL;
+    ssot_body_errors errs;
+    int invalid = ssot_channel_check_payload(payload, data, &errs);
+    ssot_body_errors_text(&errs, why, size);
+    json_decref(data);
+    return invalid;
+}
+
+static void test_payloads(void) {
+    /* events with payload fields: loaded by event index as models the body check uses */
+    ssot_host *host;
+    ssot_app *app = load_app(&host,
+                             "name = 'pl'\n"
+                             "models = { Note = { fields = { { 'id', 'id' } } } }\n"
+                             "websockets = { pubsub = { channels = {\n"
+                             "  ['chat:{roomId}'] = { events = { 'stopTyping', typing = {\n"
+                             "      { 'name', 'string', max = 5 }, { 'at', 'datetime', optional = true },\n"
+                             "      { 'mood', 'enum', values = { 'happy', 'sad' }, optional = true } },\n"
+                             "    ping = {} } },\n"
+                             "  ['plain'] = { events = { 'any' } },\n"
+                             "} } }\n");
+    const ssot_websockets_config *ws = &app->websockets;
+    CHECK(ws->nchannels == 2);
+    if (ws->nchannels != 2) {
+        ssot_app_free(app);
+        ssot_host_free(host);
+        return;
+    }
+    const ssot_channel_def *chat = &ws->channels[0], *plain = &ws->channels[1];
+    CHECK(plain->payloads == NULL && ssot_channel_payload(plain, "any") == NULL);
+    CHECK(chat->nevents == 3 && strcmp(chat->events[0], "stopTyping") == 0 && strcmp(chat->events[1], "ping") == 0 &&
+          strcmp(chat->events[2], "typing") == 0);
+    CHECK(chat->payloads && chat->payloads[0] == NULL);
+    const ssot_model *typing = ssot_channel_payload(chat, "typing");
+    const ssot_model *ping = ssot_channel_payload(chat, "ping");
+    CHECK(ssot_channel_payload(chat, "stopTyping") == NULL && ssot_channel_payload(chat, "nope") == NULL);
+    CHECK(typing && typing == chat->payloads[2] && strcmp(typing->name, "the payload of typing") == 0);
+    CHECK(ping && ping->nfields == 0 && strcmp(ping->name, "the payload of ping") == 0);
+    if (!typing || !ping) {
+        ssot_app_free(app);
+        ssot_host_free(host);
+        return;
+    }
+    CHECK(typing->nfields == 3 && typing->fields[0].type == SSOT_TYPE_STRING && typing->fields[0].max == 5 &&
+          !typing->fields[0].optional && !typing->fields[0].server_filled && !typing->fields[0].read_only);
+    CHECK(typing->fields[1].type == SSOT_TYPE_DATETIME && typing->fields[1].optional);
+    CHECK(typing->fields[2].nvalues == 2 && strcmp(typing->fields[2].values[1], "sad") == 0);
+
+    char why[512];
+    CHECK(payload_check(typing, "{\"name\":\"ada\",\"at\":\"2026-01-02\"}", why, sizeof why) == 0);
+    CHECK(payload_check(typing, "{\"name\":\"ada\",\"mood\":null}", why, sizeof why) == 0);
+    CHECK(payload_check(typing, NULL, why, sizeof why) == 1 && strcmp(why, "name is required") == 0);
+    CHECK(payload_check(typing, "null", why, sizeof why) == 1 && strcmp(why, "name is required") == 0);
+    CHECK(payload_check(typing, "{\"name\":\"adalovelace\",\"mood\":\"meh\",\"at\":5,\"x\":1}", why, sizeof why) == 4);
+    CHECK(strcmp(why, "name must be at most 5 characters; at must be an ISO 8601 date-time, e.g. "
+                      "2026-11-25T19:23:46.123Z; mood must be one of: happy, sad; x is not a field of the payload of typing") == 0);
+    CHECK(payload_check(typing, "{\"name\":7}", why, sizeof why) == 1 && strcmp(why, "name must be a string") == 0);
+    CHECK(payload_check(typing, "[]", why, sizeof why) == -1 && why[0] == '\0');
+    CHECK(payload_check(typing, "\"ada\"", why, sizeof why) == -1);
+    CHECK(payload_check(ping, "{}", why, sizeof why) == 0 && payload_check(ping, NULL, why, sizeof why) == 0);
+    CHECK(payload_check(ping, "{\"a\":1}", why, sizeof why) == 1);
+
+    /* the data goes out as sent: a datetime is checked, not rewritten */
+    json_t *data = parse("{\"name\":\"ada\",\"at\":\"2026-01-02\"}");
+    ssot_body_errors errs;
+    CHECK(ssot_channel_check_payload(typing, data, &errs) == 0);
+    CHECK(strcmp(json_string_value(json_object_get(data, "at")), "2026-01-02") == 0 && data->refcount == 1);
+    json_decref(data);
+
+    data = parse("[1]");
+    ssot_channel_payload_shape(typing, "typing", "chat:3", data, why, sizeof why);
+    CHECK(strcmp(why, "the data of typing on chat:3 must be a JSON object with its fields (name, at, mood), got an array") == 0);
+    ssot_channel_payload_shape(ping, "ping", "chat:3", NULL, why, sizeof why);
+    CHECK(strcmp(why, "the data of ping on chat:3 must be a JSON object with no fields ({}), got null") == 0);
+    json_decref(data);
     ssot_app_free(app);
     ssot_host_free(host);
 }
@@ -282,6 +370,32 @@ static void test_malformed(void) {
     EXPECT_ERROR("return { name = 'x', models = {}, websockets = { channels = { { pattern = 'a', events = { 'e' }, "
                  "permissions = { subscribe = { source = 'f', fn = print } } }, { pattern = 'b', events = 7 } } } }",
                  "ir.websockets.channels[2].events: expected a table, got number");
+    const char *channel = "return { name = 'x', models = {}, websockets = { channels = { { pattern = 'a', "
+                          "events = { 'e', 'f' }, payloads = { %s } } } } }";
+    char source[1024];
+    snprintf(source, sizeof source, channel, "e = { fields = { { name = 'n', type = 'string' } } }");
+    EXPECT_ERROR(source, "");
+    snprintf(source, sizeof source, channel, "g = { fields = {} }");
+    EXPECT_ERROR(source, "ir.websockets.channels[1].payloads.g: 'g' is not one of the channel's events");
+    snprintf(source, sizeof source, channel, "'e'");
+    EXPECT_ERROR(source, "ir.websockets.channels[1].payloads: keys are event names, got a number");
+    snprintf(source, sizeof source, channel, "e = true");
+    EXPECT_ERROR(source, "ir.websockets.channels[1].payloads.e: expected a table, got boolean");
+    snprintf(source, sizeof source, channel, "e = {}");
+    EXPECT_ERROR(source, "ir.websockets.channels[1].payloads.e.fields: expected a table, got nil");
+    snprintf(source, sizeof source, channel, "f = { fields = { { name = 'n', type = 'blob' } } }");
+    EXPECT_ERROR(source, "ir.websockets.channels[1].payloads.f.fields[1].type: unknown field type 'blob'");
+    snprintf(source, sizeof source, channel, "f = { fields = { { name = 'n', type = 'id' } } }");
+    EXPECT_ERROR(source, "ir.websockets.channels[1].payloads.f.fields[1]: a payload field is a plain value");
+    /* refused after load_field made the default: ssot_app_free releases it (the ASan build checks) */
+    snprintf(source, sizeof source, channel, "f = { fields = { { name = 'n', type = 'json', default = { a = 1 } } } }");
+    EXPECT_ERROR(source, "ir.websockets.channels[1].payloads.f.fields[1]: a payload field is a plain value");
+    snprintf(source, sizeof source, channel,
+             "f = { fields = { { name = 'n', type = 'int', references = { model = 'A' } } } }");
+    EXPECT_ERROR(source, "a payload field is a plain value");
+    snprintf(source, sizeof source, channel,
+             "f = { fields = { { name = 'n', type = 'int' }, { name = 'n', type = 'int' } } }");
+    EXPECT_ERROR(source, "ir.websockets.channels[1].payloads.f.fields[2]: the field 'n' appears twice");
     CHECK(lua_gettop(L) == 0);
     lua_close(L);
 }
@@ -290,6 +404,7 @@ int main(void) {
     make_test_dir("store-ir");
     test_chat();
     test_websockets();
+    test_payloads();
     test_functions();
     test_malformed();
     return finish_tests();

@@ -95,23 +95,44 @@ size_t ssot_body_check(const ssot_model *model, json_t *body, ssot_body_mode mod
     return errs->total;
 }
 
-void ssot_body_errors_json(const ssot_body_errors *errs, ssot_buf *out) {
-    const char *code = ssot_error_facts[SSOT_E_VALIDATION_FAILED].code;
-    ssot_buf_puts(out, "{\"code\":");
-    ssot_buf_put_json_string(out, code, strlen(code));
-    ssot_buf_puts(out, ",\"message\":");
-    char message[64];
+void ssot_body_errors_summary(const ssot_body_errors *errs, char *out, size_t size) {
     if (errs->total == 1)
-        snprintf(message, sizeof message, "1 field is invalid");
+        snprintf(out, size, "1 field is invalid");
     else
-        snprintf(message, sizeof message, "%zu fields are invalid", errs->total);
-    ssot_buf_put_json_string(out, message, strlen(message));
-    ssot_buf_puts(out, ",\"fields\":{");
+        snprintf(out, size, "%zu fields are invalid", errs->total);
+}
+
+void ssot_body_errors_fields_json(const ssot_body_errors *errs, ssot_buf *out) {
+    ssot_buf_putc(out, '{');
     for (size_t i = 0; i < errs->count; i++) {
         if (i) ssot_buf_putc(out, ',');
         ssot_buf_put_json_string(out, errs->items[i].field, strlen(errs->items[i].field));
         ssot_buf_putc(out, ':');
         ssot_buf_put_json_string(out, errs->items[i].message, strlen(errs->items[i].message));
     }
-    ssot_buf_puts(out, "}}");
+    ssot_buf_putc(out, '}');
+}
+
+void ssot_body_errors_text(const ssot_body_errors *errs, char *out, size_t size) {
+    if (size == 0) return;
+    out[0] = '\0';
+    size_t used = 0;
+    for (size_t i = 0; i < errs->count && used < size; i++)
+        used += (size_t)snprintf(out + used, size - used, "%s%s %s", i ? "; " : "", errs->items[i].field,
+                                 errs->items[i].message);
+    if (errs->total > errs->count && used < size)
+        snprintf(out + used, size - used, " (and %zu more)", errs->total - errs->count);
+}
+
+void ssot_body_errors_json(const ssot_body_errors *errs, ssot_buf *out) {
+    const char *code = ssot_error_facts[SSOT_E_VALIDATION_FAILED].code;
+    ssot_buf_puts(out, "{\"code\":");
+    ssot_buf_put_json_string(out, code, strlen(code));
+    ssot_buf_puts(out, ",\"message\":");
+    char message[64];
+    ssot_body_errors_summary(errs, message, sizeof message);
+    ssot_buf_put_json_string(out, message, strlen(message));
+    ssot_buf_puts(out, ",\"fields\":");
+    ssot_body_errors_fields_json(errs, out);
+    ssot_buf_putc(out, '}');
 }

@@ -44,6 +44,16 @@ json_t *ssot_body_parse(const char *data, size_t n, char *message, size_t messag
  * field order, unknown fields last. errs is reset first. */
 size_t ssot_body_check(const ssot_model *model, json_t *body, ssot_body_mode mode, ssot_body_errors *errs);
 
+/* The message of a validation_failed error: "1 field is invalid", "3 fields are invalid". */
+void ssot_body_errors_summary(const ssot_body_errors *errs, char *out, size_t size);
+
+/* Appends the fields member of a validation_failed error to out: {"text":"is required",...}. */
+void ssot_body_errors_fields_json(const ssot_body_errors *errs, ssot_buf *out);
+
+/* The errors as one line for a log or a Lua error: "text is required; kind must be one of: a,
+ * b" (and "(and 2 more)" past what errs kept). Truncated to size. */
+void ssot_body_errors_text(const ssot_body_errors *errs, char *out, size_t size);
+
 /* Appends the error object of a 400 validation_failed response to out:
  * {"code":"validation_failed","message":"2 fields are invalid","fields":{"text":"is required",...}}
  * (the caller wraps it as {"error": ...} and may add requestId). */

@@ -478,6 +478,69 @@ static int compare_channels(const void *a, const void *b) {
     return strcmp(((const ssot_channel_def *)a)->pattern, ((const ssot_channel_def *)b)->pattern);
 }
 
+/* One event's payload (the table at the top of the stack, { fields = { <field>... } }) into p:
+ * a model named "the payload of <event>" holding only the fields, so the body check of REST
+ * validates published data. Stack effect: none. */
+static void load_payload(lua_State *L, loader *ld, ssot_model *p, const char *event) {
+    int t = lua_gettop(L);
+    size_t name_size = strlen(event) + sizeof "the payload of ";
+    char *name = alloc_or_raise(L, ld, name_size);
+    snprintf(name, name_size, "the payload of %s", event);
+    p->name = name;
+    p->lua_ref = LUA_NOREF; /* no table, rules, hooks or realtime: say so for any reader */
+    for (int a = 0; a < SSOT_ACTION_COUNT; a++) p->permissions[a].fn_ref = LUA_NOREF;
+    for (int h = 0; h < SSOT_HOOK_COUNT; h++) p->hooks[h] = LUA_NOREF;
+    p->realtime.subscribe.fn_ref = LUA_NOREF;
+    push_table(L, ld, t, "fields", 1);
+    size_t n = (size_t)lua_rawlen(L, -1);
+    ssot_field *fields = alloc_or_raise(L, ld, (n + 1) * sizeof *fields);
+    p->fields = fields;
+    p->nfields = n; /* before loading, so ssot_app_free finds what a refused field holds */
+    size_t base = strlen(ld->path);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(ld->path + base, sizeof ld->path - base, ".fields[%d]", (int)i + 1);
+        if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TTABLE) luaL_error(L, "%s: expected a table", ld->path);
+        ssot_field *f = &fields[i];
+        load_field(L, ld, f, i);
+        /* what only a table's column means would make the body check refuse or skip the field */
+        if (f->type == SSOT_TYPE_ID || f->auto_kind != SSOT_AUTO_NONE || f->default_value || f->ref_model ||
+            f->server_filled || f->read_only)
+            luaL_error(L, "%s: a payload field is a plain value: no id type, auto, default, references, "
+                          "server_filled or read_only", ld->path);
+        if (ssot_model_field(p, f->name, strlen(f->name)) != f)
+            luaL_error(L, "%s: the field '%s' appears twice", ld->path, f->name);
+        lua_pop(L, 1);
+    }
+    ld->path[base] = '\0';
+    lua_settop(L, t);
+}
+
+/* The channel's payloads table (at stack index payloads, { [event] = { fields } }) into
+ * c->payloads, by the index of each event in c->events. */
+static void load_payloads(lua_State *L, loader *ld, int payloads, ssot_channel_def *c) {
+    size_t base = strlen(ld->path);
+    ssot_model **models = NULL;
+    lua_pushnil(L);
+    while (lua_next(L, payloads)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            luaL_error(L, "%s.payloads: keys are event names, got a %s", ld->path, luaL_typename(L, -2));
+        const char *event = lua_tostring(L, -2);
+        snprintf(ld->path + base, sizeof ld->path - base, ".payloads.%s", event);
+        size_t i = 0;
+        while (i < c->nevents && strcmp(c->events[i], event) != 0) i++;
+        if (i == c->nevents) luaL_error(L, "%s: '%s' is not one of the channel's events", ld->path, event);
+        if (!lua_istable(L, -1)) luaL_error(L, "%s: expected a table, got %s", ld->path, luaL_typename(L, -1));
+        if (!models) {
+            models = alloc_or_raise(L, ld, c->nevents * sizeof *models);
+            c->payloads = (const ssot_model *const *)models;
+        }
+        models[i] = alloc_or_raise(L, ld, sizeof *models[i]);
+        load_payload(L, ld, models[i], c->events[i]);
+        lua_pop(L, 1);
+    }
+    ld->path[base] = '\0';
+}
+
 /* ir.websockets.channels (the websockets table at ws) into app->websockets, sorted by
  * pattern whatever order the IR gives them in. */
 static void load_channels(lua_State *L, loader *ld, int ws, ssot_app *app) {
@@ -496,6 +559,7 @@ static void load_channels(lua_State *L, loader *ld, int ws, ssot_app *app) {
         c->params = get_string_list(L, ld, t, "params", 0, &c->nparams);
         c->events = get_string_list(L, ld, t, "events", 1, &c->nevents);
         c->presence = get_bool(L, ld, t, "presence", 0);
+        if (push_table(L, ld, t, "payloads", 0)) load_payloads(L, ld, lua_gettop(L), c);
         int permissions = push_table(L, ld, t, "permissions", 0) ? lua_gettop(L) : 0;
         load_rule(L, ld, permissions, "subscribe", &c->subscribe);
         load_rule(L, ld, permissions, "publish", &c->publish);

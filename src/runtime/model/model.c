@@ -75,8 +75,13 @@ void ssot_app_free(ssot_app *app) {
         unref(app->L, m->lua_ref);
     }
     for (size_t i = 0; i < app->websockets.nchannels; i++) {
-        unref(app->L, app->websockets.channels[i].subscribe.fn_ref);
-        unref(app->L, app->websockets.channels[i].publish.fn_ref);
+        const ssot_channel_def *c = &app->websockets.channels[i];
+        unref(app->L, c->subscribe.fn_ref);
+        unref(app->L, c->publish.fn_ref);
+        /* payload fields have no defaults, but one the loader refused may hold one */
+        for (size_t e = 0; c->payloads && e < c->nevents; e++)
+            for (size_t f = 0; c->payloads[e] && f < c->payloads[e]->nfields; f++)
+                if (c->payloads[e]->fields[f].default_value) json_decref(c->payloads[e]->fields[f].default_value);
     }
     for (size_t i = 0; i < app->nroutes; i++) unref(app->L, app->routes[i].fn_ref);
     unref(app->L, app->lua_ref);

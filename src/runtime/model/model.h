@@ -156,6 +156,11 @@ typedef struct ssot_channel_def {
     size_t nparams;
     const char *const *events;  /* the events clients may publish, declared order */
     size_t nevents;
+    /* Per event (the index of events): the fields its data must have, as a model named "the
+     * payload of <event>" with only name and fields set, so published data is checked by
+     * ssot_body_check like a REST body; NULL for an event that takes any JSON. The array is
+     * NULL when no event declares fields. */
+    const ssot_model *const *payloads;
     ssot_rule subscribe;        /* "true" when not given; function rules are called as fn(user, params) */
     ssot_rule publish;          /* the same */
     bool presence;              /* presence = true: join/leave events and presence requests */

@@ -1,10 +1,12 @@
 /* Resolving channel names (channel.h): "Model:list", "Model:item:<id>", and custom channels
- * against the patterns of websockets.pubsub.channels, the most specific pattern winning.
- * Uses value.h for canonical ids. */
+ * against the patterns of websockets.pubsub.channels, the most specific pattern winning; and
+ * checking published data against an event's payload fields. Uses value.h for canonical ids,
+ * body.h for the payload check. */
 #include "runtime/realtime/channel.h"
 
 #include "runtime/model/value.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -142,4 +144,46 @@ int ssot_channel_has_event(const ssot_channel_def *def, const char *event) {
     for (size_t i = 0; i < def->nevents; i++)
         if (strcmp(def->events[i], event) == 0) return 1;
     return 0;
+}
+
+const ssot_model *ssot_channel_payload(const ssot_channel_def *def, const char *event) {
+    if (!def->payloads) return NULL;
+    for (size_t i = 0; i < def->nevents; i++)
+        if (strcmp(def->events[i], event) == 0) return def->payloads[i];
+    return NULL;
+}
+
+int ssot_channel_check_payload(const ssot_model *payload, const json_t *data, ssot_body_errors *errs) {
+    errs->count = errs->total = 0;
+    if (data && !json_is_null(data) && !json_is_object(data)) return -1;
+    /* The body check rewrites datetimes in place (and nothing else, as payloads have no ids):
+     * check a copy when there is one, so subscribers get what the publisher sent. */
+    int rewrites = 0;
+    for (size_t i = 0; i < payload->nfields; i++)
+        if (payload->fields[i].type == SSOT_TYPE_DATETIME) rewrites = 1;
+    json_t *body;
+    if (!data || json_is_null(data))
+        body = json_object();
+    else if (rewrites)
+        body = json_deep_copy(data);
+    else
+        body = json_incref((json_t *)data); /* only read: see above */
+    if (!body) return -2;
+    size_t invalid = ssot_body_check(payload, body, SSOT_BODY_CREATE, errs);
+    json_decref(body);
+    return invalid > (size_t)INT_MAX ? INT_MAX : (int)invalid;
+}
+
+void ssot_channel_payload_shape(const ssot_model *payload, const char *event, const char *channel,
+                                const json_t *data, char *out, size_t size) {
+    static const char *const kinds[] = {"an object", "an array", "a string", "an integer",
+                                        "a number",  "true",     "false",    "null"};
+    json_type type = data ? json_typeof(data) : JSON_NULL;
+    char fields[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < payload->nfields && used < sizeof fields; i++)
+        used += (size_t)snprintf(fields + used, sizeof fields - used, "%s%s", i ? ", " : "", payload->fields[i].name);
+    snprintf(out, size, "the data of %s on %s must be a JSON object with %s%s%s, got %s", event, channel,
+             payload->nfields ? "its fields (" : "no fields ({})", fields, payload->nfields ? ")" : "",
+             (unsigned)type < sizeof kinds / sizeof kinds[0] ? kinds[type] : "something else");
 }

@@ -130,6 +130,21 @@ void gw_send_error(gw_session *session, const char *id, ssot_error_kind kind, co
     if (!out->failed) gw_send(session, out->data, out->len);
 }
 
+void gw_send_invalid(gw_session *session, const char *id, const ssot_body_errors *errs, const char *fmt, ...) {
+    char message[1024];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(message, sizeof message, fmt, args);
+    va_end(args);
+    ssot_buf *out = &session->gateway->out;
+    ssot_buf_reset(out);
+    error_head(out, id, SSOT_E_VALIDATION_FAILED, message, strlen(message));
+    ssot_buf_puts(out, ",\"fields\":");
+    ssot_body_errors_fields_json(errs, out);
+    ssot_buf_putc(out, '}');
+    if (!out->failed) gw_send(session, out->data, out->len);
+}
+
 void gw_send_rest_error(gw_session *session, const char *id, int status, const char *body, size_t len) {
     /* {"error":{"code":..,"message":..,...}} becomes {"type":"error","id":..,"status":..,"code":..,...} */
     json_t *root = json_loadb(body, len, 0, NULL);

@@ -108,6 +108,10 @@ void gw_flush(gw_session *session);
 /* Sends an error reply: {"type":"error","id":..,"code","status","message"}. */
 void gw_send_error(gw_session *session, const char *id, ssot_error_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Sends a validation_failed reply: the error above with the message fmt and errs as its
+ * fields member, the shape of REST's validation errors. */
+void gw_send_invalid(gw_session *session, const char *id, const ssot_body_errors *errs, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Sends an error reply from a REST error body ({"error":{...}}) with its status. */
 void gw_send_rest_error(gw_session *session, const char *id, int status, const char *body, size_t len);
 

@@ -1,8 +1,9 @@
 /* The client's messages (docs/protocol.md "Messages"): auth, subscribe, unsubscribe, publish,
- * request, presence and ping, each checked against the channel's rules and answered with its
- * reply or an error naming what was wrong. `request` runs the REST service's own handler with
- * the connection's user, so validation, rules, hooks and errors are REST's. Uses
- * client_message.c, channel.c, gateway_channels.c, gateway_deliver.c, rules.c. */
+ * request, presence and ping, each checked against the channel's rules (and a publish's data
+ * against its event's payload fields) and answered with its reply or an error naming what was
+ * wrong. `request` runs the REST service's own handler with the connection's user, so
+ * validation, rules, hooks and errors are REST's. Uses client_message.c, channel.c,
+ * gateway_channels.c, gateway_deliver.c, rules.c. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, gmtime_r */
 #include "runtime/realtime/gateway_internal.h"
 
@@ -256,6 +257,29 @@ static int resolve_custom(gw_session *session, const ssot_client_message *msg, s
     return -1;
 }
 
+/* Whether the message's data fits the fields declared for its event (payload); answers
+ * validation_failed with REST's fields object — empty for data that is not an object, where
+ * no one field is at fault and the message says what the data should be. */
+static int payload_fits(gw_session *session, const ssot_client_message *msg, const ssot_model *payload) {
+    ssot_body_errors errs;
+    int invalid = ssot_channel_check_payload(payload, msg->data, &errs);
+    if (invalid == 0) return 1;
+    char channel[SSOT_CHANNEL_NAME_MAX + 1];
+    snprintf(channel, sizeof channel, "%.*s", (int)msg->channel_len, msg->channel);
+    if (invalid == -1) {
+        char why[1024];
+        ssot_channel_payload_shape(payload, msg->event, channel, msg->data, why, sizeof why);
+        gw_send_invalid(session, msg->id, &errs, "%s", why);
+    } else if (invalid == -2) {
+        gw_send_error(session, msg->id, SSOT_E_INTERNAL, "out of memory checking the payload of %s", msg->event);
+    } else {
+        char summary[64];
+        ssot_body_errors_summary(&errs, summary, sizeof summary);
+        gw_send_invalid(session, msg->id, &errs, "the payload of %s on %s is invalid: %s", msg->event, channel, summary);
+    }
+    return 0;
+}
+
 static void on_publish(gw_session *session, const ssot_client_message *msg) {
     ssot_gateway *gw = session->gateway;
     ssot_channel_ref ref;
@@ -272,6 +296,8 @@ static void on_publish(gw_session *session, const ssot_client_message *msg) {
     char what[SSOT_CHANNEL_NAME_MAX + 20];
     snprintf(what, sizeof what, "publish on %.*s", (int)msg->channel_len, msg->channel);
     if (!custom_allowed(session, msg->id, &ref, &ref.def->publish, what)) return;
+    const ssot_model *payload = ssot_channel_payload(ref.def, msg->event);
+    if (payload && !payload_fits(session, msg, payload)) return;
     char *data = msg->data ? json_dumps(msg->data, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     char channel[SSOT_CHANNEL_NAME_MAX + 1];
     snprintf(channel, sizeof channel, "%.*s", (int)msg->channel_len, msg->channel);

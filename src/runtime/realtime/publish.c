@@ -1,6 +1,7 @@
 /* ssot.publish (publish.h): the C function behind the sandboxes' ssot.publish, which checks the
- * channel and the event against the config, turns data into JSON and queues the event; and the
- * queue's flush, drop and move. Uses lua_bridge.h, channel.c. */
+ * channel and the event against the config, turns data into JSON, checks it against the
+ * event's payload fields and queues the event; and the queue's flush, drop and move. Uses
+ * lua_bridge.h, channel.c. */
 #include "runtime/realtime/publish.h"
 
 #include "runtime/lua/lua_bridge.h"
@@ -38,6 +39,36 @@ static int push(ssot_publish_queue *queue, ssot_publication p) {
     return 0;
 }
 
+/* Checks *data (NULL: nil) against the fields declared for event, as the gateway checks a
+ * client's publish. An empty Lua table converts to [], so it stands for {} here. Returns 0, or
+ * -1 after pushing nil and the message saying what is wrong (*data freed). */
+static int check_payload(lua_State *L, const ssot_model *payload, const char *event, const char *channel,
+                         json_t **data) {
+    if (json_is_array(*data) && json_array_size(*data) == 0) {
+        json_decref(*data);
+        *data = json_object();
+        if (!*data) return luaL_error(L, "ssot.publish: out of memory");
+    }
+    ssot_body_errors errs;
+    int invalid = ssot_channel_check_payload(payload, *data, &errs);
+    if (invalid == 0) return 0;
+    char why[2048];
+    if (invalid == -1) {
+        ssot_channel_payload_shape(payload, event, channel, *data, why, sizeof why);
+    } else if (invalid == -2) {
+        json_decref(*data);
+        return luaL_error(L, "ssot.publish: out of memory");
+    } else {
+        int n = snprintf(why, sizeof why, "the payload of %s on %s is invalid: ", event, channel);
+        if (n > 0 && (size_t)n < sizeof why) ssot_body_errors_text(&errs, why + n, sizeof why - (size_t)n);
+    }
+    json_decref(*data);
+    *data = NULL;
+    lua_pushnil(L);
+    lua_pushfstring(L, "ssot.publish: %s", why);
+    return -1;
+}
+
 /* publisher(channel, event, data) -> true | nil, message (the Lua side raises it at the
  * caller's line: lua/ssot/sandbox.lua). Upvalues: the app, the current queue's pointer. */
 static int publish_from_lua(lua_State *L) {
@@ -71,6 +102,8 @@ static int publish_from_lua(lua_State *L) {
             lua_pushfstring(L, "ssot.publish: %s", why);
             return 2;
         }
+        const ssot_model *payload = ssot_channel_payload(ref.def, event);
+        if (payload && check_payload(L, payload, event, channel, &data) != 0) return 2;
         char *text = data ? json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
         json_decref(data);
         ssot_publication p = {copy_text(channel, channel_len), copy_text(event, event_len), text,

@@ -1,7 +1,8 @@
 /* ssot.publish(channel, event, data) for hooks and custom routes (docs/protocol.md "Events"):
- * the call checks the channel and event against the config and queues the event; the service
- * sends the queue to the fan-out once the request succeeded (after its write committed) and
- * drops it when the request failed. Uses lua_bridge.h (Lua to JSON), channel.c, fanout.h. */
+ * the call checks the channel and event against the config (and data against the event's
+ * payload fields, raising what does not fit) and queues the event; the service sends the
+ * queue to the fan-out once the request succeeded (after its write committed) and drops it
+ * when the request failed. Uses lua_bridge.h (Lua to JSON), channel.c, fanout.h. */
 #ifndef SSOT_RUNTIME_PUBLISH_H
 #define SSOT_RUNTIME_PUBLISH_H
 
