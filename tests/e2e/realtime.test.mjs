@@ -1,5 +1,6 @@
 // The realtime protocol (docs/protocol.md) against the real `ssot serve` and the `ws` client:
-// every message type and error, list, item and custom channels with parameters and publish,
+// every message type and error, list, item and custom channels with parameters and publish
+// (payloads checked against their declared fields, from clients and from ssot.publish),
 // events from REST, socket requests and hooks reaching several subscribers, presence with two
 // tabs of one user, the permission matrix (owner, other user, admin, anonymous × expression
 // and function rules × created, updated, deleted and moved out of view, replays included),
@@ -192,6 +193,76 @@ describe("custom channels", () => {
     await anon.ask({ type: "publish", channel: "lobby", event: "hello", data: [1, "two"] });
     const hello = await anon.event("lobby");
     assert.deepEqual([hello.data, hello.from], [[1, "two"], null]);
+  });
+
+  it("an event with payload fields: valid data reaches subscribers as sent; data that does not fit reaches nobody", async () => {
+    const ann = await connect({ token: OWNER });
+    const bob = await connect({ token: OTHER });
+    await ann.subscribe("room:pl");
+    await bob.subscribe("room:pl");
+    const publish = (data) => bob.ask({ type: "publish", channel: "room:pl", event: "status", data });
+    const data = { state: "away", note: "brb", count: 3, at: "2026-01-02" };
+    const ok = await publish(data);
+    assert.deepEqual(ok, { type: "response", id: ok.id, data: null });
+    for (const c of [ann, bob]) {
+      const e = await c.next((m) => m.type === "event" && m.event === "status");
+      assert.deepEqual([e.data, e.from], [data, "2"], "delivered as sent: the datetime is checked, not rewritten");
+    }
+    const invalid = [
+      [{ note: "x" }, { state: "is required" }],
+      [{ state: "away", count: "3" }, { count: "must be an integer" }],
+      [{ state: "away", note: "x".repeat(21) }, { note: "must be at most 20 characters" }],
+      [{ state: "gone" }, { state: "must be one of: online, away" }],
+      [{ state: "away", mood: "happy" }, { mood: "is not a field of the payload of status" }],
+      [{ state: "away", at: "yesterday" }, { at: "must be an ISO 8601 date-time, e.g. 2026-11-25T19:23:46.123Z" }],
+      [{ state: null }, { state: "is required" }],
+      [undefined, { state: "is required" }], // no data: checked as {}
+      [null, { state: "is required" }],
+    ];
+    for (const [sent, fields] of invalid) {
+      const e = assertWsError(await publish(sent), "validation_failed", 400);
+      assert.deepEqual(e.fields, fields, JSON.stringify(sent));
+      assert.equal(e.message, "the payload of status on room:pl is invalid: 1 field is invalid");
+    }
+    const two = assertWsError(await publish({ state: 1, count: 1.5 }), "validation_failed", 400);
+    assert.deepEqual(two.fields, { state: "must be one of: online, away", count: "must be an integer" });
+    assert.match(two.message, /: 2 fields are invalid$/);
+    for (const [sent, kind] of [[[], "an array"], ["away", "a string"], [5, "an integer"], [true, "true"]]) {
+      const e = assertWsError(await publish(sent), "validation_failed", 400);
+      assert.equal(e.message, `the data of status on room:pl must be a JSON object with its fields (state, note, count, at), got ${kind}`);
+      assert.deepEqual(e.fields, {}, "no one field is at fault");
+    }
+    // an event without fields still takes any JSON
+    await bob.ask({ type: "publish", channel: "room:pl", event: "typing", data: ["any", { json: 1 }] });
+    assert.deepEqual((await ann.next((m) => m.type === "event" && m.event === "typing")).data, ["any", { json: 1 }]);
+    await ann.settle();
+    assert.equal(ann.events("room:pl").filter((e) => e.event === "status").length, 1, "nothing invalid was delivered");
+    // the rule comes first: an anonymous publisher learns nothing about the payload
+    assertWsError(await (await connect()).ask({ type: "publish", channel: "room:pl", event: "status", data: 5 }), "unauthorized", 401);
+  });
+
+  it("ssot.publish checks the payload too: a hook's invalid one fails the request, names the fields in the log and sends nothing", async () => {
+    const c = await connect({ token: OWNER });
+    await c.subscribe("room:56");
+    const good = await api(base, "POST", "/api/messages", { body: { roomId: 56, text: "status away" } });
+    assert.equal(good.status, 201);
+    await c.event("room:56"); // the message
+    assert.deepEqual((await c.event("room:56")).data, { state: "away", count: 2 });
+    for (const [text, why] of [
+      ["bad status", "ssot.publish: the payload of status on room:56 is invalid: state must be one of: online, away; count must be an integer"],
+      ["empty status", "ssot.publish: the payload of status on room:56 is invalid: state is required"], // {} from Lua is an object here
+    ]) {
+      const bad = await api(base, "POST", "/api/messages", { body: { roomId: 56, text } });
+      assert.equal(bad.status, 500, bad.text);
+      assert.equal(bad.json.error.code, "internal");
+      assert.doesNotMatch(bad.json.error.message, /payload/, "the details stay in the log");
+      const requestId = bad.json.error.requestId;
+      for (let i = 0; i < 50 && !server.stderr().includes(requestId); i++) await new Promise((ok) => setTimeout(ok, 20));
+      const log = server.stderr().slice(server.stderr().indexOf(`request ${requestId}`));
+      assert.ok(log.includes(`config.lua:`) && log.includes(why), log.slice(0, 1000));
+    }
+    await c.settle();
+    assert.deepEqual(c.events("room:56").map((e) => e.event), ["message", "status"], "the failed hooks' publications were dropped");
   });
 
   it("the subscribe rule sees the channel's parameters", async () => {
