@@ -18,6 +18,7 @@ int core_set_lib_dirs(lua_State *L);
 int core_module_files(lua_State *L);
 int core_stat(lua_State *L);
 int core_replace_file(lua_State *L);
+int core_mkdir(lua_State *L);
 
 /* core_hash.c: content hashing */
 int core_sha256(lua_State *L);
@@ -31,6 +32,9 @@ int core_log_level(lua_State *L);
 int core_set_log_level(lua_State *L);
 int core_color(lua_State *L);
 int core_write(lua_State *L);
+
+/* core_term.c: terminals */
+int core_isatty(lua_State *L);
 
 /* core_clock.c: time */
 int core_clock(lua_State *L);

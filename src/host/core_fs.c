@@ -1,6 +1,6 @@
 /* ssot.core file primitives: reading files and directories, their identity (stat), replacing a
- * file ssot keeps for itself, resolving paths, the embedded resources and the library
- * directory list. Failures return nil plus "path: reason", as Lua's io library does, so
+ * file ssot keeps for itself, creating directories, resolving paths, the embedded resources
+ * and the library directory list. Failures return nil plus "path: reason", as Lua's io library does, so
  * callers decide how to report them. Atomic writes come from emit_file.c. */
 #define _DEFAULT_SOURCE /* realpath, lstat */
 #include "host/core.h"
@@ -89,6 +89,19 @@ int core_replace_file(lua_State *L) {
         return 2;
     }
     lua_pushliteral(L, "written");
+    return 1;
+}
+
+/* mkdir(path) -> true | nil, message: creates the directory and its missing parents (mkdir -p);
+ * true when it is already a directory. */
+int core_mkdir(lua_State *L) {
+    char err[SSOT_EMIT_ERROR_SIZE];
+    if (ssot_mkdir_all(luaL_checkstring(L, 1), err) != 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
     return 1;
 }
 
