@@ -117,32 +117,35 @@ static void error_head(ssot_buf *out, const char *id, ssot_error_kind kind, cons
     ssot_buf_put_json_string(out, message, n);
 }
 
-void gw_send_error(gw_session *session, const char *id, ssot_error_kind kind, const char *fmt, ...) {
+/* An error frame with the message fmt/args and, when errs is given, its "fields". */
+__attribute__((format(printf, 5, 0))) static void send_error(gw_session *session, const char *id, ssot_error_kind kind,
+                                                             const ssot_body_errors *errs, const char *fmt,
+                                                             va_list args) {
     char message[1024];
-    va_list args;
-    va_start(args, fmt);
     vsnprintf(message, sizeof message, fmt, args);
-    va_end(args);
     ssot_buf *out = &session->gateway->out;
     ssot_buf_reset(out);
     error_head(out, id, kind, message, strlen(message));
+    if (errs) {
+        ssot_buf_puts(out, ",\"fields\":");
+        ssot_body_errors_fields_json(errs, out);
+    }
     ssot_buf_putc(out, '}');
     if (!out->failed) gw_send(session, out->data, out->len);
 }
 
-void gw_send_invalid(gw_session *session, const char *id, const ssot_body_errors *errs, const char *fmt, ...) {
-    char message[1024];
+void gw_send_error(gw_session *session, const char *id, ssot_error_kind kind, const char *fmt, ...) {
     va_list args;
     va_start(args, fmt);
-    vsnprintf(message, sizeof message, fmt, args);
+    send_error(session, id, kind, NULL, fmt, args);
     va_end(args);
-    ssot_buf *out = &session->gateway->out;
-    ssot_buf_reset(out);
-    error_head(out, id, SSOT_E_VALIDATION_FAILED, message, strlen(message));
-    ssot_buf_puts(out, ",\"fields\":");
-    ssot_body_errors_fields_json(errs, out);
-    ssot_buf_putc(out, '}');
-    if (!out->failed) gw_send(session, out->data, out->len);
+}
+
+void gw_send_invalid(gw_session *session, const char *id, const ssot_body_errors *errs, const char *fmt, ...) {
+    va_list args;
+    va_start(args, fmt);
+    send_error(session, id, SSOT_E_VALIDATION_FAILED, errs, fmt, args);
+    va_end(args);
 }
 
 void gw_send_rest_error(gw_session *session, const char *id, int status, const char *body, size_t len) {
