@@ -157,6 +157,9 @@ describe("the realtime SDK against ssot serve", () => {
     assert.deepEqual((await room.presence()).sort(), ["2", "3"]);
     assert.throws(() => bob.$channel("chat:room:{roomId}", { roomId: "a b" }), /letters, digits/);
     await assert.rejects(room.publish("nope"), (e) => sdk.isApiError(e) && e.code === "bad_request");
+    // typing's payload is declared (examples/chat): the server checks what the types promise.
+    await assert.rejects(room.publish("typing", { name: 7 }), (e) => sdk.isValidation(e) && e.fields.name !== undefined);
+    await assert.rejects(room.publish("typing", {}), (e) => sdk.isValidation(e) && e.fields.name === "is required");
   });
 
   it("a refused subscription reaches onError and nothing else", async () => {
