@@ -1,6 +1,6 @@
 -- The ssot command line for everything but `serve` and `token` (those are C, src/cli/):
 -- argument parsing, `ssot run` (the pipeline, with progress and summary), `ssot phases`,
--- help and version. Every failure ends as a message on stderr and an exit status (ssot.h).
+-- `ssot init` (ssot.scaffold.project), help and version. Every failure ends as a message on stderr and an exit status (ssot.h).
 local core = require "ssot.core"
 local errors = require "ssot.errors"
 
@@ -10,6 +10,7 @@ local USAGE = [[
 Usage: ssot <command> [options]
 
 Commands:
+  init [dir]            start a project: config.lua from a preset, package.json, tsconfig.json
   run [config.lua]      generate the SDK, docs and SQL from the models
   phases [config.lua]   list the pipeline phases in order, which would run and why
   serve [config.lua]    start the HTTP/WebSocket runtime (ssot serve --help)
@@ -333,11 +334,24 @@ local function cmd_phases(argv)
   return errors.status.ok
 end
 
+-- `ssot init` (ssot.scaffold.project): main(argv) returns
+-- a status, or nil and an error printed here like every other command's.
+local function scaffold_command(module, topic)
+  return function(argv)
+    local ok, status, err = errors.call("failure", function() return require(module).main(argv) end)
+    if not ok then return report_error(status) end
+    if status then return status end
+    if err.kind == "usage" then return usage_error(err.message, topic) end
+    return report_error(err)
+  end
+end
+
 local function cmd_help(argv)
   local topic = argv[2]
   if topic == nil then core.write("stdout", USAGE)
   elseif topic == "run" then core.write("stdout", RUN_USAGE)
   elseif topic == "phases" then core.write("stdout", PHASES_USAGE)
+  elseif topic == "init" then core.write("stdout", require("ssot.scaffold.project").USAGE)
   elseif topic == "serve" or topic == "token" then
     core.write("stdout", "Run 'ssot " .. topic .. " --help'.\n")
   else
@@ -347,6 +361,7 @@ local function cmd_help(argv)
 end
 
 local commands = {
+  init = scaffold_command("ssot.scaffold.project", "init"),
   run = cmd_run,
   phases = cmd_phases,
   help = cmd_help,
