@@ -1,6 +1,6 @@
 -- The ssot command line for everything but `serve` and `token` (those are C, src/cli/):
 -- argument parsing, `ssot run` (the pipeline, with progress and summary), `ssot phases`,
--- `ssot init` (ssot.scaffold.project), help and version. Every failure ends as a message on stderr and an exit status (ssot.h).
+-- `ssot init` and `ssot new` (ssot.scaffold.*), help and version. Every failure ends as a message on stderr and an exit status (ssot.h).
 local core = require "ssot.core"
 local errors = require "ssot.errors"
 
@@ -11,6 +11,7 @@ Usage: ssot <command> [options]
 
 Commands:
   init [dir]            start a project: config.lua from a preset, package.json, tsconfig.json
+  new phase NAME        add your own phase: phases/NAME.lua, its template and its spec
   run [config.lua]      generate the SDK, docs and SQL from the models
   phases [config.lua]   list the pipeline phases in order, which would run and why
   serve [config.lua]    start the HTTP/WebSocket runtime (ssot serve --help)
@@ -334,7 +335,7 @@ local function cmd_phases(argv)
   return errors.status.ok
 end
 
--- `ssot init` (ssot.scaffold.project): main(argv) returns
+-- `ssot init` and `ssot new` (ssot.scaffold.project, ssot.scaffold.phase): main(argv) returns
 -- a status, or nil and an error printed here like every other command's.
 local function scaffold_command(module, topic)
   return function(argv)
@@ -352,6 +353,7 @@ local function cmd_help(argv)
   elseif topic == "run" then core.write("stdout", RUN_USAGE)
   elseif topic == "phases" then core.write("stdout", PHASES_USAGE)
   elseif topic == "init" then core.write("stdout", require("ssot.scaffold.project").USAGE)
+  elseif topic == "new" then core.write("stdout", require("ssot.scaffold.phase").USAGE)
   elseif topic == "serve" or topic == "token" then
     core.write("stdout", "Run 'ssot " .. topic .. " --help'.\n")
   else
@@ -362,6 +364,7 @@ end
 
 local commands = {
   init = scaffold_command("ssot.scaffold.project", "init"),
+  new = scaffold_command("ssot.scaffold.phase", "new"),
   run = cmd_run,
   phases = cmd_phases,
   help = cmd_help,
