@@ -1,6 +1,7 @@
 -- The ssot command line for everything but `serve` and `token` (those are C, src/cli/):
 -- argument parsing, `ssot run` (the pipeline, with progress and summary), `ssot phases`,
--- `ssot init` and `ssot new` (ssot.scaffold.*), help and version. Every failure ends as a message on stderr and an exit status (ssot.h).
+-- `ssot init` and `ssot new` (ssot.scaffold.*), help and version. Every failure ends as a
+-- message on stderr and an exit status (ssot.h).
 local core = require "ssot.core"
 local errors = require "ssot.errors"
 
@@ -336,7 +337,7 @@ local function cmd_phases(argv)
 end
 
 -- `ssot init` and `ssot new` (ssot.scaffold.project, ssot.scaffold.phase): main(argv) returns
--- a status, or nil and an error printed here like every other command's.
+-- a status, or nil and an error, printed here like every other command's.
 local function scaffold_command(module, topic)
   return function(argv)
     local ok, status, err = errors.call("failure", function() return require(module).main(argv) end)

@@ -2,7 +2,7 @@
 # Written by ssot init: files made from config.lua or fetched, not written by hand.
 # ssot run's output: run `ssot run` again to remake it.
 generated/
-# ssot serve's database, and any development secret it keeps there.
+# ssot serve's database, and the development secret it keeps beside it (data/.ssot-secret).
 data/
 # npm install's packages.
 node_modules/

@@ -15,6 +15,7 @@
   "devDependencies": {
     "@tanstack/react-query": "5.108.0",
     "@types/react": "19.3.0",
+    "@types/react-dom": "19.3.0",
     "react": "19.3.1",
     "react-dom": "19.3.1",
     "typescript": "5.9.3"
