@@ -167,7 +167,7 @@ local function package_name(name)
   return n ~= "" and n or "app"
 end
 
--- files(a, config_path) -> the files to write, and the IR of the config (validated as
+-- render_files(a, config_path) -> the files to write, and the IR of the config (validated as
 -- `ssot run` would).
 local function render_files(a, config_path)
   local vars = {
@@ -175,11 +175,13 @@ local function render_files(a, config_path)
     websockets = #a.realtime > 0 or a.preset.channels == true, package_name = package_name(a.name),
   }
   local config_text = scaffold.render("init/config.lua.tpl", vars)
-  -- What init writes must run as it is: a config that fails here is ssot's bug, not the user's.
+  -- What init writes must run as it is: a config that fails here is ssot's bug (or that of a
+  -- template overriding init/ in a library directory of SSOT_PATH), not the user's answers.
   local ok, ir = errors.call("failure", require("ssot.config").load_source, config_text, config_path)
   if not ok then
-    return nil, errors.new("failure", "the config ssot init made does not validate (a bug in ssot: please "
-      .. "report it with the command you ran):\n" .. (ir.errors and table.concat(ir.errors, "\n") or ir.message))
+    return nil, errors.new("failure", "the config ssot init made does not validate, so nothing was written "
+      .. "(a bug in ssot, or in an init/ template of SSOT_PATH: please report it with the command you ran):\n"
+      .. (ir.errors and table.concat(ir.errors, "\n") or ir.message))
   end
   return {
     { path = "config.lua", content = config_text, what = "the models, rules and settings: edit it, then ssot run" },
