@@ -23,6 +23,9 @@ typedef struct ssot_serve_options {
      * NULL. Without it the server prints the line `ssot serve` prints. */
     void (*on_listening)(void *ctx, const char *url);
     void *listening_ctx;
+    /* Production: the token secret must be in the environment (auth.secretEnv), never the
+     * development secret file. Also on when SSOT_ENV (or, without it, NODE_ENV) is production. */
+    int production;
 } ssot_serve_options;
 
 /* Loads and validates config_path in host, opens (and migrates) the database and serves

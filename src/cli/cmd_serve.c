@@ -1,6 +1,6 @@
-/* `ssot serve [config.lua] [--port N] [--host H] [--db FILE] [--quiet] [--lib DIR]`: parses
- * the command line and serves REST until SIGINT/SIGTERM through
- * ssot_serve (include/ssot_runtime.h). */
+/* `ssot serve [config.lua] [--port N] [--host H] [--db FILE] [--production] [--quiet] [--lib DIR]`:
+ * parses the command line and serves REST until SIGINT/SIGTERM through ssot_serve
+ * (include/ssot_runtime.h). */
 #include "cli/commands.h"
 #include "cli/options.h"
 
@@ -11,7 +11,8 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: ssot serve [config.lua] [--port N] [--host H] [--db FILE] [--quiet] [--verbose] [--lib DIR]\n"
+    "usage: ssot serve [config.lua] [--port N] [--host H] [--db FILE] [--production] [--quiet] [--verbose]\n"
+    "                  [--lib DIR]\n"
     "\n"
     "Serves the REST API of the config's models over SQLite (docs/serve.md).\n"
     "\n"
@@ -20,14 +21,18 @@ static const char usage[] =
     "  --host H     address to listen on (default: serve.host, else localhost: 127.0.0.1 and ::1;\n"
     "               0.0.0.0 for every IPv4 interface, :: for every interface)\n"
     "  --db FILE    SQLite database (default: serve.database, else data/<name>.db next to the config)\n"
+    "  --production refuse to start without the secret in the environment, never using the\n"
+    "               development secret (SSOT_ENV=production, or NODE_ENV=production, does the same)\n"
     "  --quiet      no access log\n"
     "  --verbose    debug logging (every change event, libwebsockets' messages)\n"
     "  --lib DIR    search DIR for Lua modules first (repeatable, up to 32)\n"
     "  --help       this text\n"
     "\n"
     "Tokens are verified with the secret in the environment variable named by auth.secretEnv\n"
-    "(SSOT_JWT_SECRET by default); `ssot token` mints one. SIGINT or SIGTERM stops the server\n"
-    "after the requests in flight.\n";
+    "(SSOT_JWT_SECRET by default); `ssot token` mints one. Without it, in development, the server\n"
+    "uses a random secret it keeps in .ssot-secret beside the database (made on the first start,\n"
+    "mode 0600; delete it to rotate), which `ssot token` finds too: never use it in production.\n"
+    "SIGINT or SIGTERM stops the server after the requests in flight.\n";
 
 #define MAX_LIB_DIRS 32
 
@@ -38,6 +43,7 @@ typedef struct serve_args {
     int port; /* -1: from the config */
     int quiet;
     int verbose;
+    int production;
     const char *lib_dirs[MAX_LIB_DIRS + 1]; /* NULL-terminated */
     int nlib;
 } serve_args;
@@ -62,6 +68,8 @@ static int parse_args(int argc, char **argv, serve_args *args) {
             args->quiet = 1;
         } else if (strcmp(arg, "--verbose") == 0 || strcmp(arg, "-v") == 0) {
             args->verbose = 1;
+        } else if (strcmp(arg, "--production") == 0) {
+            args->production = 1;
         } else if ((value = ssot_cli_option_value(argc, argv, &i, "--port"))) {
             char *end;
             long port = strtol(value, &end, 10);
@@ -103,7 +111,8 @@ int ssot_cmd_serve(int argc, char **argv) {
         fprintf(stderr, "ssot serve: out of memory\n");
         return SSOT_ERR_FAILURE;
     }
-    ssot_serve_options options = {.host = args.host, .port = args.port, .database = args.db, .quiet = args.quiet};
+    ssot_serve_options options = {.host = args.host, .port = args.port, .database = args.db, .quiet = args.quiet,
+                                  .production = args.production};
     status = ssot_serve(host, args.config, &options);
     ssot_host_free(host);
     return status;

@@ -1,10 +1,12 @@
-/* ssot_serve (include/ssot_runtime.h): loads the config into the app, opens (and migrates)
- * the SQLite store, sets up the REST service and runs the HTTP server until a stop signal,
- * then closes the database and says so. Uses model/ir_load.c, store/, rest/service.c,
- * http/server.c, realtime/ (the counts printed at the end), host/log.h. */
+/* ssot_serve (include/ssot_runtime.h): loads the config into the app, picks the token secret
+ * (the environment, else in development the secret file beside the database), opens (and
+ * migrates) the SQLite store, sets up the REST service and runs the HTTP server until a stop
+ * signal, then closes the database and says so. Uses model/ir_load.c, auth/dev_secret.c,
+ * store/, rest/service.c, http/server.c, realtime/ (the counts printed at the end), host/log.h. */
 #include "ssot_runtime.h"
 
 #include "host/log.h"
+#include "runtime/auth/dev_secret.h"
 #include "runtime/http/server.h"
 #include "runtime/model/ir_load.h"
 #include "runtime/realtime/fanout.h"
@@ -16,29 +18,60 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Whether any rule needs to know who the caller is. */
-static int uses_auth(const ssot_app *app) {
-    for (size_t m = 0; m < app->nmodels; m++)
-        for (int a = 0; a < SSOT_ACTION_COUNT; a++) {
-            const ssot_rule *rule = &app->models[m].permissions[a];
-            if (!rule->ast || rule->ast->op != SSOT_RULE_TRUE) return 1;
-        }
-    return 0;
+/* Whether this server runs in production: --production (options->production), or the
+ * environment (SSOT_ENV, NODE_ENV; dev_secret.h). Returns 1 or 0 and sets *why to what said
+ * so, or -1 after logging an SSOT_ENV it does not know. */
+static int production_mode(const ssot_serve_options *opts, const char **why) {
+    int env = ssot_production_env(why);
+    if (env < 0) {
+        ssot_logf(SSOT_LOG_ERROR, "SSOT_ENV is '%s': set it to production or development, or unset it", *why);
+        return -1;
+    }
+    if (opts && opts->production) *why = "--production";
+    return (opts && opts->production) || env;
 }
 
-/* The secret tokens are verified with, warning when it is missing or weak; NULL when unset. */
-static const char *jwt_secret(const ssot_app *app) {
+/* The secret in the environment variable auth.secretEnv names, warning when it is weak; NULL
+ * when unset or empty. */
+static const char *env_secret(const ssot_app *app) {
     const char *secret = app->auth.secret_env ? getenv(app->auth.secret_env) : NULL;
-    if (secret && !*secret) secret = NULL;
-    if (!secret && uses_auth(app))
-        ssot_logf(SSOT_LOG_WARN,
-                  "%s is not set, so no token can be verified and requests that send one get 401; set it to a "
-                  "long random secret (export %s=$(openssl rand -hex 32)) and mint tokens with `ssot token`",
-                  app->auth.secret_env, app->auth.secret_env);
-    else if (secret && strlen(secret) < 32)
+    if (!secret || !*secret) return NULL;
+    if (strlen(secret) < 32)
         ssot_logf(SSOT_LOG_WARN, "%s is shorter than 32 bytes: tokens signed with it are easy to forge",
                   app->auth.secret_env);
     return secret;
+}
+
+/* Without the variable, a development server signs with the development secret beside the
+ * database, made the first time, so that `ssot token` in another terminal finds the same one
+ * (dev_secret.h). Returns 0 with *secret malloc'd, or -1 after logging why. The store is open
+ * by now, so the database's directory exists. */
+static int dev_secret(const ssot_app *app, const char *db, char **secret) {
+    const char *name = app->auth.secret_env;
+    char path[4096], message[4608];
+    *secret = NULL;
+    if (ssot_dev_secret_path(db, app->config_path, path, sizeof path) != 0) {
+        ssot_logf(SSOT_LOG_ERROR, "%s is not set, and the database's path is too long to keep a development secret "
+                                  "beside it: set %s",
+                  name, name);
+        return -1;
+    }
+    int status = ssot_dev_secret_load(path, 1, secret, message, sizeof message);
+    if (status == SSOT_DEV_SECRET_ERROR) {
+        ssot_logf(SSOT_LOG_ERROR, "%s is not set, and %s", name, message);
+        return -1;
+    }
+    /* one line on stdout, beside the listening line: development is the normal case, not a fault */
+    ssot_logf(SSOT_LOG_INFO,
+              "ssot serve: %s is not set, so tokens are signed with the development secret %s %s (mode 0600; "
+              "`ssot token` reads it too); in production set %s and pass --production",
+              name, status == SSOT_DEV_SECRET_CREATED ? "made now in" : "in", path, name);
+    if (strlen(*secret) < 32)
+        ssot_logf(SSOT_LOG_WARN,
+                  "the development secret %s is shorter than 32 bytes: tokens signed with it are easy to forge "
+                  "(remove it, and ssot serve makes a new one)",
+                  path);
+    return 0;
 }
 
 typedef struct listening_info {
@@ -62,16 +95,9 @@ static void on_listening(void *ctx, const char *const *addresses, size_t naddres
     fflush(stdout);
 }
 
-static int serve_app(ssot_app *app, const ssot_serve_options *opts) {
-    const char *secret = jwt_secret(app);
-    const char *db = opts && opts->database ? opts->database : app->serve.database;
-    ssot_sqlite_options store_options = {.path = db, .create_dirs = 1, .history = app->websockets.history};
-    ssot_store *store = NULL;
-    ssot_store_error err;
-    if (ssot_store_sqlite_open(app, &store_options, &store, &err) != SSOT_STORE_OK) {
-        ssot_logf(SSOT_LOG_ERROR, "%s", err.message); /* store messages name the database file */
-        return err.status == SSOT_STORE_SCHEMA ? SSOT_ERR_CONFIG : SSOT_ERR_FAILURE;
-    }
+/* Serves the open store (closed on return) until a stop signal. */
+static int serve_store(ssot_app *app, const ssot_serve_options *opts, const char *db, ssot_store *store,
+                       const char *secret) {
     ssot_service service;
     ssot_service_options service_options = {.jwt_secret = secret, .jwt_secret_len = secret ? strlen(secret) : 0,
                                             .group_commit = 1};
@@ -123,6 +149,40 @@ static int serve_app(ssot_app *app, const ssot_serve_options *opts) {
     if (status == SSOT_OK)
         printf("ssot serve: stopped; database closed (%llu created, %llu updated, %llu deleted)\n",
                (unsigned long long)created, (unsigned long long)updated, (unsigned long long)deleted);
+    return status;
+}
+
+static int serve_app(ssot_app *app, const ssot_serve_options *opts) {
+    const char *why = NULL;
+    int production = production_mode(opts, &why);
+    if (production < 0) return SSOT_ERR_USAGE;
+    const char *secret = env_secret(app);
+    if (!secret && production) {
+        /* refused before the database is touched: a production server must not fall back */
+        ssot_logf(SSOT_LOG_ERROR,
+                  "%s is not set, and a production server (%s) never makes or reads a development secret: set it to "
+                  "the secret your tokens are signed with, e.g. export %s=$(openssl rand -hex 32) (docs/deploy.md)",
+                  app->auth.secret_env, why, app->auth.secret_env);
+        return SSOT_ERR_FAILURE;
+    }
+    const char *db = opts && opts->database ? opts->database : app->serve.database;
+    ssot_sqlite_options store_options = {.path = db, .create_dirs = 1, .history = app->websockets.history};
+    ssot_store *store = NULL;
+    ssot_store_error err;
+    if (ssot_store_sqlite_open(app, &store_options, &store, &err) != SSOT_STORE_OK) {
+        ssot_logf(SSOT_LOG_ERROR, "%s", err.message); /* store messages name the database file */
+        return err.status == SSOT_STORE_SCHEMA ? SSOT_ERR_CONFIG : SSOT_ERR_FAILURE;
+    }
+    char *owned_secret = NULL;
+    if (!secret) {
+        if (dev_secret(app, db, &owned_secret) != 0) {
+            ssot_store_close(store);
+            return SSOT_ERR_FAILURE;
+        }
+        secret = owned_secret;
+    }
+    int status = serve_store(app, opts, db, store, secret);
+    free(owned_secret);
     return status;
 }
 
