@@ -108,7 +108,9 @@ export class HttpTransport implements Transport {
     }
     this.options = options;
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
-    this.fetch = fetchImpl;
+    // Called as a plain function: a browser's fetch called as a method of another object throws
+    // "Illegal invocation".
+    this.fetch = (url, init) => fetchImpl(url, init);
     this.timeout = timeout;
     this.retry = retryPolicy(options.retries);
     this.checkSchema = schemaCheck(options.schemaHash, options.onSchemaMismatch);
