@@ -34,6 +34,8 @@ const SANITIZER_REPORT = /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSaniti
  * stop() resolves to { code, signal, stdout, stderr } after checking a clean exit.
  * With listen: false, --port and --host are left out (the config's serve.port/host apply).
  * prefix runs the binary through a command, e.g. ["prlimit", "--nofile=64", "--"].
+ * env is added to the child's environment; a variable set to undefined is removed from it
+ * (env: { SSOT_JWT_SECRET: undefined } starts the server without a secret).
  */
 export function startServe(config, { db, args = [], env = {}, secret = SECRET, listen = true, prefix = [] } = {}) {
   const argv = ["serve", config, ...(listen ? ["--port", "0", "--host", "127.0.0.1"] : []), ...(db ? ["--db", db] : []),
@@ -82,11 +84,12 @@ export function startServe(config, { db, args = [], env = {}, secret = SECRET, l
   });
 }
 
-/** Runs `ssot serve ...` expecting it to refuse to start: { code, stdout, stderr }. */
-export function serveFails(config, { db, args = [] } = {}) {
+/** Runs `ssot serve ...` expecting it to refuse to start: { code, stdout, stderr }. env is
+ * added to the child's environment (a variable set to undefined is removed from it). */
+export function serveFails(config, { db, args = [], env = {} } = {}) {
   const argv = ["serve", config, "--port", "0", "--host", "127.0.0.1", ...(db ? ["--db", db] : []), ...args];
   const result = spawnSync(SSOT_BIN, argv, {
-    encoding: "utf8", timeout: 20000, env: { ...process.env, SSOT_JWT_SECRET: SECRET, NO_COLOR: "1" },
+    encoding: "utf8", timeout: 20000, env: { ...process.env, SSOT_JWT_SECRET: SECRET, NO_COLOR: "1", ...env },
   });
   assert.doesNotMatch(result.stderr, SANITIZER_REPORT, result.stderr);
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };

@@ -148,7 +148,7 @@ describe("command line", () => {
   it("--help describes the flags", () => {
     const result = spawnSync(SSOT_BIN, ["serve", "--help"], { encoding: "utf8" });
     assert.equal(result.status, 0);
-    for (const flag of ["--port", "--host", "--db", "--quiet", "--verbose", "--lib"]) assert.match(result.stdout, new RegExp(flag));
+    for (const flag of ["--port", "--host", "--db", "--production", "--quiet", "--verbose", "--lib"]) assert.match(result.stdout, new RegExp(flag));
   });
 
   it("bad flags are usage errors (exit 2)", () => {
