@@ -6,10 +6,11 @@ set -eu
 PACKAGES="build-essential cmake pkg-config
   lua5.4 liblua5.4-dev lua-cjson-dev lua-busted
   libwebsockets-dev libwebsockets-evlib-ev libev-dev libsqlite3-dev sqlite3 libjansson-dev libjwt-dev libssl-dev
-  valgrind wrk
+  valgrind wrk curl
   clang libclang-rt-14-dev
-  python3"  # clang + compiler-rt: the libFuzzer targets (scripts/fuzz.sh); python3: node-gyp
-            # compiles better-sqlite3 for the bench/peers servers
+  python3"  # curl: the docs' examples talk to ssot serve with it; clang + compiler-rt: the
+            # libFuzzer targets (scripts/fuzz.sh); python3: node-gyp compiles better-sqlite3
+            # for the bench/peers servers
 
 missing=""
 for pkg in $PACKAGES; do
