@@ -214,7 +214,7 @@ describe("every error status", () => {
     assertError(await api(base, "GET", "/api/rooms/1/extra"), 404, "not_found");
     assertError(await api(base, "PATCH", "/api/rooms/999999", { token: admin, body: { title: "x" } }), 404, "not_found");
     assertError(await api(base, "DELETE", "/api/rooms/999999", { token: admin }), 404, "not_found");
-    assertError(await api(base, "GET", "/"), 404, "not_found");
+    assertError(await api(base, "GET", "/api"), 404, "not_found"); // "/" is the front end once built (serve.static)
   });
 
   it("405 method_not_allowed with Allow listing the path's methods", async () => {

@@ -260,7 +260,9 @@ describe("the connection", () => {
     for (const path of ["/api/../../etc/passwd", "/api/messages/%2e%2e%2f%2e%2e", "/api/messages/%ff%fe",
       "/%2e%2e/%2e%2e/etc/passwd"]) {
       const res = await api(base, "GET", path);
-      assert.ok([400, 404].includes(res.status), `${path}: ${res.status}`);
+      // outside /api, once examples/chat/web is built, serve.static answers with the app's index.html
+      const app = res.status === 200 && res.text.startsWith("<!-- The chat example's page");
+      assert.ok([400, 404].includes(res.status) || app, `${path}: ${res.status}`);
     }
     // an encoded NUL, CR or LF would end the path early (serving row 1 for "1%0d%0aX"): 400
     for (const path of ["/api/mess%00ages", "/api/messages/1%00x", "/heal%00thz", "/api/rooms/1%0d%0aX", "/api/rooms/%00",
@@ -301,7 +303,7 @@ describe("HTTP framing (RFC 9112)", () => {
   it("Upgrade requests (WebSocket off its endpoint, h2c) are answered as plain HTTP/1.1, and the next client is served", async () => {
     const ws = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
       "Sec-WebSocket-Version: 13\r\n";
-    assertRawError(await rawExchange(base, `GET /elsewhere HTTP/1.1\r\nHost: x\r\n${ws}\r\n`), 404, "not_found");
+    assertRawError(await rawExchange(base, `GET /api/elsewhere HTTP/1.1\r\nHost: x\r\n${ws}\r\n`), 404, "not_found");
     const endpoint = await rawExchange(base, `GET /ws HTTP/1.1\r\nHost: x\r\n${ws}\r\n`, { timeoutMs: 500 });
     assert.match(endpoint, /^HTTP\/1\.1 101 Switching Protocols\r\n/, "on websockets.path it is a WebSocket");
     assert.match(endpoint, /\r\nsec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n/);
