@@ -1,6 +1,6 @@
 -- The chat example: rooms, messages with live updates, typing indicators.
 -- `ssot run examples/chat/config.lua` generates the SDK, docs and SQL under generated/;
--- `ssot serve examples/chat/config.lua` serves it.
+-- `ssot serve examples/chat/config.lua` serves it, and the front end of web/ once built (README.md).
 
 name = "chat"
 output = "generated"
@@ -93,4 +93,5 @@ websockets = {
 serve = {
   port = 8080,
   database = "data/chat.db",
+  static = "web/dist",   -- the front end (web/, README.md): `npx vite build examples/chat/web` fills it
 }
