@@ -8,9 +8,9 @@ PACKAGES="build-essential cmake pkg-config
   libwebsockets-dev libwebsockets-evlib-ev libev-dev libsqlite3-dev sqlite3 libjansson-dev libjwt-dev libssl-dev
   valgrind wrk curl
   clang libclang-rt-14-dev
-  python3"  # curl: the docs' examples talk to ssot serve with it; clang + compiler-rt: the
-            # libFuzzer targets (scripts/fuzz.sh); python3: node-gyp compiles better-sqlite3
-            # for the bench/peers servers
+  python3 chromium"  # curl: the docs' examples talk to ssot serve with it; clang + compiler-rt:
+            # the libFuzzer targets (scripts/fuzz.sh); python3: node-gyp compiles better-sqlite3
+            # for the bench/peers servers; chromium: the examples' browser tests (playwright-core)
 
 missing=""
 for pkg in $PACKAGES; do

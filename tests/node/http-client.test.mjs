@@ -377,6 +377,18 @@ describe("an injected fetch", () => {
     assert.deepEqual(calls, [{ url: "http://api.test/api/messages", method: "POST", auth: "Bearer t", body: '{"roomId":3,"text":"hi"}' }]);
   });
 
+  it("is called as a plain function, as a browser's global fetch must be (else: Illegal invocation)", async () => {
+    const receivers = [];
+    // A strict-mode function sees `this` as it was called: undefined for a plain call.
+    const fetch = function (url, init) {
+      "use strict";
+      receivers.push(this);
+      return Promise.resolve(new Response(JSON.stringify(message), { status: 200, headers: { "content-type": "application/json" } }));
+    };
+    await sdk.createClient({ baseUrl: "http://api.test", fetch }).messages.get(1);
+    assert.deepEqual(receivers, [undefined]);
+  });
+
   it("a 2xx whose body is not JSON is an ApiError unexpected_response", async () => {
     const fetch = async () => new Response("<html>login</html>", { status: 200, headers: { "content-type": "text/html" } });
     const thrown = await sdk.createClient({ baseUrl: "http://api.test", fetch }).messages.get(7).catch((e) => e);
