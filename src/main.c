@@ -1,5 +1,6 @@
-/* The ssot command: dispatches `serve` and `token` to the runtime commands and everything
- * else (run, phases, help, version) to the Lua CLI (lua/ssot/cli.lua). */
+/* The ssot command: dispatches `serve` and `token` (and `help serve`, `help token`, whose
+ * usage is theirs) to the runtime commands and everything else (run, phases, init, new,
+ * help, version) to the Lua CLI (lua/ssot/cli.lua). */
 #include "ssot.h"
 
 #include "cli/commands.h"
@@ -32,6 +33,13 @@ int main(int argc, char **argv) {
     signal(SIGXFSZ, SIG_IGN);
     if (argc >= 2 && strcmp(argv[1], "serve") == 0) return ssot_cmd_serve(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "token") == 0) return ssot_cmd_token(argc - 1, argv + 1);
+    if (argc == 3 && strcmp(argv[1], "help") == 0) {
+        /* `ssot help serve` prints what `ssot serve --help` does */
+        char help_flag[] = "--help";
+        char *help_argv[] = {argv[2], help_flag, NULL};
+        if (strcmp(argv[2], "serve") == 0) return ssot_cmd_serve(2, help_argv);
+        if (strcmp(argv[2], "token") == 0) return ssot_cmd_token(2, help_argv);
+    }
 
     const char *lib_dirs[64];
     collect_lib_dirs(argc, argv, lib_dirs, 63);

@@ -15,13 +15,15 @@ Commands:
   new phase NAME        add your own phase: phases/NAME.lua, its template and its spec
   run [config.lua]      generate the SDK, docs and SQL from the models
   phases [config.lua]   list the pipeline phases in order, which would run and why
-  serve [config.lua]    start the HTTP/WebSocket runtime (ssot serve --help)
-  token --sub ID        mint a development JWT (ssot token --help)
-  help [command]        show help for a command
-  version               print the version
+  serve [config.lua]    start the HTTP/WebSocket runtime
+  token --sub ID        mint a development JWT
+  help [command]        show a command's usage (the same as ssot <command> --help)
+  version               print the version (also ssot --version, ssot -V)
 
-The config defaults to ./config.lua. Exit statuses: 0 ok, 1 failure, 2 usage error,
-3 config error, 4 phase error, 5 --check found stale files.
+Every command takes -h, --help. The config defaults to ./config.lua (or --config FILE).
+Exit statuses: 0 ok, 1 failure, 2 usage error, 3 config error, 4 phase error, 5 --check
+found stale files. ssot never colours output that is not a terminal; NO_COLOR=1 turns
+colour off.
 Docs: docs/getting-started.md
 ]]
 
@@ -40,6 +42,7 @@ date)". A config that reads the time or random numbers, or lists a phase that do
 declare its `inputs`, always runs in full (docs/output.md).
 
 Options:
+  --config FILE      the config (the same as the config.lua argument)
   -o, --output DIR   write under DIR instead of the config's `output`
   --lib DIR          search DIR/lua and DIR/templates before the built-ins (repeatable;
                      also SSOT_PATH=DIR:DIR and the config's `lib`)
@@ -52,12 +55,33 @@ Options:
   -v, --verbose      print every file, why a run is not skipped as up to date and, on
                      errors, the Lua traceback
   -h, --help         show this help
+
+On a terminal, a progress line on stderr names the phase running (n/N); it is cleared
+before anything else prints, and never shown with --quiet or when stderr is not a terminal.
 ]]
 
 local PHASES_USAGE = [[
-Usage: ssot phases [config.lua] [--lib DIR]
+Usage: ssot phases [config.lua] [options]
 
 Prints the pipeline phases in the order they run, whether each would run, and why not.
+
+Options:
+  --config FILE      the config (the same as the config.lua argument)
+  --lib DIR          search DIR/lua and DIR/templates before the built-ins (repeatable)
+  -h, --help         show this help
+]]
+
+local HELP_USAGE = [[
+Usage: ssot help [command]
+
+Prints the usage of a command (init, new, run, phases, serve, token, help, version), the
+same text as ssot <command> --help; without a command, the list of commands.
+]]
+
+local VERSION_USAGE = [[
+Usage: ssot version
+
+Prints "ssot" and the version, e.g. "ssot 0.1.0". ssot --version and ssot -V do the same.
 ]]
 
 -- The error the last failing command reported (an ssot.errors object), for embedders:
@@ -94,6 +118,12 @@ local function parse_options(argv, first, allowed)
     if a == "--lib" then
       local v, err = take(a); if not v then return nil, err end
       opts.lib_dirs[#opts.lib_dirs + 1] = v
+    elseif a == "--config" then
+      local v, err = take(a); if not v then return nil, err end
+      if opts.config ~= nil then
+        return nil, "unexpected argument '--config " .. v .. "' (the config is already '" .. opts.config .. "')"
+      end
+      opts.config = v
     elseif a == "-o" or a == "--output" then
       local v, err = take(a); if not v then return nil, err end
       opts.output = v
@@ -187,6 +217,12 @@ local function plural(n, word)
   return string.format("%d %s%s", n, word, n == 1 and "" or "s")
 end
 
+-- Shows text as the progress line (core.progress: on stderr, rewritten in place, only when
+-- stderr is a terminal), unless --quiet. The next line printed clears it.
+local function progress(opts, text)
+  if not opts.quiet then core.progress(text) end
+end
+
 local function printer(opts)
   return function(line) if not opts.quiet then core.write("stdout", line .. "\n") end end
 end
@@ -232,6 +268,7 @@ local function run_once(opts)
   local started = core.clock()
   local pipeline = require "ssot.pipeline"
   require("ssot.inputs").begin()
+  progress(opts, "ssot run: reading " .. opts.config .. " ...")
   local loaded, err = run_config(opts)
   if not loaded then return report_error(err, opts) end
   local status = up_to_date(loaded, opts, started)
@@ -256,9 +293,15 @@ local function run_once(opts)
   local say = printer(opts)
   say(string.format("%s %s -> %s", core.color("bold", "ssot run"), ir.source, ir.output_display or ir.output))
 
+  local running, done = 0, 0
+  for _, step in ipairs(plan) do
+    if step.run then running = running + 1 end
+  end
   for _, step in ipairs(plan) do
     local name = step.phase.name
     if step.run then
+      done = done + 1
+      progress(opts, string.format("  %s (%d/%d) ...", name, done, running))
       local t0 = core.clock()
       ctx.current_phase = name
       -- the phase's files are written before the next phase runs, so a failed write is its own
@@ -282,6 +325,7 @@ local function run_once(opts)
     end
   end
 
+  progress(opts, "ssot run: finishing ...")
   local finished, report = pcall(emitter.finish, emitter)
   if not finished then
     record_run(ir, opts, errors.status.failure)
@@ -289,6 +333,13 @@ local function run_once(opts)
   end
   status = require("ssot.report").finish(report, opts, started, say)
   record_run(ir, opts, status, report)
+  return status, ir
+end
+
+-- run_once, then clears the progress line whatever path the run ended on.
+local function run_and_clear(opts)
+  local status, ir = run_once(opts)
+  core.progress()
   return status, ir
 end
 
@@ -306,8 +357,8 @@ end
 
 local function cmd_run(argv)
   local opts, message = parse_options(argv, 2, {
-    ["--lib"] = true, ["-o"] = true, ["--output"] = true, ["--dry-run"] = true, ["--check"] = true,
-    ["--diff"] = true, ["-f"] = true, ["--force"] = true, ["-w"] = true, ["--watch"] = true,
+    ["--lib"] = true, ["--config"] = true, ["-o"] = true, ["--output"] = true, ["--dry-run"] = true,
+    ["--check"] = true, ["--diff"] = true, ["-f"] = true, ["--force"] = true, ["-w"] = true, ["--watch"] = true,
     ["-q"] = true, ["--quiet"] = true,
     ["-v"] = true, ["--verbose"] = true, ["-h"] = true, ["--help"] = true,
   })
@@ -315,12 +366,14 @@ local function cmd_run(argv)
   if opts.help then core.write("stdout", RUN_USAGE) return errors.status.ok end
   opts.base_lib_dirs = base_lib_dirs(opts)
   if opts.quiet then core.set_log_level("error") elseif opts.verbose then core.set_log_level("debug") end
-  if opts.watch then return require("ssot.watch").loop(opts, run_once) end
-  return with_lazy_gc(run_once, opts)
+  if opts.watch then return require("ssot.watch").loop(opts, run_and_clear) end
+  return with_lazy_gc(run_and_clear, opts)
 end
 
 local function cmd_phases(argv)
-  local opts, message = parse_options(argv, 2, { ["--lib"] = true, ["-h"] = true, ["--help"] = true })
+  local opts, message = parse_options(argv, 2, {
+    ["--lib"] = true, ["--config"] = true, ["-h"] = true, ["--help"] = true,
+  })
   if not opts then return usage_error(message, "phases") end
   if opts.help then core.write("stdout", PHASES_USAGE) return errors.status.ok end
   opts.base_lib_dirs = base_lib_dirs(opts)
@@ -348,18 +401,34 @@ local function scaffold_command(module, topic)
   end
 end
 
+-- The usage of each command, by name. serve and token are C (src/cli/): src/main.c prints
+-- theirs for `ssot help serve` and `ssot help token`; an embedder's host, which has no such
+-- commands, points at the ssot binary.
+local function usage_text(topic)
+  if topic == "run" then return RUN_USAGE
+  elseif topic == "phases" then return PHASES_USAGE
+  elseif topic == "init" then return require("ssot.scaffold.project").USAGE
+  elseif topic == "new" then return require("ssot.scaffold.phase").USAGE
+  elseif topic == "help" or topic == "-h" or topic == "--help" then return HELP_USAGE
+  elseif topic == "version" then return VERSION_USAGE
+  elseif topic == "serve" or topic == "token" then return "Run 'ssot " .. topic .. " --help'.\n"
+  end
+end
+
 local function cmd_help(argv)
   local topic = argv[2]
-  if topic == nil then core.write("stdout", USAGE)
-  elseif topic == "run" then core.write("stdout", RUN_USAGE)
-  elseif topic == "phases" then core.write("stdout", PHASES_USAGE)
-  elseif topic == "init" then core.write("stdout", require("ssot.scaffold.project").USAGE)
-  elseif topic == "new" then core.write("stdout", require("ssot.scaffold.phase").USAGE)
-  elseif topic == "serve" or topic == "token" then
-    core.write("stdout", "Run 'ssot " .. topic .. " --help'.\n")
-  else
-    return usage_error("no help for '" .. topic .. "'", nil)
-  end
+  if topic == nil then core.write("stdout", USAGE) return errors.status.ok end
+  local text = usage_text(topic)
+  if not text then return usage_error("no help for '" .. topic .. "'", "") end
+  core.write("stdout", text)
+  return errors.status.ok
+end
+
+local function cmd_version(argv)
+  local a = argv[2]
+  if a == "-h" or a == "--help" then core.write("stdout", VERSION_USAGE) return errors.status.ok end
+  if a ~= nil then return usage_error("version takes no arguments (got '" .. a .. "')", "version") end
+  core.write("stdout", "ssot " .. core.version .. "\n")
   return errors.status.ok
 end
 
@@ -369,7 +438,7 @@ local commands = {
   run = cmd_run,
   phases = cmd_phases,
   help = cmd_help,
-  version = function() core.write("stdout", "ssot " .. core.version .. "\n") return 0 end,
+  version = cmd_version,
 }
 
 -- main(argv) -> exit status. argv excludes the program name.
@@ -380,7 +449,7 @@ function M.main(argv)
     core.write(command and "stdout" or "stderr", USAGE)
     return command and errors.status.ok or errors.status.usage
   end
-  if command == "--version" then command = "version" end
+  if command == "--version" or command == "-V" then command = "version" end
   local handler = commands[command]
   if not handler then
     return usage_error("unknown command '" .. command .. "'", "")

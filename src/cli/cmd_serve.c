@@ -1,6 +1,6 @@
-/* `ssot serve [config.lua] [--port N] [--host H] [--db FILE] [--production] [--quiet] [--lib DIR]`:
- * parses the command line and serves REST until SIGINT/SIGTERM through ssot_serve
- * (include/ssot_runtime.h). */
+/* `ssot serve [config.lua | --config FILE] [--port N] [--host H] [--db FILE] [--production]
+ * [--quiet] [--verbose] [--lib DIR]`: parses the command line and serves REST until
+ * SIGINT/SIGTERM through ssot_serve (include/ssot_runtime.h). */
 #include "cli/commands.h"
 #include "cli/options.h"
 
@@ -11,22 +11,25 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: ssot serve [config.lua] [--port N] [--host H] [--db FILE] [--production] [--quiet] [--verbose]\n"
-    "                  [--lib DIR]\n"
+    "Usage: ssot serve [config.lua] [options]\n"
     "\n"
     "Serves the REST API of the config's models over SQLite (docs/serve.md).\n"
     "\n"
-    "  config.lua   the config (default: ./config.lua)\n"
-    "  --port N     port to listen on (default: serve.port, else 8080; 0 picks a free one)\n"
-    "  --host H     address to listen on (default: serve.host, else localhost: 127.0.0.1 and ::1;\n"
-    "               0.0.0.0 for every IPv4 interface, :: for every interface)\n"
-    "  --db FILE    SQLite database (default: serve.database, else data/<name>.db next to the config)\n"
-    "  --production refuse to start without the secret in the environment, never using the\n"
-    "               development secret (SSOT_ENV=production, or NODE_ENV=production, does the same)\n"
-    "  --quiet      no access log\n"
-    "  --verbose    debug logging (every change event, libwebsockets' messages)\n"
-    "  --lib DIR    search DIR for Lua modules first (repeatable, up to 32)\n"
-    "  --help       this text\n"
+    "Options:\n"
+    "  config.lua, --config FILE\n"
+    "                  the config (default: ./config.lua)\n"
+    "  --port N        port to listen on (default: serve.port, else 8080; 0 picks a free one)\n"
+    "  --host H        address to listen on (default: serve.host, else localhost: 127.0.0.1 and\n"
+    "                  ::1; 0.0.0.0 for every IPv4 interface, :: for every interface)\n"
+    "  --db FILE       SQLite database (default: serve.database, else data/<name>.db next to the\n"
+    "                  config)\n"
+    "  --production    refuse to start without the secret in the environment, never using the\n"
+    "                  development secret (SSOT_ENV=production, or NODE_ENV=production, does the\n"
+    "                  same)\n"
+    "  -q, --quiet     no access log\n"
+    "  -v, --verbose   debug logging (every change event, libwebsockets' messages)\n"
+    "  --lib DIR       search DIR for Lua modules first (repeatable, up to 32)\n"
+    "  -h, --help      show this help\n"
     "\n"
     "Tokens are verified with the secret in the environment variable named by auth.secretEnv\n"
     "(SSOT_JWT_SECRET by default); `ssot token` mints one. Without it, in development, the server\n"
@@ -51,7 +54,7 @@ typedef struct serve_args {
 static int usage_error(const char *fmt, const char *arg) {
     fprintf(stderr, "ssot serve: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(see ssot serve --help)\n");
+    fprintf(stderr, "\nRun 'ssot help serve' for usage.\n");
     return SSOT_ERR_USAGE;
 }
 
@@ -82,6 +85,10 @@ static int parse_args(int argc, char **argv, serve_args *args) {
         } else if ((value = ssot_cli_option_value(argc, argv, &i, "--db"))) {
             if (!*value) return usage_error("--db needs a file name%s", "");
             args->db = value;
+        } else if ((value = ssot_cli_option_value(argc, argv, &i, "--config"))) {
+            if (!*value) return usage_error("--config needs a file name%s", "");
+            if (args->config) return usage_error("one config at a time (got a second one, '%s')", value);
+            args->config = value;
         } else if ((value = ssot_cli_option_value(argc, argv, &i, "--lib"))) {
             if (!*value) return usage_error("--lib needs a directory%s", "");
             if (args->nlib == MAX_LIB_DIRS) return usage_error("at most 32 --lib directories (one more: '%s')", value);

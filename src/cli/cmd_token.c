@@ -1,4 +1,4 @@
-/* `ssot token --sub ID [--role R] [--ttl 1h] [--config config.lua] [--db FILE]`: mints an
+/* `ssot token --sub ID [--role R] [--ttl 1h] [config.lua | --config FILE] [--db FILE]`: mints an
  * HS256 token for development and tests, signed with the secret `ssot serve` verifies with:
  * the environment variable the config's auth.secretEnv names (SSOT_JWT_SECRET by default),
  * else the development secret `ssot serve` keeps beside the database (dev_secret.h). Uses
@@ -18,17 +18,19 @@
 #include <unistd.h>
 
 static const char usage[] =
-    "usage: ssot token --sub ID [--role R] [--ttl 1h] [--config config.lua] [--db FILE]\n"
+    "Usage: ssot token --sub ID [options]\n"
     "\n"
     "Prints a JWT (HS256) for the user ID, for development and tests (docs/auth.md).\n"
     "\n"
+    "Options:\n"
     "  --sub ID        the user id (the config's auth.idClaim, \"sub\" by default)\n"
     "  --role R        the user's role (auth.roleClaim); \"admin\" makes an admin by default\n"
     "  --ttl T         lifetime: seconds, or a number with s, m, h or d (default 1h)\n"
-    "  --config FILE   read auth.secretEnv, the claim names and the database from this config\n"
+    "  config.lua, --config FILE\n"
+    "                  read auth.secretEnv, the claim names and the database from this config\n"
     "                  (default: ./config.lua when there is one, as for `ssot serve`)\n"
     "  --db FILE       the database `ssot serve --db FILE` serves, to find its development secret\n"
-    "  --help          this text\n"
+    "  -h, --help      show this help\n"
     "\n"
     "The secret comes from the environment variable auth.secretEnv names (SSOT_JWT_SECRET\n"
     "without a config): the same one `ssot serve` reads. When it is unset, the token is signed\n"
@@ -38,7 +40,7 @@ static const char usage[] =
 static int usage_error(const char *fmt, const char *arg) {
     fprintf(stderr, "ssot token: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(see ssot token --help)\n");
+    fprintf(stderr, "\nRun 'ssot help token' for usage.\n");
     return SSOT_ERR_USAGE;
 }
 
@@ -121,6 +123,7 @@ int ssot_cmd_token(int argc, char **argv) {
             role = value;
         } else if ((value = ssot_cli_option_value(argc, argv, &i, "--config"))) {
             if (!*value) return usage_error("--config needs a file name%s", "");
+            if (config) return usage_error("one config at a time (got a second one, '%s')", value);
             config = value;
         } else if ((value = ssot_cli_option_value(argc, argv, &i, "--db"))) {
             if (!*value) return usage_error("--db needs a file name%s", "");
@@ -128,8 +131,12 @@ int ssot_cmd_token(int argc, char **argv) {
         } else if ((value = ssot_cli_option_value(argc, argv, &i, "--ttl"))) {
             ttl = parse_ttl(value);
             if (ttl < 0) return usage_error("--ttl needs a duration like 3600, 30m, 1h or 7d, got '%s'", value);
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            return usage_error("unknown option '%s'", argv[i]);
+        } else if (!config) {
+            config = argv[i]; /* the config as an argument, as for `ssot run` and `ssot serve` */
         } else {
-            return usage_error("unknown argument '%s'", argv[i]);
+            return usage_error("one config at a time (got a second one, '%s')", argv[i]);
         }
     }
     if (!sub || !*sub) return usage_error("--sub ID is required (the user id the token names)%s", "");

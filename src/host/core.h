@@ -32,6 +32,7 @@ int core_log_level(lua_State *L);
 int core_set_log_level(lua_State *L);
 int core_color(lua_State *L);
 int core_write(lua_State *L);
+int core_progress(lua_State *L);
 
 /* core_term.c: terminals */
 int core_isatty(lua_State *L);

@@ -1,5 +1,5 @@
 /* ssot.core output: leveled logging (log.h), colours that respect NO_COLOR and terminals,
- * and unbuffered writes for progress lines. */
+ * unbuffered writes, and the progress line of long runs. */
 #include "host/core.h"
 #include "host/log.h"
 
@@ -50,12 +50,22 @@ int core_color(lua_State *L) {
     return 1;
 }
 
-/* write(stream, text): writes and flushes, stream being "stdout" or "stderr" */
+/* write(stream, text): writes and flushes, stream being "stdout" or "stderr"; clears the
+ * progress line first */
 int core_write(lua_State *L) {
     FILE *stream = check_stream(L, 1);
     size_t len;
     const char *text = luaL_checklstring(L, 2, &len);
+    ssot_log_progress(NULL);
     fwrite(text, 1, len, stream);
     fflush(stream);
+    return 0;
+}
+
+/* progress([text]): shows text as the progress line on stderr, rewritten in place, when
+ * stderr is a terminal; nothing otherwise. No text (or "") clears it; so does the next
+ * write or log line. */
+int core_progress(lua_State *L) {
+    ssot_log_progress(luaL_optstring(L, 1, NULL));
     return 0;
 }

@@ -25,6 +25,7 @@ static const luaL_Reg core_functions[] = {
     {"log_level", core_log_level},
     {"mkdir", core_mkdir},
     {"module_files", core_module_files},
+    {"progress", core_progress},
     {"read_file", core_read_file},
     {"realpath", core_realpath},
     {"replace_file", core_replace_file},

@@ -27,8 +27,42 @@ int ssot_log_color_enabled(FILE *stream) {
     return isatty(fileno(stream));
 }
 
+/* The width of the progress line on stderr, 0 when none is shown; -1 until the first
+ * ssot_log_progress learns whether stderr is a terminal, 0 or 1 after. */
+static size_t progress_width;
+static int progress_terminal = -1;
+
+#define PROGRESS_MAX 60
+
+void ssot_log_progress(const char *text) {
+    if (progress_terminal < 0) {
+        const char *term = getenv("TERM");
+        progress_terminal = isatty(fileno(stderr)) && !(term && strcmp(term, "dumb") == 0);
+    }
+    if (!progress_terminal) return;
+    size_t len = text ? strlen(text) : 0;
+    if (len > PROGRESS_MAX) {
+        len = PROGRESS_MAX;
+        while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80) len--; /* not inside a UTF-8 character */
+    }
+    if (len == 0 && progress_width == 0) return;
+    /* "\r" + text + blanks over the rest of the previous line (+ "\r" when clearing) */
+    char line[2 * PROGRESS_MAX + 3];
+    size_t n = 0;
+    line[n++] = '\r';
+    if (len) memcpy(line + n, text, len);
+    n += len;
+    while (n - 1 < progress_width) line[n++] = ' ';
+    if (len == 0) line[n++] = '\r';
+    fflush(stdout);
+    fwrite(line, 1, n, stderr);
+    fflush(stderr);
+    progress_width = len;
+}
+
 void ssot_logf(int level, const char *fmt, ...) {
     if (level > current_level) return;
+    if (progress_width) ssot_log_progress(NULL);
     FILE *stream = level == SSOT_LOG_INFO ? stdout : stderr;
     int color = ssot_log_color_enabled(stream);
     const char *prefix = "", *start = "", *end = "";
