@@ -2,7 +2,8 @@
 # Installs the build into a temporary prefix, then builds examples/embed the way a user
 # would (make + pkg-config against the installed libssot) and runs it; also checks that the
 # installed ssot binary runs a config, and that the installed header, static library, Lua C
-# module, Lua modules and templates are there and work from stock lua5.4.
+# module, Lua modules and templates are there and work from stock lua5.4, and the bash
+# completion where bash-completion looks for it.
 set -eu
 BUILD=$1
 ROOT=$2
@@ -48,4 +49,8 @@ CONFIG="$ROOT/examples/chat/config.lua" LUA_PATH="$SHARE/lua/5.4/?.lua;$SHARE/lu
   LUA_CPATH="$LIBDIR/lua/5.4/?.so;;" lua5.4 -e '
   local ir = require("ssot.config").load(os.getenv("CONFIG"))
   assert(ir.model_by_name.Message and #ir.models == 3)'
+# The bash completion, under the name bash-completion loads for `ssot`, defining its function.
+COMPLETION="$SHARE/bash-completion/completions/ssot"
+[ -f "$COMPLETION" ]
+bash -c '. "$1" && complete -p ssot' sh "$COMPLETION" | grep -q -- '-F _ssot ssot'
 echo "install/pkg-config: ok"
