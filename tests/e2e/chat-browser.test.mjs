@@ -8,10 +8,9 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { api, mint, SOURCE_DIR, SSOT_BIN, source, startServe, tempDir } from "./helpers.mjs";
+import { api, freePort, mint, SOURCE_DIR, SSOT_BIN, source, startServe, tempDir } from "./helpers.mjs";
 
 const CHROMIUM = process.env.SSOT_CHROMIUM ?? "/usr/bin/chromium";
 const skip = existsSync(CHROMIUM)
@@ -19,14 +18,6 @@ const skip = existsSync(CHROMIUM)
   : `chromium is not installed at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or point SSOT_CHROMIUM at one)`;
 const ARTIFACTS = join(resolve(process.env.SSOT_ARTIFACTS_DIR ?? join(dirname(SSOT_BIN), "test-artifacts")), "chat-browser");
 const WAIT_MS = 20000;
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  const { port } = server.address();
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
 
 /** Runs a command, failing with its output unless it exits 0. */
 function run(command, args) {

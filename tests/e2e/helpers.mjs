@@ -176,3 +176,21 @@ export function rawExchange(url, bytes, { timeoutMs = 3000 } = {}) {
     });
   });
 }
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (for a server restarted on the same port). */
+export async function freePort() {
+  const server = net.createServer();
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address();
+  await new Promise((ok) => server.close(ok));
+  return port;
+}
+
+/** Resolves when predicate() holds, polling every 10 ms; fails after timeout ms naming what was awaited. */
+export async function until(predicate, what, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((ok) => setTimeout(ok, 10));
+  }
+}

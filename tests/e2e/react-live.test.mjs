@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { JSDOM } from "jsdom";
 import WebSocket from "ws";
 import { compile, generate, tempDir as nodeTempDir } from "../node/helpers.mjs";
-import { api, mint, source, startServe, tempDir } from "./helpers.mjs";
+import { api, mint, source, startServe, tempDir, until } from "./helpers.mjs";
 
 // react-dom needs a document before it loads.
 const dom = new JSDOM("<!doctype html><html><body></body></html>");
@@ -20,14 +20,6 @@ if (globalThis.navigator === undefined) globalThis.navigator = dom.window.naviga
 const { createElement: h, useRef, useState } = await import("react");
 const { createRoot } = await import("react-dom/client");
 const { QueryClient } = await import("@tanstack/react-query");
-
-async function until(predicate, what, timeout = 10000) {
-  const deadline = Date.now() + timeout;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((ok) => setTimeout(ok, 10));
-  }
-}
 
 // Query clients made by the tests: cleared at the end, so their garbage-collection timers do
 // not keep the process alive.

@@ -8,27 +8,9 @@ import { connect, createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import WebSocket from "ws";
 import { compile, generate } from "../node/helpers.mjs";
-import { mint, source, startServe, tempDir } from "./helpers.mjs";
+import { freePort, mint, source, startServe, tempDir, until } from "./helpers.mjs";
 
 const CHAT = source("examples/chat/config.lua");
-
-/** Resolves when predicate() holds, polling; fails after timeout ms saying what was awaited. */
-async function until(predicate, what, timeout = 10000) {
-  const deadline = Date.now() + timeout;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((ok) => setTimeout(ok, 10));
-  }
-}
-
-/** A free TCP port on 127.0.0.1. */
-async function freePort() {
-  const server = createServer();
-  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  const { port } = server.address();
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
 
 /** A TCP proxy to 127.0.0.1:targetPort that can be cut (every connection dropped, no new ones) and restored. */
 async function cuttableProxy(targetPort) {
