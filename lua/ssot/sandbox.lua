@@ -110,8 +110,37 @@ local function publish(channel, event, data)
   return true
 end
 
+-- ssot.get(model, id) and ssot.list(model, params) in rule functions, hooks and custom routes
+-- (docs/serve.md, "Reading models from Lua"): while ssot serve runs, the runtime sets
+-- M.reader = { get, list }, whose functions answer true and the result, or false and why;
+-- the error is raised at the caller's line.
+M.reader = nil
+
+local function read(name, ...)
+  local reader = M.reader
+  if not reader then
+    error("ssot." .. name .. " works in rule functions, hooks and custom routes while ssot serve runs", 3)
+  end
+  local ok, result = reader[name](...)
+  if not ok then error(result, 3) end
+  return result
+end
+
+-- ssot.get(model, id) -> the row as a table, or nil when there is none. (Not a tail call:
+-- read's level 3 must be the caller.)
+function M.get(model, id)
+  local row = read("get", model, id)
+  return row
+end
+
+-- ssot.list(model, { where =, orderBy =, skip =, take = }) -> { items, total, skip, take, offset, epoch }.
+function M.list(model, params)
+  local page = read("list", model, params)
+  return page
+end
+
 -- The names every sandboxed file can read. Libraries are copies, so a config cannot change
--- the host's; ssot holds what ssot offers them (ssot.publish). Absent on purpose: io, os.execute/remove/rename/exit/tmpname, load, loadfile,
+-- the host's; ssot holds what ssot offers them (ssot.publish, ssot.get, ssot.list). Absent on purpose: io, os.execute/remove/rename/exit/tmpname, load, loadfile,
 -- dofile, require, debug, getmetatable, collectgarbage.
 local function base_globals()
   return {
@@ -122,7 +151,7 @@ local function base_globals()
     type = type, xpcall = xpcall,
     string = copy(string), table = copy(table), math = math_library(), utf8 = copy(utf8),
     os = os_library(),
-    ssot = { publish = publish },
+    ssot = { publish = publish, get = M.get, list = M.list },
   }
 end
 

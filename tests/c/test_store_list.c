@@ -1,7 +1,8 @@
 /* Tests of list queries end to end: parameters parsed by query.c, compiled and run by the
  * SQLite store — every where operator and its null semantics, orderBy with the primary-key
  * tie-break, skip/take/total, the stream position in the page, and row filters (an SQL
- * predicate over the owner, and a per-row callback that pages after filtering). */
+ * predicate over the owner, and a per-row callback that pages after filtering and may read
+ * through the store itself). */
 #include "test_store_support.h"
 
 #include "runtime/model/query.h"
@@ -229,6 +230,64 @@ static void test_filters(void) {
     ssot_buf_free(&out);
 }
 
+/* A callback that reads through the store, as a Lua rule calling ssot.list / ssot.get does:
+ * a nested list of the same shape as the caller's (its cached statement), lists of other
+ * shapes (the cache turning over), and a get. Visible: the rows whose title sorts before
+ * the title of row 3, found by the nested reads. */
+static int reading_filter(void *ctx, const ssot_row_view *row, char *message, size_t size) {
+    int *calls = ctx;
+    (*calls)++;
+    static const char *const shapes[] = {"{\"title\":\"desc\"}", "{\"state\":\"asc\"}", "{\"id\":\"desc\"}"};
+    for (int i = 0; i < 40; i++) { /* more shapes than the statement cache holds */
+        char where[64];
+        snprintf(where, sizeof where, "{\"id\":{\"gte\":%d}}", i % 7);
+        const char *const params[] = {"orderBy", shapes[i % 3], "where", where, NULL};
+        int64_t total = -1;
+        const char *got = list_ids(NULL, &total, params);
+        if (strncmp(got, "error", 5) == 0) {
+            snprintf(message, size, "nested list: %s", got);
+            return -1;
+        }
+    }
+    ssot_buf third = SSOT_BUF_INIT;
+    ssot_store_status status = ssot_store_get(store, item, "3", 1, NULL, &third, &err);
+    json_t *row3 = status == SSOT_STORE_OK ? parse(third.data) : NULL;
+    json_t *self = json_loadb(row->json, row->json_len, 0, NULL);
+    int visible = row3 && self &&
+                  strcmp(json_string_value(json_object_get(self, "title")), json_string_value(json_object_get(row3, "title"))) < 0;
+    json_decref(row3);
+    json_decref(self);
+    ssot_buf_free(&third);
+    if (status != SSOT_STORE_OK) {
+        snprintf(message, size, "nested get: %s", err.message);
+        return -1;
+    }
+    return visible;
+}
+
+/* Row filters may read through the store that calls them (query.h): the store copies the
+ * candidate rows out and resets its statement before it asks. */
+static void test_filter_reading_the_store(void) {
+    int calls = 0;
+    int64_t total = -1;
+    ssot_row_filter reading = {NULL, reading_filter, &calls};
+    const char *const none[] = {NULL};
+    /* the titles, by id: apple, banana, cherry, date, elder (seed) */
+    const char *got = list_ids(&reading, &total, none);
+    CHECK(strcmp(got, "1,2") == 0 && total == 2);
+    if (strcmp(got, "1,2") != 0) fprintf(stderr, "  got [%s]\n", got);
+    CHECK(calls == 5);
+    const char *const ordered[] = {"orderBy", "{\"title\":\"desc\"}", NULL}; /* the nested reads' own shape */
+    CHECK(strcmp(list_ids(&reading, &total, ordered), "2,1") == 0 && total == 2);
+    ssot_buf out = SSOT_BUF_INIT;
+    CHECK_STATUS(ssot_store_get(store, item, "1", 1, &reading, &out, &err), SSOT_STORE_OK);
+    CHECK_CONTAINS(out.data, "\"title\":\"apple\"");
+    ssot_buf_reset(&out);
+    CHECK_STATUS(ssot_store_get(store, item, "4", 1, &reading, &out, &err), SSOT_STORE_DENIED);
+    CHECK(out.len == 0);
+    ssot_buf_free(&out);
+}
+
 static void test_body_shape(void) {
     ssot_query q;
     ssot_query_init(&q, item, 20, 100);
@@ -257,6 +316,7 @@ int main(void) {
         test_where();
         test_order_and_paging();
         test_filters();
+        test_filter_reading_the_store();
         test_body_shape();
         ssot_store_close(store);
     }

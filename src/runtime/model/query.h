@@ -104,7 +104,8 @@ typedef struct ssot_row_view {
 /* A per-row visibility callback, for rules the store cannot compile to SQL (Lua functions).
  * Returns 1 visible, 0 hidden, or -1 to abort the read (the store returns
  * SSOT_STORE_REJECTED with the message the callback wrote into message[0..message_size)).
- * Must not call the store (its statement is mid-read). */
+ * It may read through the store that called it (a Lua rule calling ssot.get or ssot.list:
+ * the store copies the candidate rows out before it asks) but must not write. */
 typedef int (*ssot_row_visible_fn)(void *ctx, const ssot_row_view *row, char *message, size_t message_size);
 
 /* Which rows the caller may see: rows matching `pred` (NULL means all) AND for which

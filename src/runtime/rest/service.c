@@ -1,10 +1,11 @@
 /* The REST service (service.h): setting it up over an app and a store, and answering each
  * request by its route — 404, 405 with Allow, CORS preflights, /healthz, the models, the
  * custom routes and the static front end. Uses router.c, rest.c, custom_routes.c,
- * static_files.c, host/log.h. */
+ * lua_reads.c (ssot.get, ssot.list), static_files.c, host/log.h. */
 #include "runtime/rest/service.h"
 
 #include "runtime/rest/custom_routes.h"
+#include "runtime/rest/lua_reads.h"
 #include "runtime/http/http_response.h"
 #include "runtime/lua/lua_bridge.h"
 #include "runtime/rest/rest.h"
@@ -41,7 +42,8 @@ int ssot_service_init(ssot_service *svc, const ssot_app *app, ssot_store *store,
         }
     }
     svc->router = ssot_router_new(app, svc->static_files != NULL, err, err_size);
-    if (!svc->router || (svc->L && ssot_publish_install(svc->L, app, &svc->publishing, err, err_size))) {
+    if (!svc->router || (svc->L && (ssot_publish_install(svc->L, app, &svc->publishing, err, err_size) ||
+                                    ssot_lua_reads_install(svc->L, svc, err, err_size)))) {
         ssot_service_close(svc);
         return -1;
     }
@@ -52,7 +54,10 @@ void ssot_service_close(ssot_service *svc) {
     if (svc->store) ssot_service_settle(svc); /* nothing held may stay uncommitted */
     if (svc->store) ssot_store_close(svc->store);
     svc->store = NULL;
-    if (svc->L) ssot_publish_uninstall(svc->L);
+    if (svc->L) {
+        ssot_publish_uninstall(svc->L);
+        ssot_lua_reads_uninstall(svc->L);
+    }
     ssot_publish_drop(&svc->publications);
     ssot_auth_free(svc->auth);
     ssot_fanout_close(svc->fanout);

@@ -80,7 +80,8 @@ typedef struct ssot_change {
 } ssot_change;
 
 /* Called once per event by events_since, oldest first. Return 0 to go on, nonzero to stop
- * (events_since then returns SSOT_STORE_REJECTED). Must not call the store. */
+ * (events_since then returns SSOT_STORE_REJECTED). It may read through the same store (get,
+ * list, position: a Lua rule filtering a replay) but must not write. */
 typedef int (*ssot_change_visit_fn)(void *ctx, const ssot_change *change);
 
 /* --- writes ---------------------------------------------------------------------------- */

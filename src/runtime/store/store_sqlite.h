@@ -147,6 +147,20 @@ int sq_bind_id(sqlite3_stmt *stmt, int i, const ssot_model *model, const char *i
 /* Fills a row view from the current result row of stmt (columns COL_ROW, COL_ID, COL_OWNER). */
 void sq_row_view(sqlite3_stmt *stmt, ssot_row_view *row);
 
+/* Column values copied out of a statement, so that a callback (a row filter, a replay visitor)
+ * runs after the statement was reset: the callback may read through the same store — a Lua
+ * rule calling ssot.get — and the store's statements, cache and buffers are shared, so none
+ * may be mid-read then. Each value is its length (SIZE_MAX for NULL) and its bytes with a NUL. */
+void sq_pack_column(ssot_buf *b, sqlite3_stmt *stmt, int col);
+void sq_pack_int(ssot_buf *b, int64_t v);
+/* Reads back what was packed at *at, in the same order, advancing *at. A NULL column gives
+ * NULL (len 0). */
+const char *sq_unpack_text(const char **at, size_t *len);
+int64_t sq_unpack_int(const char **at);
+/* Packs the current row's (row, id, owner) columns; sq_unpack_row_view reads them back. */
+void sq_pack_row_view(ssot_buf *b, sqlite3_stmt *stmt);
+void sq_unpack_row_view(const char **at, ssot_row_view *row);
+
 /* store_sqlite_where.c: compiles the WHERE clause of a list query and a row filter. */
 ssot_store_status sq_compile_where(sqlite_store *s, const ssot_query *q, const ssot_pred *pred, ssot_buf *sql,
                                    ssot_store_error *err);

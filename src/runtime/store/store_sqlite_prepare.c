@@ -7,6 +7,7 @@
 #include "runtime/base/json_write.h"
 #include "runtime/model/value.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,4 +292,53 @@ void sq_row_view(sqlite3_stmt *stmt, ssot_row_view *row) {
     row->id = (const char *)sqlite3_column_text(stmt, COL_ID);
     row->owner = sqlite3_column_type(stmt, COL_OWNER) == SQLITE_NULL ? NULL
                                                                       : (const char *)sqlite3_column_text(stmt, COL_OWNER);
+}
+
+void sq_pack_column(ssot_buf *b, sqlite3_stmt *stmt, int col) {
+    size_t n = SIZE_MAX;
+    const char *text = NULL;
+    if (sqlite3_column_type(stmt, col) != SQLITE_NULL) {
+        text = (const char *)sqlite3_column_text(stmt, col);
+        n = (size_t)sqlite3_column_bytes(stmt, col);
+    }
+    ssot_buf_append(b, &n, sizeof n);
+    if (text) ssot_buf_append(b, text, n);
+    if (n != SIZE_MAX) ssot_buf_putc(b, '\0');
+}
+
+void sq_pack_int(ssot_buf *b, int64_t v) { ssot_buf_append(b, &v, sizeof v); }
+
+const char *sq_unpack_text(const char **at, size_t *len) {
+    size_t n;
+    memcpy(&n, *at, sizeof n);
+    *at += sizeof n;
+    if (n == SIZE_MAX) {
+        *len = 0;
+        return NULL;
+    }
+    const char *text = *at;
+    *at += n + 1;
+    *len = n;
+    return text;
+}
+
+int64_t sq_unpack_int(const char **at) {
+    int64_t v;
+    memcpy(&v, *at, sizeof v);
+    *at += sizeof v;
+    return v;
+}
+
+void sq_pack_row_view(ssot_buf *b, sqlite3_stmt *stmt) {
+    sq_pack_column(b, stmt, COL_ROW);
+    sq_pack_column(b, stmt, COL_ID);
+    sq_pack_column(b, stmt, COL_OWNER);
+}
+
+void sq_unpack_row_view(const char **at, ssot_row_view *row) {
+    size_t n;
+    row->json = sq_unpack_text(at, &row->json_len);
+    if (!row->json) row->json = "null", row->json_len = 4; /* never: the row column is json_object */
+    row->id = sq_unpack_text(at, &n);
+    row->owner = sq_unpack_text(at, &n);
 }

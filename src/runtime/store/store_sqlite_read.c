@@ -34,9 +34,20 @@ ssot_store_status sq_get(ssot_store *store, const ssot_model *model, const char 
                        (int)(n > 64 ? 64 : n), id);
     int rc = sqlite3_step(stmt);
     ssot_store_status status = SSOT_STORE_OK;
+    ssot_buf copy = SSOT_BUF_INIT; /* the row, out of the statement before the filter runs */
     if (rc == SQLITE_ROW) {
+        sq_pack_row_view(&copy, stmt);
+        if (copy.failed) status = sq_fail(err, SSOT_STORE_ERROR, NULL, "out of memory");
+    } else if (rc == SQLITE_DONE) {
+        status = sq_fail(err, SSOT_STORE_NOT_FOUND, NULL, "%s %.*s not found", model->name, (int)(n > 64 ? 64 : n), id);
+    } else {
+        status = sq_db_error(s, model, rc, err);
+    }
+    sqlite3_reset(stmt);
+    if (status == SSOT_STORE_OK) {
+        const char *at = copy.data;
         ssot_row_view row;
-        sq_row_view(stmt, &row);
+        sq_unpack_row_view(&at, &row);
         int visible = row_visible(filter, &row, err);
         if (visible < 0)
             status = SSOT_STORE_REJECTED;
@@ -44,12 +55,8 @@ ssot_store_status sq_get(ssot_store *store, const ssot_model *model, const char 
             status = sq_fail(err, SSOT_STORE_DENIED, NULL, "%s %s is not visible to this user", model->name, row.id);
         else if (ssot_buf_append(out, row.json, row.json_len) != 0)
             status = sq_fail(err, SSOT_STORE_ERROR, NULL, "out of memory");
-    } else if (rc == SQLITE_DONE) {
-        status = sq_fail(err, SSOT_STORE_NOT_FOUND, NULL, "%s %.*s not found", model->name, (int)(n > 64 ? 64 : n), id);
-    } else {
-        status = sq_db_error(s, model, rc, err);
     }
-    sqlite3_reset(stmt);
+    ssot_buf_free(&copy);
     return status;
 }
 
@@ -71,28 +78,57 @@ static void order_by(ssot_buf *sql, const ssot_query *q) {
     }
 }
 
-/* Steps a statement whose rows are (row, id, owner), appending visible rows from the
- * skip-th to out. Counts visible rows into *total when counting (callback filters). */
-static ssot_store_status collect(sqlite_store *s, const ssot_model *m, sqlite3_stmt *stmt, const ssot_row_filter *filter,
-                                 int64_t skip, int64_t take, int counting, int64_t *total, ssot_buf *out,
+/* Steps a statement whose rows are (row, id, owner), appending rows from the skip-th to out —
+ * every row SQL returned: the predicate and paging are in the statement. */
+static ssot_store_status collect(sqlite_store *s, const ssot_model *m, sqlite3_stmt *stmt, ssot_buf *out,
                                  ssot_store_error *err) {
     int rc;
-    int64_t seen = 0, emitted = 0;
+    int64_t emitted = 0;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         ssot_row_view row;
         sq_row_view(stmt, &row);
-        if (counting) {
-            int v = row_visible(filter, &row, err);
-            if (v < 0) return SSOT_STORE_REJECTED;
-            if (!v) continue;
-            if (seen++ < skip || emitted >= take) continue;
-        }
         if (emitted++) ssot_buf_putc(out, ',');
         ssot_buf_append(out, row.json, row.json_len);
     }
     if (rc != SQLITE_DONE) return sq_db_error(s, m, rc, err);
-    if (counting) *total = seen;
     return out->failed ? sq_fail(err, SSOT_STORE_ERROR, NULL, "out of memory") : SSOT_STORE_OK;
+}
+
+/* With a callback filter: copies every candidate row out of stmt, resets it, then asks the
+ * callback about each (it may read through the store), appending the visible ones from the
+ * skip-th, take of them, to out and counting all visible ones into *total. */
+static ssot_store_status collect_filtered(sqlite_store *s, const ssot_model *m, sqlite3_stmt *stmt,
+                                          const ssot_row_filter *filter, int64_t skip, int64_t take,
+                                          int64_t *total, ssot_buf *out, ssot_store_error *err) {
+    ssot_buf rows = SSOT_BUF_INIT;
+    size_t candidates = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        sq_pack_row_view(&rows, stmt);
+        candidates++;
+    }
+    sqlite3_reset(stmt);
+    ssot_store_status status = SSOT_STORE_OK;
+    if (rc != SQLITE_DONE)
+        status = sq_db_error(s, m, rc, err);
+    else if (rows.failed)
+        status = sq_fail(err, SSOT_STORE_ERROR, NULL, "out of memory");
+    int64_t seen = 0, emitted = 0;
+    const char *at = rows.data;
+    for (size_t i = 0; status == SSOT_STORE_OK && i < candidates; i++) {
+        ssot_row_view row;
+        sq_unpack_row_view(&at, &row);
+        int v = row_visible(filter, &row, err);
+        if (v < 0) status = SSOT_STORE_REJECTED;
+        if (v <= 0) continue;
+        if (seen++ < skip || emitted >= take) continue;
+        if (emitted++) ssot_buf_putc(out, ',');
+        ssot_buf_append(out, row.json, row.json_len);
+    }
+    ssot_buf_free(&rows);
+    if (status == SSOT_STORE_OK && out->failed) status = sq_fail(err, SSOT_STORE_ERROR, NULL, "out of memory");
+    if (status == SSOT_STORE_OK) *total = seen;
+    return status;
 }
 
 static ssot_store_status count_rows(sqlite_store *s, const ssot_model *m, sqlite3_stmt *stmt, int64_t *total,
@@ -169,8 +205,12 @@ ssot_store_status sq_list(ssot_store *store, const ssot_query *q, const ssot_row
     size_t start = out->len;
     if (status == SSOT_STORE_OK && count) status = count_rows(s, m, count, &total, err);
     ssot_buf_puts(out, "{\"items\":[");
-    if (status == SSOT_STORE_OK && page)
-        status = collect(s, m, page, filter, q->skip, q->take, callback, &total, out, err);
+    if (status == SSOT_STORE_OK && page && callback) {
+        status = collect_filtered(s, m, page, filter, q->skip, q->take, &total, out, err);
+        page = NULL; /* reset already; the callback's own reads may have reused its cache slot */
+    } else if (status == SSOT_STORE_OK && page) {
+        status = collect(s, m, page, out, err);
+    }
     if (count) sqlite3_reset(count);
     if (page) sqlite3_reset(page);
     sq_end_read(s, began);

@@ -225,39 +225,49 @@ ssot_store_status sq_events_since(ssot_store *store, const ssot_model *model, co
     status = sq_read_position(s, model, &now, err);
     if (status == SSOT_STORE_OK) status = check_gap(s, model, since, &now, err);
     if (status == SSOT_STORE_OK && since->offset < now.offset) {
+        /* The events are copied out first and visited after the statement was reset: a
+         * visitor may read through the store (a Lua rule filtering the replay). */
+        ssot_buf events = SSOT_BUF_INIT;
+        size_t count = 0;
         sqlite3_stmt *stmt = s->change_since;
         sqlite3_bind_text(stmt, 1, model->name, -1, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 2, since->offset);
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            int64_t offset = sqlite3_column_int64(stmt, 0);
+            if (offset > now.offset) break; /* cannot happen in one read transaction */
+            sq_pack_int(&events, offset);
+            for (int col = 1; col <= 7; col++) sq_pack_column(&events, stmt, col);
+            count++;
+        }
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW) status = sq_db_error(s, model, rc, err);
+        else if (events.failed) status = sq_fail(err, SSOT_STORE_ERROR, NULL, "out of memory");
+        sqlite3_reset(stmt);
         ssot_change change;
         memset(&change, 0, sizeof change);
         change.model = model;
         memcpy(change.epoch, now.epoch, SSOT_EPOCH_SIZE);
-        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-            change.offset = sqlite3_column_int64(stmt, 0);
-            if (change.offset > now.offset) break; /* cannot happen in one read transaction */
-            change.kind = event_kind((const char *)sqlite3_column_text(stmt, 1));
-            change.row.id = (const char *)sqlite3_column_text(stmt, 2);
-            change.row.owner = sqlite3_column_type(stmt, 3) == SQLITE_NULL ? NULL : (const char *)sqlite3_column_text(stmt, 3);
-            change.row.json = (const char *)sqlite3_column_text(stmt, 4);
-            change.row.json_len = (size_t)sqlite3_column_bytes(stmt, 4);
-            change.at = (const char *)sqlite3_column_text(stmt, 5);
+        const char *at = events.data;
+        for (size_t i = 0; status == SSOT_STORE_OK && i < count; i++) {
+            size_t n;
+            change.offset = sq_unpack_int(&at);
+            change.kind = event_kind(sq_unpack_text(&at, &n));
+            change.row.id = sq_unpack_text(&at, &n);
+            change.row.owner = sq_unpack_text(&at, &n);
+            change.row.json = sq_unpack_text(&at, &change.row.json_len);
+            change.at = sq_unpack_text(&at, &n);
             /* an update's row before it: NULL for other events, and for updates written before
              * _ssot_changes had the column */
+            const char *previous_owner = sq_unpack_text(&at, &n);
             change.previous = (ssot_row_view){0};
-            if (sqlite3_column_type(stmt, 7) != SQLITE_NULL) {
-                change.previous.json = (const char *)sqlite3_column_text(stmt, 7);
-                change.previous.json_len = (size_t)sqlite3_column_bytes(stmt, 7);
+            change.previous.json = sq_unpack_text(&at, &change.previous.json_len);
+            if (change.previous.json) {
                 change.previous.id = change.row.id;
-                change.previous.owner =
-                    sqlite3_column_type(stmt, 6) == SQLITE_NULL ? NULL : (const char *)sqlite3_column_text(stmt, 6);
+                change.previous.owner = previous_owner;
             }
-            if (visit(ctx, &change) != 0) {
+            if (visit(ctx, &change) != 0)
                 status = sq_fail(err, SSOT_STORE_REJECTED, NULL, "the replay was stopped by its visitor");
-                break;
-            }
         }
-        if (status == SSOT_STORE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) status = sq_db_error(s, model, rc, err);
-        sqlite3_reset(stmt);
+        ssot_buf_free(&events);
     }
     if (status == SSOT_STORE_OK && now_out) *now_out = now;
     sq_end_read(s, began);
