@@ -1,74 +1,25 @@
 // The chat example's front end (examples/chat/web) in a real browser: Debian's chromium, headless,
-// driven by playwright-core. A temporary copy of examples/chat is generated (`ssot run`),
+// driven by playwright-core (browser.mjs). A temporary copy of examples/chat is generated (`ssot run`),
 // type-checked (tsc), built with Vite's build() and served by `ssot serve` (serve.static). Two
 // pages signed in as different users see a room and a message made on the other page without a
 // reload, the typing indicator and presence, and recover after the server restarts on the same
 // port and database. Screenshots go to $SSOT_ARTIFACTS_DIR/chat-browser (default: test-artifacts/
 // beside the ssot binary, i.e. the build directory). Skips, saying so, without chromium.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { api, freePort, mint, SOURCE_DIR, SSOT_BIN, source, startServe, tempDir } from "./helpers.mjs";
-
-const CHROMIUM = process.env.SSOT_CHROMIUM ?? "/usr/bin/chromium";
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `chromium is not installed at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or point SSOT_CHROMIUM at one)`;
-const ARTIFACTS = join(resolve(process.env.SSOT_ARTIFACTS_DIR ?? join(dirname(SSOT_BIN), "test-artifacts")), "chat-browser");
-const WAIT_MS = 20000;
-
-/** Runs a command, failing with its output unless it exits 0. */
-function run(command, args) {
-  const result = spawnSync(command, args, { encoding: "utf8" });
-  assert.equal(result.status, 0, `${command} ${args.join(" ")}:\n${result.stdout}${result.stderr}`);
-}
-
-/** Waits until the text of the element with data-testid `id` on page satisfies `test` (a string: equals it). */
-async function waitForText(page, id, test, what) {
-  const expected = typeof test === "string" ? [test] : test;
-  try {
-    await page.waitForFunction(
-      ([testId, wanted]) => {
-        const text = document.querySelector(`[data-testid="${testId}"]`)?.textContent ?? null;
-        return text !== null && wanted.includes(text);
-      },
-      [id, expected],
-      { timeout: WAIT_MS },
-    );
-  } catch (error) {
-    const now = await page.getByTestId(id).textContent({ timeout: 1000 }).catch(() => "(no such element)");
-    throw new Error(`${what}: ${id} is ${JSON.stringify(now)}, not ${expected.map((e) => JSON.stringify(e)).join(" or ")}`, {
-      cause: error,
-    });
-  }
-}
+import { artifactsDir, buildExample, launchChromium, skipWithoutChromium as skip, WAIT_MS, waitForText } from "./browser.mjs";
+import { api, freePort, mint, startServe } from "./helpers.mjs";
 
 describe("the chat front end in chromium", { skip }, () => {
-  let work, chat, port, server, browser;
+  let chat, artifacts, port, server, browser;
   const pages = {};
   const pageErrors = [];
-  const serveArgs = () => ({ listen: false, db: join(work, "chat.db"), args: ["--port", String(port), "--host", "127.0.0.1"] });
-  const shoot = (name, page) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  const serveArgs = () => ({ listen: false, db: join(chat, "..", "chat.db"), args: ["--port", String(port), "--host", "127.0.0.1"] });
+  const shoot = (name, page) => page.screenshot({ path: join(artifacts, `${name}.png`) });
 
   before(async () => {
-    // examples/chat laid out again in a temporary directory that sees the repo's node_modules:
-    // config.lua, web/ (without a build), generated/ from `ssot run`, web/dist from Vite.
-    work = tempDir("chat-browser");
-    writeFileSync(join(work, "package.json"), JSON.stringify({ type: "module", private: true }));
-    symlinkSync(join(SOURCE_DIR, "node_modules"), join(work, "node_modules"), "dir");
-    chat = join(work, "chat");
-    mkdirSync(chat);
-    cpSync(source("examples/chat/config.lua"), join(chat, "config.lua"));
-    const dist = source("examples/chat/web/dist");
-    cpSync(source("examples/chat/web"), join(chat, "web"), { recursive: true, filter: (path) => path !== dist });
-    run(SSOT_BIN, ["run", join(chat, "config.lua"), "--quiet"]);
-    run(process.execPath, [join(SOURCE_DIR, "node_modules", "typescript", "bin", "tsc"), "-p", join(chat, "web"), "--pretty", "false"]);
-    const { build } = await import("vite");
-    await build({ configFile: join(chat, "web", "vite.config.ts"), logLevel: "warn" });
-    assert.ok(existsSync(join(chat, "web", "dist", "index.html")), "vite wrote web/dist/index.html");
-
+    chat = await buildExample("chat");
     port = await freePort();
     server = await startServe(join(chat, "config.lua"), serveArgs());
     const admin = mint(1, { role: "admin" });
@@ -76,10 +27,8 @@ describe("the chat front end in chromium", { skip }, () => {
       assert.equal((await api(server.url, "POST", "/api/users", { token: admin, body: { name, email } })).status, 201);
     }
 
-    mkdirSync(ARTIFACTS, { recursive: true });
-    console.log(`screenshots: ${ARTIFACTS}`);
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+    artifacts = artifactsDir("chat-browser");
+    browser = await launchChromium();
     // Users 2 and 3 (Ada and Bob), each in a browser context of its own (its own localStorage).
     for (const [name, sub] of [["ada", 2], ["bob", 3]]) {
       const context = await browser.newContext({ viewport: { width: 1000, height: 640 } });
