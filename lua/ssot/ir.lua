@@ -15,7 +15,6 @@ for i, t in ipairs(facts.field_types) do M.TYPES[i] = t.name end
 
 M.ACTIONS = { "list", "get", "create", "update", "delete" }
 M.HOOKS = { "beforeCreate", "afterCreate", "beforeUpdate", "afterUpdate", "beforeDelete", "afterDelete" }
-M.TARGETS = { "sql", "sdk", "react", "openapi", "asyncapi" }
 
 -- names(name) -> the casings of a model name (docs/ir.md, Model.names). The Pascal forms
 -- keep the name as written ("HTTPLog", "HTTPLogs"); the others are built from its words.

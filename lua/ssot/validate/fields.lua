@@ -1,7 +1,9 @@
 -- Validation of one field entry of a model: the shorthand `{ "name", "type", ... }` and long
 -- `{ name = ..., type = ... }` forms, the field's options and its default value. Produces a
--- field spec for ssot.ir.field. Uses ssot.validate.check, ssot.reserved, ssot.json.
+-- field spec for ssot.ir.field. Uses ssot.validate.check, ssot.validate.schema (the options,
+-- their types and choices), ssot.reserved, ssot.json.
 local check = require "ssot.validate.check"
+local schema = require "ssot.validate.schema"
 local reserved = require "ssot.reserved"
 local text = require "ssot.text"
 local ir = require "ssot.ir"
@@ -10,8 +12,8 @@ local sub, show = check.sub, check.show
 
 local M = {}
 
-M.KEYS = { "name", "type", "optional", "default", "unique", "max", "values", "uuid", "auto",
-  "belongsTo", "onDelete", "as", "description", "index" }
+local FIELD = "models.<Model>.fields[i]"
+M.KEYS = schema.keys(FIELD)
 
 local KNOWN = {}
 for _, k in ipairs(M.KEYS) do KNOWN[k] = true end
@@ -45,8 +47,11 @@ for _, t in ipairs(ir.TYPES) do IS_TYPE[t] = true end
 
 local BELONGS_TO_OPTIONS = { "onDelete", "as" }
 
-local ON_DELETE = { "restrict", "cascade", "setNull" }
+local ON_DELETE = schema.entry(FIELD, "onDelete").values
+local AUTO = schema.entry(FIELD, "auto").values
 local ON_DELETE_IR = { restrict = "restrict", cascade = "cascade", setNull = "set_null" }
+local DEFAULT_ON_DELETE = schema.default(FIELD, "onDelete")
+local MAX = schema.entry(FIELD, "max")
 
 -- place(path, key, position, long) -> the path an error about a field's name or type shows
 -- (fields[2].type) and the path where that value is written (fields[2][2] in the shorthand).
@@ -168,8 +173,10 @@ end
 local checked_names = {}
 
 -- Options that any field may have, with the type of their value.
-local SIMPLE_OPTIONS = { { "optional", "boolean" }, { "unique", "boolean" }, { "index", "boolean" },
-  { "description", "text" } }
+local SIMPLE_OPTIONS = {}
+for i, key in ipairs { "optional", "unique", "index", "description" } do
+  SIMPLE_OPTIONS[i] = { key, schema.entry(FIELD, key)[2] }
+end
 
 -- The keys of SIMPLE_OPTIONS, and those of the options only some fields take (TYPE_ONLY,
 -- BELONGS_TO_OPTIONS): an entry with none of a group skips that group's checks.
@@ -255,7 +262,7 @@ function M.read(c, entry, path)
 
   -- The keys every spec has are made at once: added one by one they would grow the table twice.
   local spec = { name = name, type = type_, path = path, long_name = long_name, long_type = long_type,
-    optional = false, unique = false, index = false, on_delete = "restrict" }
+    optional = false, unique = false, index = false, on_delete = ON_DELETE_IR[DEFAULT_ON_DELETE] }
 
   if type_ == "id" then
     if name ~= "id" then
@@ -294,7 +301,9 @@ function M.read(c, entry, path)
   if options.uuid ~= nil and c:is(options.uuid, sub(path, "uuid"), "boolean") then
     spec.id_kind = options.uuid and "uuid" or "integer"
   end
-  if options.max ~= nil and c:integer(options.max, sub(path, "max"), 1) then spec.max = options.max end
+  if options.max ~= nil and c:integer(options.max, sub(path, "max"), MAX.min, MAX.max, MAX.unit) then
+    spec.max = options.max
+  end
   if type_ == "enum" then
     if options.values == nil then
       c:error(path, string.format("the enum '%s' needs its values: { \"%s\", \"enum\", values = { \"a\", \"b\" } }", name, name))
@@ -305,7 +314,7 @@ function M.read(c, entry, path)
   if options.auto ~= nil then
     if options.auto == true then
       c:error(sub(path, "auto"), "write auto = \"create\" (set when the row is created) or auto = \"update\" (set on every change)")
-    elseif c:one_of(options.auto, sub(path, "auto"), { "create", "update" }, "auto kind") then
+    elseif c:one_of(options.auto, sub(path, "auto"), AUTO, "auto kind") then
       spec.auto = options.auto
     end
   end

@@ -1,8 +1,10 @@
 -- Validation of a loaded config as a whole: the top-level keys and the small sections (name,
 -- output, lib, phases, targets, auth, serve, routes); models and websockets are delegated to
 -- ssot.validate.models and ssot.validate.realtime. Collects every problem, then either
--- returns the IR (ssot.ir) or the problems. Uses ssot.validate.check.
+-- returns the IR (ssot.ir) or the problems. Uses ssot.validate.check, and the key lists,
+-- defaults and ranges of ssot.validate.schema.
 local check = require "ssot.validate.check"
+local schema = require "ssot.validate.schema"
 local models_check = require "ssot.validate.models"
 local realtime_check = require "ssot.validate.realtime"
 local ir = require "ssot.ir"
@@ -12,17 +14,20 @@ local sub, show = check.sub, check.show
 local M = {}
 
 -- The keys a config may set, in the order docs/config.md explains them.
-M.KEYS = { "name", "output", "lib", "phases", "targets", "models", "auth", "websockets", "serve", "routes", "limits" }
+M.KEYS = schema.keys("")
 
 -- The time limits a config sets (docs/config.md, "limits"), in seconds, and their defaults.
-M.LIMITS = { phase = 60, request = 5 }
-local LIMIT_KEYS = { "phase", "request" }
+local LIMIT_KEYS = schema.keys("limits")
+M.LIMITS = {}
+for _, key in ipairs(LIMIT_KEYS) do M.LIMITS[key] = schema.default("limits", key) end
 
-local AUTH_KEYS = { "adminRole", "algorithm", "idClaim", "roleClaim", "secretEnv" }
+local TARGETS = schema.keys("targets")
+local AUTH_KEYS = schema.keys("auth")
 local AUTH_HINTS = {
   secret = "the secret belongs in the environment: name its variable with secretEnv = \"SSOT_JWT_SECRET\"",
 }
-local SERVE_KEYS = { "cors", "database", "defaultTake", "host", "maxBody", "maxTake", "port", "static" }
+local SERVE_KEYS = schema.keys("serve")
+local CORS_KEYS = schema.keys("serve.cors")
 local METHODS = { "DELETE", "GET", "PATCH", "POST", "PUT" }
 
 local function check_name(c, value, ctx)
@@ -54,11 +59,11 @@ end
 
 local function check_targets(c, value)
   local targets = {}
-  for _, t in ipairs(ir.TARGETS) do targets[t] = true end
+  for _, t in ipairs(TARGETS) do targets[t] = schema.default("targets", t) end
   local path = { "targets" }
   if value == nil or not c:is(value, path, "table") then return targets end
-  c:keys(value, path, ir.TARGETS, "targets")
-  for _, t in ipairs(ir.TARGETS) do
+  c:keys(value, path, TARGETS, "targets")
+  for _, t in ipairs(TARGETS) do
     if value[t] ~= nil and c:is(value[t], sub(path, t), "boolean") then targets[t] = value[t] end
   end
   if targets.react and not targets.sdk then
@@ -68,8 +73,9 @@ local function check_targets(c, value)
 end
 
 local function check_auth(c, value)
-  local auth = { secret_env = "SSOT_JWT_SECRET", algorithm = "HS256", id_claim = "sub", role_claim = "role",
-    admin_role = "admin" }
+  local function default(key) return schema.default("auth", key) end
+  local auth = { secret_env = default("secretEnv"), algorithm = default("algorithm"), id_claim = default("idClaim"),
+    role_claim = default("roleClaim"), admin_role = default("adminRole") }
   local path = { "auth" }
   if value == nil or not c:is(value, path, "table") then return auth end
   c:keys(value, path, AUTH_KEYS, "auth", AUTH_HINTS)
@@ -78,7 +84,8 @@ local function check_auth(c, value)
       .. "belongs in the environment, not in the config") then
     auth.secret_env = value.secretEnv
   end
-  if value.algorithm ~= nil and c:one_of(value.algorithm, sub(path, "algorithm"), { "HS256" }, "algorithm") then
+  if value.algorithm ~= nil and c:one_of(value.algorithm, sub(path, "algorithm"),
+      schema.entry("auth", "algorithm").values, "algorithm") then
     auth.algorithm = value.algorithm
   end
   for _, keys in ipairs { { "idClaim", "id_claim" }, { "roleClaim", "role_claim" }, { "adminRole", "admin_role" } } do
@@ -92,9 +99,10 @@ local function check_auth(c, value)
 end
 
 local function check_cors(c, value, path)
-  local cors = { origins = { "*" }, credentials = false }
+  local cors = { origins = schema.default("serve.cors", "origins"),
+    credentials = schema.default("serve.cors", "credentials") }
   if value == nil or not c:is(value, path, "table") then return cors end
-  c:keys(value, path, { "credentials", "origins" }, "cors")
+  c:keys(value, path, CORS_KEYS, "cors")
   if value.origins ~= nil then
     cors.origins = c:string_list(value.origins, sub(path, "origins"), function(origin, origin_path)
       if origin ~= "*" and not origin:match("^https?://[^/%s]+$") then
@@ -117,7 +125,9 @@ local function check_cors(c, value, path)
 end
 
 local function check_serve(c, value, ctx, name)
-  local serve = { host = "localhost", port = 8080, static = nil, max_body = 1048576, default_take = 20, max_take = 100 }
+  local function default(key) return schema.default("serve", key) end
+  local serve = { host = default("host"), port = default("port"), static = nil, max_body = default("maxBody"),
+    default_take = default("defaultTake"), max_take = default("maxTake") }
   serve.database = ctx.resolve("data/" .. (name or "app") .. ".db")
   local path = { "serve" }
   if value == nil or not c:is(value, path, "table") then
@@ -125,7 +135,12 @@ local function check_serve(c, value, ctx, name)
     return serve
   end
   c:keys(value, path, SERVE_KEYS, "serve")
-  if value.port ~= nil and c:integer(value.port, sub(path, "port"), 0, 65535) then serve.port = value.port end
+  -- integer(key) -> whether serve[key] is an integer in its declared range
+  local function integer(key)
+    local entry = schema.entry("serve", key)
+    return value[key] ~= nil and c:integer(value[key], sub(path, key), entry.min, entry.max, entry.unit)
+  end
+  if integer("port") then serve.port = value.port end
   if value.host ~= nil and c:is(value.host, sub(path, "host"), "string") then
     if value.host == "" then c:error(sub(path, "host"), "host cannot be empty: write e.g. \"127.0.0.1\"")
     else serve.host = value.host end
@@ -139,11 +154,9 @@ local function check_serve(c, value, ctx, name)
     serve.static = ctx.resolve(value.static)
   end
   serve.cors = check_cors(c, value.cors, sub(path, "cors"))
-  if value.maxBody ~= nil and c:integer(value.maxBody, sub(path, "maxBody"), 1) then serve.max_body = value.maxBody end
-  if value.maxTake ~= nil and c:integer(value.maxTake, sub(path, "maxTake"), 1) then serve.max_take = value.maxTake end
-  if value.defaultTake ~= nil and c:integer(value.defaultTake, sub(path, "defaultTake"), 1) then
-    serve.default_take = value.defaultTake
-  end
+  if integer("maxBody") then serve.max_body = value.maxBody end
+  if integer("maxTake") then serve.max_take = value.maxTake end
+  if integer("defaultTake") then serve.default_take = value.defaultTake end
   if serve.default_take > serve.max_take then
     c:error(sub(path, value.defaultTake ~= nil and "defaultTake" or "maxTake"),
       string.format("defaultTake (%d) is larger than maxTake (%d)", serve.default_take, serve.max_take))
@@ -157,10 +170,11 @@ local function check_limits(c, value)
   if value == nil or not c:is(value, path, "table") then return limits end
   c:keys(value, path, LIMIT_KEYS, "limits")
   for _, key in ipairs(LIMIT_KEYS) do
-    local v = value[key]
-    if v ~= nil and c:is(v, sub(path, key), "number") then
-      if v ~= v or v <= 0 or v > 86400 then
-        c:error(sub(path, key), string.format("must be a number of seconds above 0 and at most 86400, got %s", show(v)))
+    local v, entry = value[key], schema.entry("limits", key)
+    if v ~= nil and c:is(v, sub(path, key), entry[2]) then
+      if v ~= v or v <= entry.above or v > entry.max then
+        c:error(sub(path, key), string.format("must be a number of %s above %d and at most %d, got %s", entry.doc_unit,
+          entry.above, entry.max, show(v)))
       else
         limits[key] = v
       end

@@ -1,8 +1,10 @@
 -- Validation of the config's `models`: model names and keys, the id field, duplicate and
 -- reserved names, owner, REST path, permissions, hooks, indexes and the relations between
 -- models (belongsTo / hasMany). Produces model specs for ssot.ir.model. Uses
--- ssot.validate.check, ssot.validate.fields, ssot.reserved, ssot.sandbox, ssot.ir.
+-- ssot.validate.check, ssot.validate.fields, ssot.validate.schema (the key lists),
+-- ssot.reserved, ssot.sandbox, ssot.ir.
 local check = require "ssot.validate.check"
+local schema = require "ssot.validate.schema"
 local fields = require "ssot.validate.fields"
 local reserved = require "ssot.reserved"
 local text = require "ssot.text"
@@ -12,7 +14,11 @@ local sub, show = check.sub, check.show
 
 local M = {}
 
-M.KEYS = { "description", "fields", "hasMany", "hooks", "indexes", "owner", "path", "permissions" }
+M.KEYS = schema.keys("models.<Model>")
+local INDEX_KEYS = schema.keys("models.<Model>.indexes[i]")
+local HAS_MANY_KEYS = schema.keys("models.<Model>.hasMany.<name>")
+local PERMISSION_KEYS = schema.keys("models.<Model>.permissions")
+local HOOK_NAMES = schema.keys("models.<Model>.hooks")
 M.NAME_PATTERN = "^%u[A-Za-z0-9]*$"
 M.MAX_FILE_NAME = 255
 
@@ -81,10 +87,10 @@ local function check_hooks(c, value, path, ctx)
   local hooks = {}
   for _, k in ipairs(check.sorted_keys(value)) do
     local known = false
-    for _, h in ipairs(ir.HOOKS) do if h == k then known = true end end
+    for _, h in ipairs(HOOK_NAMES) do if h == k then known = true end end
     if not known then
       c:error(sub(path, k), string.format("unknown hook %s%s%s", show(k), where,
-        type(k) == "string" and check.suggest(k, ir.HOOKS, "the hooks are") or ""))
+        type(k) == "string" and check.suggest(k, HOOK_NAMES, "the hooks are") or ""))
     elseif type(value[k]) ~= "function" then
       c:error(sub(path, k), string.format("the hook %s%s must be a function, got %s", k, where, show(value[k])))
     else
@@ -104,9 +110,9 @@ local function check_index(c, entry, path, model)
   end
   local extra = {}
   for k, v in pairs(entry) do
-    if math.type(k) ~= "integer" and k ~= "fields" and k ~= "unique" then extra[k] = v end
+    if math.type(k) ~= "integer" then extra[k] = v end
   end
-  c:keys(extra, path, { "fields", "unique" }, "an index")
+  c:keys(extra, path, INDEX_KEYS, "an index")
   if unique ~= nil and not c:is(unique, sub(path, "unique"), "boolean") then unique = nil end
   local names = c:string_list(list, entry.fields ~= nil and sub(path, "fields") or path, function(name, item_path)
     if not model.field_by_name[name] then
@@ -191,8 +197,8 @@ local function read_model(c, name, raw, path, ctx)
   local permissions_path = sub(path, "permissions")
   local permissions = raw.permissions or {}
   if c:is(permissions, permissions_path, "table") then
-    c:keys(permissions, permissions_path, ir.ACTIONS, "permissions", PERMISSION_HINTS)
-    for _, action in ipairs(ir.ACTIONS) do
+    c:keys(permissions, permissions_path, PERMISSION_KEYS, "permissions", PERMISSION_HINTS)
+    for _, action in ipairs(PERMISSION_KEYS) do
       local value = permissions[action]
       model.permissions[action] = value == nil and require("ssot.rules").default()
         or c:rule(value, sub(permissions_path, action), { owner = model.owner or raw.owner })
@@ -272,7 +278,7 @@ local function resolve_has_many(c, model, models, names)
     local value, rel_path = raw[rel], sub(path, rel)
     local target_name, field_name
     if type(value) == "table" then
-      c:keys(value, rel_path, { "field", "model" }, "a hasMany relation")
+      c:keys(value, rel_path, HAS_MANY_KEYS, "a hasMany relation")
       target_name, field_name = value.model, value.field
       if c:is(target_name, sub(rel_path, "model"), "string") and field_name ~= nil then
         c:is(field_name, sub(rel_path, "field"), "string")

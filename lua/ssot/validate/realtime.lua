@@ -2,8 +2,10 @@
 -- subscription and which changes they broadcast, custom channels with {param} patterns,
 -- events (with the fields of their payloads), permissions and presence, reconnect, batching, the per-connection limits and the
 -- change history kept for recovery (docs/protocol.md). Produces the IR's websockets table and
--- each model spec's realtime. Uses ssot.validate.check.
+-- each model spec's realtime. Uses ssot.validate.check, and ssot.validate.schema for the key
+-- lists, defaults, ranges and choices.
 local check = require "ssot.validate.check"
+local schema = require "ssot.validate.schema"
 local fields = require "ssot.validate.fields"
 local ir = require "ssot.ir"
 
@@ -11,46 +13,53 @@ local sub, show = check.sub, check.show
 
 local M = {}
 
-M.KEYS = { "batching", "enabled", "history", "limits", "path", "pubsub", "reconnect" }
-local SUBSCRIBE = { "list", "item" }
-local BROADCAST = { "created", "updated", "deleted" }
-local BACKOFF = { "exponential", "linear", "fixed" }
+M.KEYS = schema.keys("websockets")
+local PUBSUB_KEYS = schema.keys("websockets.pubsub")
+local MODEL_KEYS = schema.keys("websockets.pubsub.models.<Model>")
+local MODEL_PERMISSION_KEYS = schema.keys("websockets.pubsub.models.<Model>.permissions")
+local CHANNEL_KEYS = schema.keys('websockets.pubsub.channels["<pattern>"]')
+local CHANNEL_PERMISSION_KEYS = schema.keys('websockets.pubsub.channels["<pattern>"].permissions')
+local SUBSCRIBE = schema.entry("websockets.pubsub.models.<Model>", "subscribe").values
+local BROADCAST = schema.entry("websockets.pubsub.models.<Model>", "broadcast").values
+local HISTORY = schema.entry("websockets", "history")
 
-local RECONNECT = {
-  { "maxAttempts", "max_attempts", kind = "integer", min = 0 },
-  { "backoff", "backoff", kind = "one_of", choices = BACKOFF, what = "backoff" },
-  { "baseDelay", "base_delay", kind = "integer", min = 0 },
-}
-local BATCHING = {
-  { "enabled", "enabled", kind = "boolean" },
-  { "flushInterval", "flush_interval", kind = "integer", min = 1 },
-  { "maxBatchSize", "max_batch_size", kind = "integer", min = 1 },
-}
--- What one connection may cost the server (docs/protocol.md "Limits"). The upper bounds
--- catch a typo that would let one client hold gigabytes; the lower ones keep the protocol
--- usable (a subscribe or a small request must fit in a message; a reply in the queue).
-local LIMITS = {
-  { "subscriptions", "subscriptions", kind = "integer", min = 1, max = 100000, unit = "channels per connection" },
-  { "messageSize", "message_size", kind = "integer", min = 1024, max = 16 * 1024 * 1024,
-    unit = "bytes, 1 KiB to 16 MiB" },
-  { "messagesPerSecond", "messages_per_second", kind = "integer", min = 1, max = 100000,
-    unit = "messages a client may send per second" },
-  { "sendQueue", "send_queue", kind = "integer", min = 64 * 1024, max = 1024 * 1024 * 1024,
-    unit = "bytes, 64 KiB to 1 GiB" },
-}
-local HISTORY_MAX = 1000000
+-- options(path) -> the specs Checker:options reads for the table at path: every key of the
+-- schema with its IR name (snake_case), kind and range or choices.
+local function options(path)
+  local specs = {}
+  for i, key in ipairs(schema.keys(path)) do
+    local entry = schema.entry(path, key)
+    local spec = { key, (key:gsub("%u", function(u) return "_" .. u:lower() end)), kind = entry[2],
+      min = entry.min, max = entry.max, unit = entry.unit }
+    if entry.values then spec.kind, spec.choices, spec.what = "one_of", entry.values, key end
+    specs[i] = spec
+  end
+  return specs
+end
+
+local RECONNECT = options("websockets.reconnect")
+local BATCHING = options("websockets.batching")
+-- What one connection may cost the server (docs/protocol.md "Limits").
+local LIMITS = options("websockets.limits")
+
+-- defaults_of(path) -> { ir_key = default } for the options of the table at path.
+local function defaults_of(path, specs)
+  local out = {}
+  for _, spec in ipairs(specs) do out[spec[2]] = schema.default(path, spec[1]) end
+  return out
+end
 -- Events the server sends on presence channels; clients may not publish them there.
 local PRESENCE_EVENTS = { join = true, leave = true }
 
 local function defaults()
   return {
     enabled = false,
-    path = "/ws",
+    path = schema.default("websockets", "path"),
     channels = {},
-    reconnect = { max_attempts = 10, backoff = "exponential", base_delay = 1000 },
-    batching = { enabled = false, flush_interval = 50, max_batch_size = 100 },
-    limits = { subscriptions = 100, message_size = 65536, messages_per_second = 100, send_queue = 1048576 },
-    history = 1000,
+    reconnect = defaults_of("websockets.reconnect", RECONNECT),
+    batching = defaults_of("websockets.batching", BATCHING),
+    limits = defaults_of("websockets.limits", LIMITS),
+    history = HISTORY.default,
   }
 end
 
@@ -220,8 +229,9 @@ local function check_channel(c, pattern, raw, path, model_names)
     end
   end
   if not c:is(raw, path, "table") then return nil end
-  c:keys(raw, path, { "events", "permissions", "presence" }, "a channel")
-  local channel = { pattern = pattern, params = params, permissions = {}, presence = false }
+  c:keys(raw, path, CHANNEL_KEYS, "a channel")
+  local channel = { pattern = pattern, params = params, permissions = {},
+    presence = schema.default('websockets.pubsub.channels["<pattern>"]', "presence") }
   if raw.presence ~= nil and c:is(raw.presence, sub(path, "presence"), "boolean") then channel.presence = raw.presence end
   if raw.events == nil then
     c:error(path, "a channel needs the events clients may publish on it: events = { \"typing\" }")
@@ -234,7 +244,7 @@ local function check_channel(c, pattern, raw, path, model_names)
   local permissions_path = sub(path, "permissions")
   local permissions = raw.permissions or {}
   if c:is(permissions, permissions_path, "table") then
-    c:keys(permissions, permissions_path, { "publish", "subscribe" }, "channel permissions")
+    c:keys(permissions, permissions_path, CHANNEL_PERMISSION_KEYS, "channel permissions")
     for _, action in ipairs { "subscribe", "publish" } do
       local value = permissions[action]
       channel.permissions[action] = value == nil and require("ssot.rules").default()
@@ -253,11 +263,13 @@ local function check_model_entry(c, name, raw, path, models, model_names)
   end
   if raw == true then raw = {} end
   if not c:is(raw, path, "table") then return nil end
-  c:keys(raw, path, { "broadcast", "permissions", "subscribe" }, "a realtime model")
+  c:keys(raw, path, MODEL_KEYS, "a realtime model")
   local realtime = {
-    subscribe = { list = true, item = true },
-    broadcast = { created = true, updated = true, deleted = true },
+    subscribe = {},   -- by default every channel and every change
+    broadcast = {},
   }
+  for _, v in ipairs(SUBSCRIBE) do realtime.subscribe[v] = true end
+  for _, v in ipairs(BROADCAST) do realtime.broadcast[v] = true end
   if raw.subscribe ~= nil then
     realtime.subscribe = c:set_of(raw.subscribe, sub(path, "subscribe"), SUBSCRIBE, "subscribe value")
   end
@@ -265,7 +277,7 @@ local function check_model_entry(c, name, raw, path, models, model_names)
     realtime.broadcast = c:set_of(raw.broadcast, sub(path, "broadcast"), BROADCAST, "broadcast value")
   end
   if raw.permissions ~= nil and c:is(raw.permissions, sub(path, "permissions"), "table") then
-    c:keys(raw.permissions, sub(path, "permissions"), { "subscribe" }, "realtime permissions")
+    c:keys(raw.permissions, sub(path, "permissions"), MODEL_PERMISSION_KEYS, "realtime permissions")
     if raw.permissions.subscribe ~= nil then
       realtime.permissions = {
         subscribe = c:rule(raw.permissions.subscribe, sub(path, "permissions", "subscribe"), { owner = model.owner }),
@@ -302,7 +314,7 @@ function M.check(c, raw, models, model_names)
 
   local pubsub, pubsub_path = raw.pubsub, sub(path, "pubsub")
   if pubsub ~= nil and c:is(pubsub, pubsub_path, "table") then
-    c:keys(pubsub, pubsub_path, { "channels", "models" }, "pubsub")
+    c:keys(pubsub, pubsub_path, PUBSUB_KEYS, "pubsub")
     local models_path = sub(pubsub_path, "models")
     if pubsub.models ~= nil and c:is(pubsub.models, models_path, "table") then
       for _, name in ipairs(check.sorted_keys(pubsub.models)) do
@@ -335,7 +347,7 @@ function M.check(c, raw, models, model_names)
       .. "fit in its subscribers' send queues and would disconnect them; raise sendQueue to at least messageSize "
       .. "or lower messageSize", ws.limits.send_queue, ws.limits.message_size))
   end
-  if raw.history ~= nil and c:integer(raw.history, sub(path, "history"), 1, HISTORY_MAX, "change events kept per model") then
+  if raw.history ~= nil and c:integer(raw.history, sub(path, "history"), HISTORY.min, HISTORY.max, HISTORY.unit) then
     ws.history = raw.history
   end
   return ws
