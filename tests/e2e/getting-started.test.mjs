@@ -2,46 +2,26 @@
 // ssot under test first on PATH — `ssot init` and the project it writes, the config of
 // "2. Declare the models" generated and served, the token and curl of "4. Serve" in a second
 // shell, the SDK snippet of "5. Use the SDK" type-checked. A doc that drifts from the tool
-// fails here. Needs node_modules (tsc) and curl.
+// fails here. Runs the commands with doc-commands.mjs; needs node_modules (tsc) and curl.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, describe, it } from "node:test";
-import { SSOT_BIN, SOURCE_DIR, startServe, tempDir } from "./helpers.mjs";
+import { blocks as blocksOf, commands, readerEnv, serveAsDocumented as serveOn, sh as shell } from "./doc-commands.mjs";
+import { SSOT_BIN, SOURCE_DIR, tempDir } from "./helpers.mjs";
 
 const DOC = readFileSync(join(SOURCE_DIR, "docs/getting-started.md"), "utf8");
 
 /** The fenced blocks (language, text) under the heading that starts with `heading`. */
-function blocks(heading) {
-  const start = DOC.indexOf(`\n## ${heading}`);
-  assert.ok(start >= 0, `docs/getting-started.md has no section "${heading}"`);
-  const end = DOC.indexOf("\n## ", start + 4);
-  const section = DOC.slice(start, end < 0 ? undefined : end);
-  return [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], text: m[2] }));
-}
+const blocks = (heading) => blocksOf(DOC, heading, "docs/getting-started.md");
 
 // A shell whose `ssot` is the binary under test, and whose environment has no JWT secret
 // (the doc's point: development works without one).
 const binDir = tempDir("gs-bin");
 symlinkSync(resolve(SSOT_BIN), join(binDir, "ssot"));
-const env = { ...process.env, PATH: `${binDir}:${process.env.PATH}`, NO_COLOR: "1" };
-delete env.SSOT_JWT_SECRET;
-
-function sh(script, cwd) {
-  const result = spawnSync("bash", ["-euo", "pipefail", "-c", script], { cwd, env, encoding: "utf8", timeout: 60000 });
-  assert.equal(result.status, 0, `\n$ ${script}\n${result.stdout}${result.stderr}`);
-  return result;
-}
-
-/** A block's commands without comments, one per line (continuations joined). */
-function commands(text) {
-  return text
-    .replace(/\\\n\s*/g, " ")
-    .split("\n")
-    .map((line) => line.replace(/\s+#(?![^"']*["']).*$/, "").trim())
-    .filter((line) => line !== "" && !line.startsWith("#"));
-}
+const env = readerEnv({ path: binDir });
+const sh = (script, cwd) => shell(script, { cwd, env });
 
 const servers = [];
 after(async () => {
@@ -50,9 +30,7 @@ after(async () => {
 
 /** Starts `ssot serve` as a command of the doc does, on a free port instead of the config's. */
 async function serveAsDocumented(command, cwd) {
-  const args = command.split(/\s+/).slice(2); // after "ssot serve"
-  const config = args[0] && args[0].endsWith(".lua") ? join(cwd, args[0]) : join(cwd, "config.lua");
-  const server = await startServe(config, { env: { SSOT_JWT_SECRET: undefined } });
+  const server = await serveOn(command, cwd);
   servers.push(server);
   return server;
 }
