@@ -1,11 +1,12 @@
 #!/bin/sh
-# Installs everything ssot needs and runs every test: the Release build's ctest with gcc (C
-# tests, busted specs, examples, end-to-end suites), a Release build with clang (compiled
-# only), then the sanitizer build (ASan + UBSan) on the C and Lua tests and the end-to-end
-# suites, then every fuzz target for a bounded time (SSOT_FUZZ_SECONDS each, default 10).
-# Warnings are errors here (SSOT_WERROR). When npm packages cannot be installed (no registry),
-# everything that does not need them still runs, and the script fails at the end saying which
-# suites could not. Ends with each runner's own summary lines.
+# Installs everything ssot needs (a Node package.json's engines accept included) and runs every
+# test: the Release build's ctest with gcc (C tests, busted specs, examples, end-to-end suites),
+# a Release build with clang (compiled only), then the sanitizer build (ASan + UBSan) on the C
+# and Lua tests and the end-to-end suites, then every fuzz target for a bounded time
+# (SSOT_FUZZ_SECONDS each, default 10). Warnings are errors here (SSOT_WERROR). When npm
+# packages cannot be installed (no registry), everything that does not need them still runs,
+# and the script fails at the end saying which suites could not. Ends with each runner's own
+# summary lines.
 set -eu
 cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -13,8 +14,9 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 ./scripts/install-deps.sh
 status=0
 npm_missing=""
-if [ -f package-lock.json ] && ! npm ci --no-audit --no-fund --loglevel=error; then
-  npm_missing="npm ci failed (is the npm registry reachable?)"
+# .npmrc has engine-strict: a Node that package.json's engines reject fails here, loudly.
+if [ -f package-lock.json ] && ! npm ci --no-audit --no-fund; then
+  npm_missing="npm ci failed (is the npm registry reachable? does package.json accept node $(node --version)?)"
   status=1
 fi
 # Without node_modules the suites labelled "npm" cannot run: leave them out, say so at the end.

@@ -12,13 +12,16 @@ export const SERVERS = {
   express: { label: 'Express + better-sqlite3', short: 'Express', port: 18182 },
 };
 
-// Node's headers as the Debian/NodeSource package installs them: better-sqlite3 compiles
-// against them, since node-gyp cannot download headers where only the npm registry is reachable.
+// The running Node's headers, beside its binary: <prefix>/include/node, as the Debian/NodeSource
+// package (/usr) and the Node scripts/install-deps.sh takes from the npm registry
+// (/usr/local/lib/ssot-node) have them. better-sqlite3 compiles against them, since node-gyp
+// cannot download headers where only the npm registry is reachable.
 function systemNodeDir() {
+  const prefix = path.resolve(path.dirname(process.execPath), '..');
   try {
-    const header = fs.readFileSync('/usr/include/node/node_version.h', 'utf8');
+    const header = fs.readFileSync(path.join(prefix, 'include', 'node', 'node_version.h'), 'utf8');
     const v = ['MAJOR', 'MINOR', 'PATCH'].map((k) => new RegExp(`define NODE_${k}_VERSION (\\d+)`).exec(header)?.[1]);
-    return `v${v.join('.')}` === process.version ? '/usr' : null;
+    return `v${v.join('.')}` === process.version ? prefix : null;
   } catch {
     return null;
   }
