@@ -26,7 +26,8 @@ static void test_chat(void) {
         return;
     }
     CHECK(strcmp(app->name, "chat") == 0 && strlen(app->hash) == 16);
-    CHECK(app->nmodels == 3 && strcmp(app->models[0].name, "Message") == 0); /* sorted by name */
+    CHECK(app->nmodels == 4 && strcmp(app->models[0].name, "Message") == 0); /* sorted by name */
+    CHECK(strcmp(app->models[2].name, "RoomMember") == 0 && strcmp(app->models[3].name, "User") == 0);
     const ssot_model *m = ssot_app_model(app, "Message");
     CHECK(m && strcmp(m->table, "messages") == 0 && strcmp(m->path, "messages") == 0);
     CHECK(ssot_app_model_by_path(app, "rooms", 5) == ssot_app_model(app, "Room"));
@@ -49,8 +50,21 @@ static void test_chat(void) {
     CHECK(update->ast && update->ast->op == SSOT_RULE_OR && update->ast->left->op == SSOT_RULE_IS_OWNER &&
           update->ast->right->op == SSOT_RULE_IS_ADMIN && update->fn_ref == LUA_NOREF);
     CHECK(strcmp(update->source, "isOwner || isAdmin") == 0);
-    CHECK(m->permissions[SSOT_ACTION_LIST].ast->op == SSOT_RULE_TRUE);
-    CHECK(m->permissions[SSOT_ACTION_CREATE].ast->op == SSOT_RULE_AUTHENTICATED);
+    /* list, get and create are Lua functions (a private room's messages: its members only) */
+    for (int a = SSOT_ACTION_LIST; a <= SSOT_ACTION_CREATE; a++)
+        CHECK(m->permissions[a].ast == NULL && m->permissions[a].fn_ref != LUA_NOREF &&
+              strstr(m->permissions[a].source, "function at ") == m->permissions[a].source);
+    const ssot_model *rooms = ssot_app_model(app, "Room");
+    CHECK(rooms && rooms->owner && strcmp(rooms->owner->name, "createdBy") == 0 && rooms->owner->server_filled);
+    CHECK(rooms->permissions[SSOT_ACTION_CREATE].ast->op == SSOT_RULE_AUTHENTICATED);
+    const ssot_model *members = ssot_app_model(app, "RoomMember");
+    CHECK(members && members->has_realtime && members->realtime.subscribe_list && !members->realtime.subscribe_item);
+    bool unique_pair = false;
+    for (size_t i = 0; members && i < members->nindexes; i++)
+        if (members->indexes[i].unique && members->indexes[i].nfields == 2 &&
+            strcmp(members->indexes[i].fields[0], "roomId") == 0 && strcmp(members->indexes[i].fields[1], "userId") == 0)
+            unique_pair = true;
+    CHECK(unique_pair);
     CHECK(m->has_realtime && m->realtime.subscribe_item && m->realtime.broadcast_deleted);
     CHECK(!ssot_app_model(app, "User")->has_realtime);
     CHECK(!m->realtime.has_subscribe_rule && m->realtime.subscribe.ast->op == SSOT_RULE_TRUE);
@@ -69,7 +83,7 @@ static void test_chat(void) {
     CHECK(ssot_channel_payload(&ws->channels[0], "stopTyping") == NULL);
     CHECK(typing && typing->nfields == 1 && strcmp(typing->fields[0].name, "name") == 0 && typing->fields[0].max == 80);
     CHECK(ws->channels[0].presence);
-    CHECK(ws->channels[0].subscribe.ast && ws->channels[0].subscribe.ast->op == SSOT_RULE_AUTHENTICATED);
+    CHECK(ws->channels[0].subscribe.ast == NULL && ws->channels[0].subscribe.fn_ref != LUA_NOREF);
     CHECK(ws->history == 1000 && ws->max_message == 65536 && ws->send_queue == 1048576);
     ssot_app_free(app);
     ssot_host_free(host);

@@ -3,7 +3,9 @@
 // type-checked (tsc), built with Vite's build() and served by `ssot serve` (serve.static). Two
 // pages signed in as different users see a room and a message made on the other page without a
 // reload, the typing indicator and presence, and recover after the server restarts on the same
-// port and database. Screenshots go to $SSOT_ARTIFACTS_DIR/chat-browser (default: test-artifacts/
+// port and database; a private room sends nothing at all to a user outside it (every WebSocket
+// frame that user's page receives is checked) until its creator adds them, when it appears on
+// their page without a reload. Screenshots go to $SSOT_ARTIFACTS_DIR/chat-browser (default: test-artifacts/
 // beside the ssot binary, i.e. the build directory). Skips, saying so, without chromium.
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -15,6 +17,8 @@ describe("the chat front end in chromium", { skip }, () => {
   let chat, artifacts, port, server, browser;
   const pages = {};
   const pageErrors = [];
+  /** Every WebSocket frame each page received, as text. */
+  const frames = { ada: [], bob: [] };
   const serveArgs = () => ({ listen: false, db: join(chat, "..", "chat.db"), args: ["--port", String(port), "--host", "127.0.0.1"] });
   const shoot = (name, page) => page.screenshot({ path: join(artifacts, `${name}.png`) });
 
@@ -35,6 +39,7 @@ describe("the chat front end in chromium", { skip }, () => {
       const page = await context.newPage();
       page.setDefaultTimeout(WAIT_MS);
       page.on("pageerror", (error) => pageErrors.push(`${name}: ${error.stack ?? error.message}`));
+      page.on("websocket", (socket) => socket.on("framereceived", ({ payload }) => frames[name].push(String(payload))));
       await page.goto(`${server.url}/?token=${mint(sub)}`);
       pages[name] = page;
     }
@@ -118,6 +123,43 @@ describe("the chat front end in chromium", { skip }, () => {
     }
     await shoot("06-ada-after-restart", ada);
     await shoot("07-bob-after-restart", bob);
+    assert.deepEqual(pageErrors, [], "no uncaught errors on the pages");
+  });
+
+  it("a private room reaches nobody outside it, and appears on a page once its user is added", async () => {
+    const { ada, bob } = pages;
+    await ada.getByLabel("New room").fill("Secret plans");
+    await ada.getByLabel("private", { exact: true }).check();
+    await ada.getByRole("button", { name: "Create" }).click();
+    await ada.waitForURL(/\/rooms\/2(\?|$)/);
+    await waitForText(ada, "room-owner", "Private room of Ada, nobody else yet.", "the members of Ada's private room");
+    await waitForText(ada, "presence", "Here: Ada", "Ada alone in her private room");
+    const before = frames.bob.length;
+    await ada.getByLabel("Message").pressSequentially("only ");
+    await ada.getByLabel("Message").pressSequentially("for us");
+    await ada.getByRole("button", { name: "Send" }).click();
+    await ada.getByTestId("messages").getByText("only for us").waitFor();
+    // A public message after it: once Bob has that, he would have had the private one.
+    const made = await api(server.url, "POST", "/api/messages", { token: mint(1, { role: "admin" }), body: { roomId: 1, text: "meanwhile in General" } });
+    assert.equal(made.status, 201, made.text);
+    await bob.getByTestId("messages").getByText("meanwhile in General").waitFor();
+    const leaked = frames.bob.slice(before).filter((f) => /Secret plans|only for us|chat:room:2\b|"roomId":2\b/.test(f));
+    assert.deepEqual(leaked, [], "no frame about the private room reached Bob: not its creation, message, typing or presence");
+    assert.equal(await bob.getByRole("link", { name: /Secret plans/ }).count(), 0, "the room is not in Bob's list");
+    assert.ok(frames.ada.some((f) => f.includes("only for us")), "while Ada's page did receive it (the check can see a leak)");
+    await shoot("08-bob-outside-the-private-room", bob);
+
+    await ada.getByLabel("Add a member").selectOption({ label: "Bob" });
+    await ada.getByRole("button", { name: "Add" }).click();
+    await waitForText(ada, "members", "Bob Remove", "Bob among the members");
+    await bob.getByRole("link", { name: /Secret plans/ }).click(); // it appeared without a reload
+    await bob.getByTestId("messages").getByText("only for us").waitFor();
+    await waitForText(bob, "presence", "Here: Ada, Bob", "both in the private room");
+    await bob.getByLabel("Message").fill("thanks for having me");
+    await bob.getByRole("button", { name: "Send" }).click();
+    await ada.getByTestId("messages").getByText("thanks for having me").waitFor();
+    for (const page of [ada, bob]) assert.equal(await page.evaluate(() => "sameDocument" in window), true, "no reload");
+    await shoot("09-bob-in-the-private-room", bob);
     assert.deepEqual(pageErrors, [], "no uncaught errors on the pages");
   });
 });

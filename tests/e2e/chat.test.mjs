@@ -1,6 +1,7 @@
 // examples/chat served by the real `ssot serve`, driven with raw HTTP: CRUD, every error
 // status of docs/rest.md, where/orderBy/paging, auth (valid, expired, tampered, alg none,
-// missing), the rule kinds of the example, and the headers every response carries.
+// missing), the rule kinds of the example — private rooms whose rooms, messages and members
+// only their creator, members and admins see — and the headers every response carries.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { api, assertError, forge, mint, now, source, startServe, tempDir } from "./helpers.mjs";
@@ -34,11 +35,12 @@ describe("CRUD", () => {
     const res = await api(base, "POST", "/api/rooms", { token: alice, body: { title: "General" } });
     assert.equal(res.status, 201, res.text);
     room = res.json;
-    assert.deepEqual(Object.keys(room), ["id", "title", "topic", "isPrivate", "createdAt"]);
+    assert.deepEqual(Object.keys(room), ["id", "title", "topic", "isPrivate", "createdBy", "createdAt"]);
     assert.equal(res.headers.get("location"), `/api/rooms/${room.id}`);
     assert.equal(room.title, "General");
     assert.equal(room.topic, null);
     assert.equal(room.isPrivate, false);
+    assert.equal(room.createdBy, 2, "the owner field, from the token");
     assert.match(room.createdAt, ISO_MS);
   });
 
@@ -164,10 +166,11 @@ describe("every error status", () => {
   });
 
   it("400 validation_failed for a reference to a row that does not exist", async () => {
-    const e = assertError(await api(base, "POST", "/api/messages", {
-      token: alice, body: { roomId: 987654, text: "orphan" },
+    const room = (await api(base, "POST", "/api/rooms", { token: admin, body: { title: "References" } })).json;
+    const e = assertError(await api(base, "POST", "/api/room-members", {
+      token: admin, body: { roomId: room.id, userId: 987654 },
     }), 400, "validation_failed");
-    assert.ok(e.fields.roomId, JSON.stringify(e));
+    assert.ok(e.fields.userId, JSON.stringify(e));
   });
 
   it("400 bad_request for malformed list parameters", async () => {
@@ -204,7 +207,7 @@ describe("every error status", () => {
   it("403 forbidden when a rule denies a signed-in user", async () => {
     assertError(await api(base, "POST", "/api/users", { token: alice, body: { name: "Eve", email: "eve@x" } }), 403, "forbidden");
     const room = (await api(base, "POST", "/api/rooms", { token: alice, body: { title: "R" } })).json;
-    assertError(await api(base, "PATCH", `/api/rooms/${room.id}`, { token: alice, body: { title: "mine?" } }), 403, "forbidden");
+    assertError(await api(base, "PATCH", `/api/rooms/${room.id}`, { token: bob, body: { title: "mine?" } }), 403, "forbidden");
   });
 
   it("404 not_found for unknown routes, missing rows and malformed ids", async () => {
@@ -356,8 +359,11 @@ describe("where, orderBy and paging", () => {
 });
 
 describe("rules of the example", () => {
-  it("'true': anyone lists and gets rooms", async () => {
-    assert.equal((await api(base, "GET", "/api/rooms")).status, 200);
+  it("anyone lists and gets public rooms", async () => {
+    const res = await api(base, "GET", "/api/rooms");
+    assert.equal(res.status, 200);
+    assert.ok(res.json.total > 0 && res.json.items.every((r) => !r.isPrivate));
+    assert.equal((await api(base, "GET", `/api/rooms/${res.json.items[0].id}`)).status, 200);
   });
 
   it("'authenticated': users need a token to list", async () => {
@@ -394,5 +400,64 @@ describe("rules of the example", () => {
     const moved = await api(base, "PATCH", `/api/messages/${m.id}`, { token: admin, body: { authorId: 3 } });
     assert.equal(moved.status, 200, moved.text);
     assert.equal(moved.json.authorId, 3);
+  });
+});
+
+describe("private rooms: their creator, members and admins, nobody else", () => {
+  let cyd, room, said, bobs; // a private room of Alice's with Bob in it; Cyd is not
+
+  before(async () => {
+    const res = await api(base, "POST", "/api/users", { token: admin, body: { name: "Cyd", email: "cyd@chat.test" } });
+    assert.equal(res.status, 201, res.text);
+    cyd = mint(res.json.id);
+    room = (await api(base, "POST", "/api/rooms", { token: alice, body: { title: "Secret", isPrivate: true } })).json;
+    said = (await api(base, "POST", "/api/messages", { token: alice, body: { roomId: room.id, text: "psst" } })).json;
+    assert.ok(said.id, "the creator writes in her own room");
+  });
+
+  const roomIds = async (token) =>
+    (await api(base, "GET", "/api/rooms?take=100", { token })).json.items.map((r) => r.id);
+
+  it("outsiders (signed in or not) do not see the room, its messages or its members", async () => {
+    for (const token of [cyd, bob, undefined]) {
+      assert.ok(!(await roomIds(token)).includes(room.id));
+      const messages = await api(base, "GET", `/api/messages?where=${encodeURIComponent(JSON.stringify({ roomId: room.id }))}`, { token });
+      assert.deepEqual([messages.json.total, messages.json.items], [0, []], "counted as not there");
+    }
+    assertError(await api(base, "GET", `/api/rooms/${room.id}`, { token: cyd }), 403, "forbidden");
+    assertError(await api(base, "GET", `/api/messages/${said.id}`, { token: cyd }), 403, "forbidden");
+    assertError(await api(base, "POST", "/api/messages", { token: cyd, body: { roomId: room.id, text: "let me in" } }), 403, "forbidden");
+    assertError(await api(base, "GET", `/api/rooms/${room.id}`), 401, "unauthorized");
+  });
+
+  it("the creator adds a member, who then reads and writes there; others may not add anyone", async () => {
+    assertError(await api(base, "POST", "/api/room-members", { token: cyd, body: { roomId: room.id, userId: 4 } }), 403, "forbidden");
+    const added = await api(base, "POST", "/api/room-members", { token: alice, body: { roomId: room.id, userId: 3 } });
+    assert.equal(added.status, 201, added.text);
+    bobs = added.json;
+    assertError(await api(base, "POST", "/api/room-members", { token: alice, body: { roomId: room.id, userId: 3 } }), 409, "conflict");
+    assert.ok((await roomIds(bob)).includes(room.id));
+    assert.equal((await api(base, "GET", `/api/messages/${said.id}`, { token: bob })).json.text, "psst");
+    assert.equal((await api(base, "POST", "/api/messages", { token: bob, body: { roomId: room.id, text: "hi" } })).status, 201);
+    assertError(await api(base, "POST", "/api/room-members", { token: bob, body: { roomId: room.id, userId: 1 } }), 403, "forbidden"); // a member is not the room's creator
+    assertError(await api(base, "PATCH", `/api/room-members/${bobs.id}`, { token: alice, body: { userId: 1 } }), 403, "forbidden");
+    const members = await api(base, "GET", `/api/room-members?where=${encodeURIComponent(JSON.stringify({ roomId: room.id }))}`, { token: bob });
+    assert.deepEqual(members.json.items.map((m) => m.userId), [3]);
+    assert.equal((await api(base, "GET", "/api/room-members", { token: cyd })).json.items.filter((m) => m.roomId === room.id).length, 0);
+  });
+
+  it("admins see every room; the creator or the member ends a membership, and with it the access", async () => {
+    assert.ok((await roomIds(admin)).includes(room.id));
+    assertError(await api(base, "DELETE", `/api/room-members/${bobs.id}`, { token: cyd }), 403, "forbidden");
+    assert.equal((await api(base, "DELETE", `/api/room-members/${bobs.id}`, { token: bob })).status, 204, "Bob leaves");
+    assert.ok(!(await roomIds(bob)).includes(room.id));
+    assertError(await api(base, "GET", `/api/messages/${said.id}`, { token: bob }), 403, "forbidden");
+  });
+
+  it("a room's creator edits and deletes it, its messages and members going with it", async () => {
+    assertError(await api(base, "DELETE", `/api/rooms/${room.id}`, { token: bob }), 403, "forbidden");
+    assert.equal((await api(base, "PATCH", `/api/rooms/${room.id}`, { token: alice, body: { topic: "hush" } })).status, 200);
+    assert.equal((await api(base, "DELETE", `/api/rooms/${room.id}`, { token: alice })).status, 204);
+    assertError(await api(base, "GET", `/api/messages/${said.id}`, { token: admin }), 404, "not_found");
   });
 });

@@ -62,9 +62,13 @@ export function readerEnv({ path } = {}) {
 }
 
 /** Runs script with bash -euo pipefail in cwd; fails with the script and its output unless it
- * exits 0. */
+ * exits 0. Its stdin is /dev/null: Debian's bash reads /etc/bash.bashrc when stdin is a socket
+ * (it takes that for rshd), and Node's pipes are sockets — where SHLVL is unset, as under
+ * some CI runners, -u then fails on the bashrc's $PS1. */
 export function sh(script, { cwd, env, timeout = 60000 }) {
-  const result = spawnSync("bash", ["-euo", "pipefail", "-c", script], { cwd, env, encoding: "utf8", timeout });
+  const result = spawnSync("bash", ["-euo", "pipefail", "-c", script], {
+    cwd, env, encoding: "utf8", timeout, stdio: ["ignore", "pipe", "pipe"],
+  });
   assert.equal(result.status, 0, `\n$ ${script}\n${result.stdout}${result.stderr}${result.error ? `\n${result.error}` : ""}`);
   return result;
 }

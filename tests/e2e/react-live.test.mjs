@@ -121,12 +121,13 @@ describe("live React hooks against ssot serve", () => {
 
   it("useChannel publishes and receives typed events, usePresence and useConnectionState follow the room", async () => {
     await writer.users.create({ name: "Bob", email: "bob@react.test" });
+    const { id: roomId } = await writer.rooms.create({ title: "presence" });
     const token = (sub) => mint(sub);
     const mount = (sub, expose) => {
       const client = sdk.createClient({ baseUrl: server.url, token: token(sub), realtime: { WebSocket } });
       const queryClient = new QueryClient();
       queryClients.push(queryClient);
-      const view = render(h(hooks.SsotProvider, { client, queryClient }, h(Room, { hooks, roomId: 5, expose })));
+      const view = render(h(hooks.SsotProvider, { client, queryClient }, h(Room, { hooks, roomId, expose })));
       return { client, view };
     };
     const admin = mount(1);
@@ -135,7 +136,7 @@ describe("live React hooks against ssot serve", () => {
     const bob = mount(2, (room) => (bobRoom = room));
     await until(() => admin.view.text().startsWith("open here:1,2 ") && bob.view.text().startsWith("open here:1,2 "),
       "both users present on both pages");
-    assert.equal(bobRoom.name, "chat:room:5");
+    assert.equal(bobRoom.name, `chat:room:${roomId}`);
     await bobRoom.publish("typing", { name: "bob" });
     await until(() => admin.view.text().endsWith("typing:bob"), "bob typing on the admin's page");
     bob.view.unmount();

@@ -48,7 +48,7 @@ SHARE="$TMP/prefix/share"
 CONFIG="$ROOT/examples/chat/config.lua" LUA_PATH="$SHARE/lua/5.4/?.lua;$SHARE/lua/5.4/?/init.lua;;" \
   LUA_CPATH="$LIBDIR/lua/5.4/?.so;;" lua5.4 -e '
   local ir = require("ssot.config").load(os.getenv("CONFIG"))
-  assert(ir.model_by_name.Message and #ir.models == 3)'
+  assert(ir.model_by_name.RoomMember and #ir.models == 4)'
 # The bash completion, under the name bash-completion loads for `ssot`, defining its function.
 COMPLETION="$SHARE/bash-completion/completions/ssot"
 [ -f "$COMPLETION" ]

@@ -46,7 +46,9 @@ describe("ssot.asyncapi", function()
   end)
 
   it("has one channel per model and subscribe kind, with the events the model broadcasts", function()
-    assert.are.same({ "Message.item.id", "Message.list", "Room.list", "chat.room.roomId", "socket" }, sorted_keys(chat.channels))
+    assert.are.same({ "Message.item.id", "Message.list", "Room.list", "RoomMember.list", "chat.room.roomId", "socket" },
+      sorted_keys(chat.channels))
+    assert.are.same({ "created", "deleted" }, sorted_keys(chat.channels["RoomMember.list"].messages))
     assert.are.equal("Message:list", chat.channels["Message.list"].address)
     assert.are.equal("Message:item:{id}", chat.channels["Message.item.id"].address)
     assert.are.same({ "id" }, sorted_keys(chat.channels["Message.item.id"].parameters))
@@ -90,7 +92,7 @@ describe("ssot.asyncapi", function()
 
   it("has a receive operation per client message with its reply, and a send operation per event channel", function()
     local ops = chat.operations
-    assert.are.same({ "Message.item.id.events", "Message.list.events", "Room.list.events", "auth",
+    assert.are.same({ "Message.item.id.events", "Message.list.events", "Room.list.events", "RoomMember.list.events", "auth",
       "chat.room.roomId.events", "error", "ping", "presence", "publish", "request", "subscribe", "unsubscribe" },
       sorted_keys(ops))
     local subscribe = plain(ops.subscribe)
@@ -123,7 +125,7 @@ describe("ssot.asyncapi", function()
   it("shares the row schemas with openapi.json", function()
     local rest = plain(openapi.document(chat_ir))
     local doc = plain(chat)
-    assert.are.same({ "Message", "Room" }, sorted_keys(doc.components.schemas))
+    assert.are.same({ "Message", "Room", "RoomMember" }, sorted_keys(doc.components.schemas))
     for name, schema in pairs(doc.components.schemas) do
       assert.are.same(rest.components.schemas[name], schema, name)
     end

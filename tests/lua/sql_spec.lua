@@ -165,14 +165,15 @@ describe("ssot.sql.schema in SQLite", function()
   it("creates every table and index, and loads again over itself", function()
     local out = exec_ok("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name;")
     assert.are.equal(table.concat({ "messages", "messages_authorId_idx", "messages_roomId_createdAt_idx",
-      "messages_roomId_idx", "rooms", "users", "" }, "\n"), out)
+      "messages_roomId_idx", "room_members", "room_members_roomId_idx", "room_members_roomId_userId_idx",
+      "room_members_userId_idx", "rooms", "rooms_createdBy_idx", "users", "" }, "\n"), out)
     exec_ok(sql.schema(fixtures.chat()))
   end)
 
   it("fills defaults and auto timestamps", function()
     local out = exec_ok([[
 INSERT INTO users (name, email) VALUES ('ada', 'ada@example.com');
-INSERT INTO rooms (title) VALUES ('general');
+INSERT INTO rooms (title, createdBy) VALUES ('general', 1);
 INSERT INTO messages (roomId, authorId, text) VALUES (1, 1, 'hi');
 SELECT role, typeof(id) FROM users;
 SELECT isPrivate FROM rooms;
@@ -185,16 +186,19 @@ SELECT kind, createdAt GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-
     exec_fails("INSERT INTO users (email) VALUES ('x@example.com');", "NOT NULL constraint failed: users.name")
     exec_fails("INSERT INTO users (name, email) VALUES ('b', 'ada@example.com');", "UNIQUE constraint failed: users.email")
     exec_fails("INSERT INTO users (name, email, role) VALUES ('b', 'b@x', 'owner');", "CHECK constraint failed")
-    exec_fails("INSERT INTO rooms (title, isPrivate) VALUES ('r', 2);", "CHECK constraint failed")
-    exec_fails("INSERT INTO rooms (title) VALUES ('" .. string.rep("x", 121) .. "');", "CHECK constraint failed")
-    exec_ok("INSERT INTO rooms (title) VALUES ('" .. string.rep("x", 120) .. "');")
+    exec_fails("INSERT INTO rooms (title, createdBy, isPrivate) VALUES ('r', 1, 2);", "CHECK constraint failed")
+    exec_fails("INSERT INTO rooms (title, createdBy) VALUES ('" .. string.rep("x", 121) .. "', 1);", "CHECK constraint failed")
+    exec_ok("INSERT INTO rooms (title, createdBy) VALUES ('" .. string.rep("x", 120) .. "', 1);")
     exec_fails("INSERT INTO messages (roomId, authorId, text, attachments) VALUES (1, 1, 'a', '{bad');",
       "CHECK constraint failed")
     exec_ok("INSERT INTO messages (roomId, authorId, text, attachments) VALUES (1, 1, 'a', '[1]');")
   end)
 
   it("enforces foreign keys: unknown parents refused, cascade and restrict on delete", function()
-    exec_ok("INSERT INTO users (name, email) VALUES ('ada', 'a@x'); INSERT INTO rooms (title) VALUES ('r');")
+    exec_ok("INSERT INTO users (name, email) VALUES ('ada', 'a@x'); INSERT INTO rooms (title, createdBy) VALUES ('r', 1);")
+    exec_fails("INSERT INTO room_members (roomId, userId) VALUES (1, 9);", "FOREIGN KEY constraint failed")
+    exec_ok("INSERT INTO room_members (roomId, userId) VALUES (1, 1);")
+    exec_fails("INSERT INTO room_members (roomId, userId) VALUES (1, 1);", "UNIQUE constraint failed")
     exec_fails("INSERT INTO messages (roomId, authorId, text) VALUES (9, 1, 'x');", "FOREIGN KEY constraint failed")
     exec_ok("INSERT INTO messages (roomId, authorId, text) VALUES (1, 1, 'x');")
     exec_fails("DELETE FROM users WHERE id = 1;", "FOREIGN KEY constraint failed")
@@ -276,12 +280,15 @@ describe("the chat example's schema", function()
     local db = new_db()
     local ok, output = db.exec(text .. [[
 INSERT INTO users (name, email) VALUES ('ada', 'ada@example.com');
-INSERT INTO rooms (title) VALUES ('general');
+INSERT INTO rooms (title, createdBy) VALUES ('general', 1);
 INSERT INTO messages (roomId, authorId, text) VALUES (1, 1, 'hello');
+INSERT INTO room_members (roomId, userId) VALUES (1, 1);
+SELECT count(*) FROM messages;
 DELETE FROM rooms;
-SELECT count(*) FROM messages;]])
+SELECT count(*) FROM messages;
+SELECT count(*) FROM room_members;]])
     db.close()
     assert.is_true(ok, output)
-    assert.are.equal("0\n", output)
+    assert.are.equal("1\n0\n0\n", output, "a room's messages and members go with it")
   end)
 end)

@@ -91,8 +91,10 @@ describe("examples/chat asyncapi.json", () => {
       "Message.list": "Message:list",
       "Message.item.id": "Message:item:{id}",
       "Room.list": "Room:list",
+      "RoomMember.list": "RoomMember:list",
       "chat.room.roomId": "chat:room:{roomId}",
-    }, "Room offers only its list channel");
+    }, "Room and RoomMember offer only their list channel");
+    assert.deepEqual(ids(channels["RoomMember.list"].messages()).sort(), ["created", "deleted"]);
     assert.deepEqual(ids(channels["Message.item.id"].parameters()), ["id"]);
     assert.deepEqual(ids(channels["chat.room.roomId"].parameters()), ["roomId"]);
     assert.deepEqual(ids(channels["Message.list"].messages()).sort(), ["created", "deleted", "updated"]);
@@ -130,14 +132,14 @@ describe("examples/chat asyncapi.json", () => {
       assert.deepEqual(ids(op.reply().messages()), [reply, "error"], type);
     }
     assert.equal(operations.error.action(), "send", "errors that answer no message");
-    for (const channel of ["Message.list", "Message.item.id", "Room.list", "chat.room.roomId"]) {
+    for (const channel of ["Message.list", "Message.item.id", "Room.list", "RoomMember.list", "chat.room.roomId"]) {
       const op = operations[`${channel}.events`];
       assert.ok(op, `the events of ${channel}`);
       assert.equal(op.action(), "send", channel);
       assert.deepEqual(ids(op.channels()), [channel]);
       assert.deepEqual(ids(op.messages()).sort(), ids(document.channels().get(channel).messages()).sort());
     }
-    assert.equal(document.operations().all().length, Object.keys(replies).length + 1 + 4);
+    assert.equal(document.operations().all().length, Object.keys(replies).length + 1 + 5);
   });
 
   it("the error message lists every code of rest.md's error table and the socket's own", async () => {
@@ -157,7 +159,7 @@ describe("examples/chat asyncapi.json", () => {
     const payload = (name) => doc.components.messages[name].payload;
     assert.deepEqual(payload("subscribe").required, ["type", "channel"]);
     assert.deepEqual(payload("subscribe").properties.since.required, ["epoch", "offset"]);
-    assert.deepEqual(payload("request").properties.model.enum, ["Message", "Room", "User"]);
+    assert.deepEqual(payload("request").properties.model.enum, ["Message", "Room", "RoomMember", "User"]);
     assert.deepEqual(payload("request").properties.action.enum, ["list", "get", "create", "update", "delete"]);
     assert.deepEqual(payload("publish").required, ["type", "channel", "event"]);
     assert.deepEqual(payload("auth").required, ["type", "token"]);
@@ -184,7 +186,7 @@ describe("examples/chat asyncapi.json", () => {
 
   it("shares the row schemas with openapi.json", () => {
     const openapi = JSON.parse(readFileSync(join(out, "openapi.json"), "utf8"));
-    assert.deepEqual(Object.keys(doc.components.schemas).sort(), ["Message", "Room"], "the rows events carry");
+    assert.deepEqual(Object.keys(doc.components.schemas).sort(), ["Message", "Room", "RoomMember"], "the rows events carry");
     for (const [name, schema] of Object.entries(doc.components.schemas)) {
       assert.deepEqual(schema, openapi.components.schemas[name], name);
     }

@@ -79,7 +79,8 @@ describe("examples/chat openapi.json", () => {
 
   it("has the REST contract's paths, statuses and error shape", () => {
     assert.deepEqual(Object.keys(doc.paths).sort(), [
-      "/api/messages", "/api/messages/{id}", "/api/rooms", "/api/rooms/{id}", "/api/users", "/api/users/{id}", "/healthz",
+      "/api/messages", "/api/messages/{id}", "/api/room-members", "/api/room-members/{id}", "/api/rooms", "/api/rooms/{id}",
+      "/api/users", "/api/users/{id}", "/healthz",
     ]);
     const item = doc.paths["/api/messages/{id}"];
     assert.deepEqual(Object.keys(item).sort(), ["delete", "get", "parameters", "patch", "put"]);
@@ -130,8 +131,9 @@ describe("examples/chat openapi.json", () => {
     });
     const optional = [{}, { bearerAuth: [] }];
     const required = [{ bearerAuth: [] }];
-    assert.deepEqual(doc.paths["/api/messages"].get.security, optional, "list = true");
-    assert.deepEqual(doc.paths["/api/messages"].post.security, required, "create = authenticated");
+    assert.deepEqual(doc.paths["/api/messages"].get.security, optional, "list = a Lua function, which may let anyone in");
+    assert.deepEqual(doc.paths["/api/messages"].post.security, optional, "create = a Lua function");
+    assert.deepEqual(doc.paths["/api/rooms"].post.security, required, "create = authenticated");
     assert.deepEqual(doc.paths["/api/messages/{id}"].patch.security, required, "update = isOwner || isAdmin");
     assert.deepEqual(doc.paths["/api/users"].get.security, required, "list = authenticated");
   });

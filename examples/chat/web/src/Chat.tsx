@@ -1,7 +1,8 @@
 // The signed-in chat: a header (connection state, who you are), the rooms (live, and a form to
-// create one) and the selected room. Everything goes through the generated hooks.
-import { useCallback, useMemo, useState } from "react";
-import { useConnectionState, useCreate, useList } from "../../generated/react/index.js";
+// create one, public or private) and the selected room. Everything goes through the generated hooks.
+import { useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { ssotKeys, useConnectionState, useCreate, useList } from "../../generated/react/index.js";
 import { Room } from "./Room";
 import { roomHref, useRoomRoute } from "./route";
 import type { Session } from "./session";
@@ -25,11 +26,11 @@ export function Chat({ session, onSignOut }: { session: Session; onSignOut: () =
           Sign out
         </button>
       </header>
-      <Rooms selected={roomId} onSelect={selectRoom} />
+      <Rooms selected={roomId} onSelect={selectRoom} userId={session.userId} />
       {roomId === null ? (
         <p className="placeholder">Pick a room, or create one.</p>
       ) : (
-        <Room key={roomId} roomId={roomId} session={session} me={me} nameOf={nameOf} />
+        <Room key={roomId} roomId={roomId} session={session} me={me} nameOf={nameOf} users={users.data?.items ?? []} />
       )}
     </div>
   );
@@ -45,12 +46,15 @@ function ConnectionBadge() {
   );
 }
 
-function Rooms({ selected, onSelect }: { selected: number | null; onSelect: (id: number) => void }) {
+function Rooms({ selected, onSelect, userId }: { selected: number | null; onSelect: (id: number) => void; userId: string }) {
   const rooms = useList("Room", { orderBy: { id: "asc" }, take: 100 });
+  useRoomsFollowMembership(userId);
   const [title, setTitle] = useState("");
+  const [isPrivate, setPrivate] = useState(false);
   const create = useCreate("Room", {
     onSuccess: (room) => {
       setTitle("");
+      setPrivate(false);
       onSelect(room.id);
     },
   });
@@ -74,6 +78,12 @@ function Rooms({ selected, onSelect }: { selected: number | null; onSelect: (id:
                 }}
               >
                 {room.title}
+                {room.isPrivate && (
+                  <span className="private" title="Private: its creator and members only">
+                    {" "}
+                    (private)
+                  </span>
+                )}
               </a>
             </li>
           ))}
@@ -82,15 +92,32 @@ function Rooms({ selected, onSelect }: { selected: number | null; onSelect: (id:
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          if (title.trim() !== "") create.mutate({ title: title.trim() });
+          if (title.trim() !== "") create.mutate({ title: title.trim(), isPrivate });
         }}
       >
         <input aria-label="New room" placeholder="New room" maxLength={120} value={title} onChange={(e) => setTitle(e.target.value)} />
         <button type="submit" disabled={create.isPending}>
           Create
         </button>
+        <label className="private-choice">
+          <input type="checkbox" checked={isPrivate} onChange={(e) => setPrivate(e.target.checked)} /> private
+        </label>
       </form>
       {create.isError && <p role="alert">{create.error.message}</p>}
     </nav>
   );
+}
+
+/**
+ * Being added to (or leaving) a private room changes which rooms this user sees, though no room
+ * changed: the room list follows the user's own memberships, a live list, and refetches when
+ * they change.
+ */
+function useRoomsFollowMembership(userId: string) {
+  const queryClient = useQueryClient();
+  const memberships = useList("RoomMember", { where: { userId: Number(userId) }, take: 100 });
+  const version = memberships.data?.items.map((m) => m.roomId).join(",");
+  useEffect(() => {
+    if (version !== undefined) void queryClient.invalidateQueries({ queryKey: ssotKeys.all("Room") });
+  }, [version, queryClient]);
 }

@@ -1,7 +1,9 @@
 // One room: its messages (a live list), who is here (presence on chat:room:{roomId}), who is
-// typing (that channel's typed `typing` event, { name }) and the composer.
+// typing (that channel's typed `typing` event, { name }), a private room's members, and the composer.
 import { useEffect, useRef, useState } from "react";
 import { useChannel, useCreate, useGet, useList, usePresence, type UseChannelResult } from "../../generated/react/index.js";
+import { isForbidden, isNotFound, type User } from "../../generated/sdk/index.js";
+import { Members } from "./Members";
 import type { Session } from "./session";
 
 const CHANNEL = "chat:room:{roomId}";
@@ -16,9 +18,11 @@ interface Props {
   /** The signed-in user's name, sent in typing events. */
   me: string;
   nameOf: (userId: string) => string;
+  /** Everyone, for a private room's "add a member". */
+  users: readonly User[];
 }
 
-export function Room({ roomId, session, me, nameOf }: Props) {
+export function Room({ roomId, session, me, nameOf, users }: Props) {
   const room = useGet("Room", roomId);
   const messages = useList("Message", { where: { roomId }, orderBy: { id: "asc" }, take: 100 });
   // Who is typing: user id → { name, until }.
@@ -64,9 +68,17 @@ export function Room({ roomId, session, me, nameOf }: Props) {
 
   const typists = [...typing.values()].map((t) => t.name);
   if (room.data === null) return <section className="room"><p role="alert">This room was deleted.</p></section>;
+  if (room.isError && (isForbidden(room.error) || isNotFound(room.error))) {
+    return (
+      <section className="room">
+        <p role="alert">This room is private, or gone.</p>
+      </section>
+    );
+  }
   return (
     <section className="room" aria-labelledby="room-title">
       <h2 id="room-title">{room.data?.title ?? "…"}</h2>
+      {room.data?.isPrivate === true && <Members room={room.data} session={session} users={users} nameOf={nameOf} />}
       <p className="presence" data-testid="presence">
         Here: {here.map(nameOf).sort().join(", ") || "nobody"}
       </p>

@@ -13,6 +13,7 @@ import { ssotKeys } from "./keys.js";
 export const liveChannels: { readonly [K in SsotModelName]: { readonly list: boolean; readonly item: boolean } } = {
   Message: { list: true, item: true },
   Room: { list: true, item: false },
+  RoomMember: { list: true, item: false },
   User: { list: false, item: false },
 };
 

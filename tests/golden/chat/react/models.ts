@@ -97,6 +97,52 @@ export function useDeleteRoom(
   return hooks.useDelete("Room", options);
 }
 
+// RoomMember
+
+/** A page of RoomMember rows: useList("RoomMember", params). */
+export function useRoomMembers(
+  params?: sdk.RoomMemberListParams,
+  options?: hooks.ListHookOptions<"RoomMember">,
+): rq.UseQueryResult<rt.ListResult<sdk.RoomMember>, Error> {
+  return hooks.useList("RoomMember", params, options);
+}
+
+/** One RoomMember by id: useGet("RoomMember", id); idle while id is null or undefined. */
+export function useRoomMember(
+  id: number | null | undefined,
+  options?: hooks.GetHookOptions<"RoomMember">,
+): rq.UseQueryResult<sdk.RoomMember | null, Error> {
+  return hooks.useGet("RoomMember", id, options);
+}
+
+/** mutate(data) creates a RoomMember. */
+export function useCreateRoomMember(
+  options?: hooks.MutationHookOptions<sdk.RoomMember, sdk.RoomMemberCreate>,
+): rq.UseMutationResult<sdk.RoomMember, Error, sdk.RoomMemberCreate> {
+  return hooks.useCreate("RoomMember", options);
+}
+
+/** mutate({ id, data }) changes fields of a RoomMember (PATCH). */
+export function useUpdateRoomMember(
+  options?: hooks.MutationHookOptions<sdk.RoomMember, { id: number; data: sdk.RoomMemberUpdate }>,
+): rq.UseMutationResult<sdk.RoomMember, Error, { id: number; data: sdk.RoomMemberUpdate }> {
+  return hooks.useUpdate("RoomMember", options);
+}
+
+/** mutate({ id, data }) replaces a RoomMember (PUT). */
+export function useReplaceRoomMember(
+  options?: hooks.MutationHookOptions<sdk.RoomMember, { id: number; data: sdk.RoomMemberCreate }>,
+): rq.UseMutationResult<sdk.RoomMember, Error, { id: number; data: sdk.RoomMemberCreate }> {
+  return hooks.useReplace("RoomMember", options);
+}
+
+/** mutate(id) deletes a RoomMember. */
+export function useDeleteRoomMember(
+  options?: hooks.MutationHookOptions<void, number>,
+): rq.UseMutationResult<void, Error, number> {
+  return hooks.useDelete("RoomMember", options);
+}
+
 // User
 
 /** A page of User rows: useList("User", params). */

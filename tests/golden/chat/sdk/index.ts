@@ -18,6 +18,14 @@ import {
   type RoomClient,
 } from "./models/room.js";
 import {
+  roomMemberModel,
+  type RoomMember,
+  type RoomMemberCreate,
+  type RoomMemberUpdate,
+  type RoomMemberListParams,
+  type RoomMemberClient,
+} from "./models/room-member.js";
+import {
   userModel,
   type User,
   type UserCreate,
@@ -50,6 +58,16 @@ export {
   type RoomClient,
 } from "./models/room.js";
 export {
+  roomMemberModel,
+  type RoomMember,
+  type RoomMemberCreate,
+  type RoomMemberUpdate,
+  type RoomMemberWhere,
+  type RoomMemberSortField,
+  type RoomMemberListParams,
+  type RoomMemberClient,
+} from "./models/room-member.js";
+export {
   userModel,
   userRoleValues,
   type UserRole,
@@ -63,12 +81,13 @@ export {
 } from "./models/user.js";
 
 /** The hash of the models this SDK was generated from; the server sends its own in X-SSOT-Schema. */
-export const schemaHash = "75bc1890a4777592";
+export const schemaHash = "66f3024eec8652ce";
 
 /** Every model's types, by model name (what the generic React hooks are typed by). */
 export interface SsotModels {
   Message: { row: Message; create: MessageCreate; update: MessageUpdate; params: MessageListParams; id: number };
   Room: { row: Room; create: RoomCreate; update: RoomUpdate; params: RoomListParams; id: number };
+  RoomMember: { row: RoomMember; create: RoomMemberCreate; update: RoomMemberUpdate; params: RoomMemberListParams; id: number };
   User: { row: User; create: UserCreate; update: UserUpdate; params: UserListParams; id: number };
 }
 
@@ -84,12 +103,13 @@ export type SsotModelClient<K extends SsotModelName> = rt.DataClient<
 >;
 
 /** Every model's name, sorted. */
-export const modelNames: readonly SsotModelName[] = ["Message", "Room", "User"];
+export const modelNames: readonly SsotModelName[] = ["Message", "Room", "RoomMember", "User"];
 
 /** Where each model lives on the server. */
 export const modelRefs: { readonly [K in SsotModelName]: rt.ModelRef } = {
   Message: messageModel,
   Room: roomModel,
+  RoomMember: roomMemberModel,
   User: userModel,
 };
 
@@ -131,6 +151,8 @@ export interface SsotClient {
   readonly messages: MessageClient;
   /** Room rows: /api/rooms */
   readonly rooms: RoomClient;
+  /** RoomMember rows: /api/room-members */
+  readonly roomMembers: RoomMemberClient;
   /** User rows: /api/users */
   readonly users: SsotModelClient<"User">;
 }
@@ -183,6 +205,7 @@ export function createClient(options: SsotClientOptions): SsotClient {
   const clients: { readonly [K in SsotModelName]: SsotModelClient<K> } = {
     Message: rt.createModelClient<Message, MessageCreate, MessageUpdate, MessageListParams, number>(modelTransport, messageModel),
     Room: rt.createModelClient<Room, RoomCreate, RoomUpdate, RoomListParams, number>(modelTransport, roomModel),
+    RoomMember: rt.createModelClient<RoomMember, RoomMemberCreate, RoomMemberUpdate, RoomMemberListParams, number>(modelTransport, roomMemberModel),
     User: rt.createModelClient<User, UserCreate, UserUpdate, UserListParams, number>(modelTransport, userModel),
   };
   return {
@@ -196,6 +219,8 @@ export function createClient(options: SsotClientOptions): SsotClient {
     messages: clients.Message as MessageClient,
     // The model's realtime methods were set above (modelTransport has a realtime side).
     rooms: clients.Room as RoomClient,
+    // The model's realtime methods were set above (modelTransport has a realtime side).
+    roomMembers: clients.RoomMember as RoomMemberClient,
     users: clients.User,
   };
 }

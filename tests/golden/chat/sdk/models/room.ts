@@ -12,6 +12,7 @@ export const roomModel: rt.ModelRef = {
     title: "string",
     topic: "text",
     isPrivate: "bool",
+    createdBy: "int",
     createdAt: "datetime",
   },
 };
@@ -25,6 +26,8 @@ export interface Room {
   topic: string | null;
   /** default false */
   isPrivate: boolean;
+  /** owner: set by the server from the caller's token on create; references User.id */
+  createdBy: number;
   /** set by the server when the row is created; ISO 8601 UTC */
   createdAt: string;
 }
@@ -41,6 +44,7 @@ export interface RoomUpdate {
   title?: string;
   topic?: string | null;
   isPrivate?: boolean;
+  createdBy?: number;
 }
 
 /** A list filter: every condition given must hold. */
@@ -49,6 +53,7 @@ export interface RoomWhere {
   title?: rt.TextFilter;
   topic?: rt.TextFilter<null>;
   isPrivate?: rt.EqualityFilter<boolean>;
+  createdBy?: rt.ComparableFilter<number>;
   createdAt?: rt.ComparableFilter<rt.DateTimeInput>;
 }
 
@@ -58,6 +63,7 @@ export type RoomSortField =
   | "title"
   | "topic"
   | "isPrivate"
+  | "createdBy"
   | "createdAt";
 
 export type RoomListParams = rt.ListParams<RoomWhere, RoomSortField>;
