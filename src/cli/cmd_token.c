@@ -9,6 +9,7 @@
 #include "runtime/auth/auth_jwt.h"
 #include "runtime/auth/dev_secret.h"
 #include "runtime/model/ir_load.h"
+#include "runtime/store/store_database.h"
 #include "ssot.h"
 
 #include <stdio.h>
@@ -76,7 +77,12 @@ static int mint_with_dev_secret(const char *secret_env, const char *db, const ch
                 secret_env, why, secret_env);
         return SSOT_ERR_USAGE;
     }
-    char path[4096], message[4608];
+    char path[4096], message[4608], scheme[32];
+    if (ssot_database_kind_of(db, scheme, sizeof scheme) == SSOT_DATABASE_URL) {
+        fprintf(stderr, "ssot token: the database is a %s:// URL, but ssot serve stores in SQLite only: give the\n"
+                        "file path the server serves (--db FILE)\n", scheme);
+        return SSOT_ERR_USAGE;
+    }
     if (ssot_dev_secret_path(db, config_path, path, sizeof path) != 0) {
         fprintf(stderr, "ssot token: %s is not set (and the database's path is too long to look beside it)\n",
                 secret_env);

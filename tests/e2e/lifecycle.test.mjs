@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { networkInterfaces } from "node:os";
 import { spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { SSOT_BIN, api, serveFails, source, startServe, tempDir } from "./helpers.mjs";
 
@@ -228,6 +228,20 @@ describe("command line", () => {
     const result = serveFails(`${tempDir("missing")}/nowhere.lua`);
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /nowhere\.lua/);
+  });
+
+  it("a database URL is refused, not taken as a file name, and its password never printed", () => {
+    const dir = tempDir("db-url");
+    const url = "postgres://app:s3cret@db.internal:5432/app";
+    const serve = spawnSync(SSOT_BIN, ["serve", source("tests/fixtures/serve/hooks.lua"), "--port", "0", "--db", url],
+      { encoding: "utf8", timeout: 20000, cwd: dir });
+    assert.equal(serve.status, 2, serve.stderr);
+    assert.match(serve.stderr, /the database is a postgres:\/\/ URL \(--db\), but ssot serve stores in SQLite only: give a file path/);
+    const token = spawnSync(SSOT_BIN, ["token", "--sub", "1", "--db", url], { encoding: "utf8", cwd: dir, env: { ...process.env, SSOT_JWT_SECRET: "" } });
+    assert.equal(token.status, 2, token.stderr);
+    assert.match(token.stderr, /postgres:\/\/ URL/);
+    for (const out of [serve.stderr, serve.stdout, token.stderr]) assert.ok(!out.includes("s3cret"), out);
+    assert.deepEqual(readdirSync(dir), [], "no file or directory made");
   });
 
   it("a port in use is a clear error", async () => {

@@ -101,6 +101,15 @@ targets = { sdk = 1 }
       assert_has(messages, "config.lua:4: serve.defaultTake: defaultTake (50) is larger than maxTake (10)")
     end)
 
+    it("refuses a database URL, naming its scheme but never the rest (it may hold a password)", function()
+      local messages = errors_of(support.TODO .. 'serve = { database = "postgres://app:s3cret@db.internal/app" }\n')
+      assert_has(messages, 'config.lua:4: serve.database: the database is a postgres:// URL, but ssot serve stores in '
+        .. 'SQLite only: write a file path, e.g. "data/app.db"')
+      for _, m in ipairs(messages) do assert.is_nil(m:find("s3cret", 1, true), m) end
+      local ir = support.load(support.TODO .. 'serve = { database = "data/a:b.db" }\n')
+      assert.matches("/data/a:b%.db$", ir.serve.database, "a colon alone is not a scheme")
+    end)
+
     it("reports a model that is not a table and fields that are not a list", function()
       local messages = errors_of('models = {\n  A = "x",\n  B = { fields = { a = 1 } },\n}\n')
       assert_has(messages, "config.lua:2: models.A: expected a table, got 'x'")

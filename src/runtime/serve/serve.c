@@ -12,6 +12,7 @@
 #include "runtime/realtime/fanout.h"
 #include "runtime/realtime/gateway.h"
 #include "runtime/rest/service.h"
+#include "runtime/store/store_database.h"
 #include "runtime/store/store_sqlite.h"
 
 #include <stdio.h>
@@ -166,6 +167,15 @@ static int serve_app(ssot_app *app, const ssot_serve_options *opts) {
         return SSOT_ERR_FAILURE;
     }
     const char *db = opts && opts->database ? opts->database : app->serve.database;
+    char scheme[32];
+    if (ssot_database_kind_of(db, scheme, sizeof scheme) == SSOT_DATABASE_URL) {
+        /* a URL taken as a file name would run the server on a file of that odd name */
+        ssot_logf(SSOT_LOG_ERROR,
+                  "the database is a %s:// URL (%s), but ssot serve stores in SQLite only: give a file path, "
+                  "e.g. --db data/app.db or serve.database = \"data/app.db\"",
+                  scheme, opts && opts->database ? "--db" : "serve.database in the config");
+        return SSOT_ERR_USAGE;
+    }
     ssot_sqlite_options store_options = {.path = db, .create_dirs = 1, .history = app->websockets.history};
     ssot_store *store = NULL;
     ssot_store_error err;
