@@ -17,3 +17,5 @@ case ":$PATH:" in
      echo "  export PATH=\"$BINDIR:\$PATH\"" ;;
 esac
 "$BINDIR/ssot" run examples/chat/config.lua
+echo "demo: next, the chat live in two browser windows: examples/chat/README.md, \"Run it\""
+echo "      (npm ci; npx vite build examples/chat/web; ssot serve examples/chat/config.lua; two users' tokens)"
