@@ -82,8 +82,9 @@ models = {
     },
     indexes = { { "roomId", "userId", unique = true } },
     permissions = {
-      list = function(user, row) return canSeeRoomId(user, row.roomId) end,
-      get = function(user, row) return canSeeRoomId(user, row.roomId) end,
+      -- one's own memberships always: so the event of being taken out reaches the one taken out
+      list = function(user, row) return (user ~= nil and row.userId == user.id) or canSeeRoomId(user, row.roomId) end,
+      get = function(user, row) return (user ~= nil and row.userId == user.id) or canSeeRoomId(user, row.roomId) end,
       create = function(user, row) return managesRoom(user, row.roomId) end,
       update = "false",
       -- a member leaves, or the room's creator takes them out

@@ -5,7 +5,7 @@
 // reload, the typing indicator and presence, and recover after the server restarts on the same
 // port and database; a private room sends nothing at all to a user outside it (every WebSocket
 // frame that user's page receives is checked) until its creator adds them, when it appears on
-// their page without a reload. Screenshots go to $SSOT_ARTIFACTS_DIR/chat-browser (default: test-artifacts/
+// their page without a reload — and leaves it again when they are taken out. Screenshots go to $SSOT_ARTIFACTS_DIR/chat-browser (default: test-artifacts/
 // beside the ssot binary, i.e. the build directory). Skips, saying so, without chromium.
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -126,7 +126,7 @@ describe("the chat front end in chromium", { skip }, () => {
     assert.deepEqual(pageErrors, [], "no uncaught errors on the pages");
   });
 
-  it("a private room reaches nobody outside it, and appears on a page once its user is added", async () => {
+  it("a private room reaches nobody outside it, appears on a page once its user is added, goes when they are taken out", async () => {
     const { ada, bob } = pages;
     await ada.getByLabel("New room").fill("Secret plans");
     await ada.getByLabel("private", { exact: true }).check();
@@ -160,6 +160,21 @@ describe("the chat front end in chromium", { skip }, () => {
     await ada.getByTestId("messages").getByText("thanks for having me").waitFor();
     for (const page of [ada, bob]) assert.equal(await page.evaluate(() => "sameDocument" in window), true, "no reload");
     await shoot("09-bob-in-the-private-room", bob);
+
+    // Taken out again, Bob's page loses the room at once; what is said there no longer reaches him.
+    await ada.getByTestId("members").getByRole("button", { name: "Remove" }).click();
+    await waitForText(ada, "members", "", "Bob no longer among the members");
+    await bob.getByRole("link", { name: /Secret plans/ }).waitFor({ state: "detached" });
+    const after = frames.bob.length;
+    await ada.getByLabel("Message").fill("bob is gone");
+    await ada.getByRole("button", { name: "Send" }).click();
+    await ada.getByTestId("messages").getByText("bob is gone").waitFor();
+    const later = await api(server.url, "POST", "/api/messages", { token: mint(1, { role: "admin" }), body: { roomId: 1, text: "later in General" } });
+    assert.equal(later.status, 201, later.text);
+    await bob.getByRole("link", { name: "General" }).click();
+    await bob.getByTestId("messages").getByText("later in General").waitFor();
+    assert.deepEqual(frames.bob.slice(after).filter((f) => f.includes("bob is gone")), [], "nothing said after he left reached Bob");
+    await shoot("10-bob-taken-out", bob);
     assert.deepEqual(pageErrors, [], "no uncaught errors on the pages");
   });
 });
