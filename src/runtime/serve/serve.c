@@ -38,8 +38,10 @@ static const char *env_secret(const ssot_app *app) {
     const char *secret = app->auth.secret_env ? getenv(app->auth.secret_env) : NULL;
     if (!secret || !*secret) return NULL;
     if (strlen(secret) < 32)
-        ssot_logf(SSOT_LOG_WARN, "%s is shorter than 32 bytes: tokens signed with it are easy to forge",
-                  app->auth.secret_env);
+        ssot_logf(SSOT_LOG_WARN,
+                  "%s is shorter than 32 bytes: tokens signed with it are easy to forge; use a random one of 32 "
+                  "bytes or more, e.g. export %s=$(openssl rand -hex 32)",
+                  app->auth.secret_env, app->auth.secret_env);
     return secret;
 }
 
