@@ -1,6 +1,6 @@
--- Writes ssot_facts.h and ssot_facts.c, the C form of lua/ssot/facts.lua (the field types,
--- filter operators and the REST error table), so the runtime and the Lua side read one
--- declaration. The build runs it (CMakeLists.txt):
+-- Writes ssot_facts.h and ssot_facts.c, the C form of lua/ssot/facts.lua (the field types
+-- with their SQLite and PostgreSQL column types, filter operators and the REST error table),
+-- so the runtime and the Lua side read one declaration. The build runs it (CMakeLists.txt):
 --   lua5.4 tools/facts_h.lua lua/ssot/facts.lua OUT_DIR
 -- Uses only the standard library.
 local facts_path, out_dir = arg[1], arg[2]
@@ -53,6 +53,8 @@ h("typedef struct ssot_field_type_fact {")
 h("    const char *name;        /* as in the config and the IR */")
 h("    const char *sql;         /* the SQLite column type */")
 h("    const char *uuid_sql;    /* for an id with uuid = true (NULL: the same) */")
+h("    const char *postgres;    /* the PostgreSQL column type */")
+h("    const char *uuid_postgres; /* for an id with uuid = true (NULL: the same) */")
 h("    unsigned operators;      /* SSOT_OP_BIT set of what where accepts */")
 h("    int null_only;           /* the operators compare with null only */")
 h("} ssot_field_type_fact;")
@@ -85,7 +87,8 @@ c("const char *const ssot_where_op_names[SSOT_WHERE_COUNT] = {" .. table.concat(
 c("")
 c("const ssot_field_type_fact ssot_field_type_facts[SSOT_TYPE_COUNT] = {")
 for _, t in ipairs(facts.field_types) do
-  c(string.format("    {%s, %s, %s, %s, %d},", quote(t.name), quote(t.sql), t.uuid and quote(t.uuid.sql) or "NULL",
+  c(string.format("    {%s, %s, %s, %s, %s, %s, %d},", quote(t.name), quote(t.sql),
+    t.uuid and quote(t.uuid.sql) or "NULL", quote(t.postgres), t.uuid and quote(t.uuid.postgres) or "NULL",
     op_bits(t.operators), t.null_only and 1 or 0))
 end
 c("};")

@@ -1,10 +1,10 @@
 -- The facts ssot declares once and derives everything else from (docs/architecture.md, "One
--- declaration per fact"): the field types with their SQL types and filter operators, and the
--- error table of the REST contract. Lua modules require this table (validation, the IR,
--- OpenAPI, the TypeScript SDK); the build turns it into the C header ssot_facts.h
--- (tools/facts_h.lua) that the runtime uses. Adding a field type means a row here, its
--- value conversion (src/runtime/model/value.c) and its line in docs/config.md; tests fail
--- until the C and Lua sides agree (tests/c/test_facts.c, tests/lua/facts_spec.lua).
+-- declaration per fact"): the field types with their SQLite and PostgreSQL column types and
+-- filter operators, and the error table of the REST contract. Lua modules require this table
+-- (validation, the IR, ssot.sql, OpenAPI, the TypeScript SDK); the build turns it into the C
+-- header ssot_facts.h (tools/facts_h.lua) that the runtime uses. Adding a field type means a
+-- row here, its value conversion (src/runtime/model/value.c) and its line in docs/config.md;
+-- tests fail until the C and Lua sides agree (tests/c/test_facts.c, tests/lua/facts_spec.lua).
 -- Uses nothing.
 local M = {}
 
@@ -15,20 +15,36 @@ local ORDERED = "eq ne lt lte gt gte in"
 
 -- Field types in the order docs list them.
 --   sql        the SQLite column type
+--   postgres   the PostgreSQL column type (ssot.sql's postgres dialect, schema.postgres.sql)
 --   operators  what `where` accepts on such a field (docs/rest.md)
 --   sdk        what the generated SDK's filter types offer, when fewer (docs/sdk.md)
 --   null_only  the operators compare with null only
 --   uuid       what differs for an id declared with uuid = true
+-- The PostgreSQL types hold exactly the values the SQLite store holds, so a store on either
+-- gives the REST layer back what it wrote:
+--   BIGINT     ids and ints: SQLite's INTEGER is 64-bit, and the REST layer takes any int64.
+--   DOUBLE PRECISION  floats: SQLite's REAL is an 8-byte double; PostgreSQL's REAL is 4 bytes.
+--   TEXT for uuid ids: a belongsTo field pointing at one is a `string` (TEXT), and PostgreSQL
+--              refuses a foreign key from text to uuid; the store writes lowercase UUID text.
+--   TEXT for datetimes: the REST layer stores the canonical "2026-03-04T05:06:07.000Z" and
+--              returns it as stored; being fixed-width UTC, it sorts and compares as text in
+--              time order, as in SQLite. TIMESTAMPTZ would not round-trip it: its text form
+--              follows the session's DateStyle and TimeZone, it keeps microseconds (an auto
+--              now() read back in milliseconds would not `eq` itself), and it has no year 0000,
+--              which ISO 8601 and the REST layer accept.
+--   JSONB      json: checked on the way in, as SQLite's json_valid CHECK does. Values come
+--              back equal, not byte for byte: objects lose duplicate keys and their key order.
 M.field_types = {
-  { name = "id", sql = "INTEGER", operators = ORDERED, uuid = { sql = "TEXT", sdk = "eq ne in" } },
-  { name = "int", sql = "INTEGER", operators = ORDERED },
-  { name = "float", sql = "REAL", operators = ORDERED },
-  { name = "bool", sql = "INTEGER", operators = "eq ne in" },
-  { name = "string", sql = "TEXT", operators = ORDERED .. " contains" },
-  { name = "text", sql = "TEXT", operators = ORDERED .. " contains" },
-  { name = "datetime", sql = "TEXT", operators = ORDERED },
-  { name = "json", sql = "TEXT", operators = "eq ne", null_only = true },
-  { name = "enum", sql = "TEXT", operators = ORDERED, sdk = "eq ne in" },
+  { name = "id", sql = "INTEGER", postgres = "BIGINT", operators = ORDERED,
+    uuid = { sql = "TEXT", postgres = "TEXT", sdk = "eq ne in" } },
+  { name = "int", sql = "INTEGER", postgres = "BIGINT", operators = ORDERED },
+  { name = "float", sql = "REAL", postgres = "DOUBLE PRECISION", operators = ORDERED },
+  { name = "bool", sql = "INTEGER", postgres = "BOOLEAN", operators = "eq ne in" },
+  { name = "string", sql = "TEXT", postgres = "TEXT", operators = ORDERED .. " contains" },
+  { name = "text", sql = "TEXT", postgres = "TEXT", operators = ORDERED .. " contains" },
+  { name = "datetime", sql = "TEXT", postgres = "TEXT", operators = ORDERED },
+  { name = "json", sql = "TEXT", postgres = "JSONB", operators = "eq ne", null_only = true },
+  { name = "enum", sql = "TEXT", postgres = "TEXT", operators = ORDERED, sdk = "eq ne in" },
 }
 
 -- The error table of docs/rest.md: every error response has one of these statuses and codes.
@@ -108,10 +124,15 @@ function M.operator_list(type_name, opts)
   return list
 end
 
--- sql_type(type, uuid) -> the column type.
-function M.sql_type(type_name, uuid)
+-- The SQL dialects whose column types the rows above declare: dialect name -> row key.
+M.sql_dialects = { sqlite = "sql", postgres = "postgres" }
+
+-- sql_type(type, uuid[, dialect]) -> the column type in dialect ("sqlite", the default, or
+-- "postgres").
+function M.sql_type(type_name, uuid, dialect)
   local t = M.field_type[type_name] or error("facts: unknown field type " .. tostring(type_name), 2)
-  return uuid and t.uuid and t.uuid.sql or t.sql
+  local key = M.sql_dialects[dialect or "sqlite"] or error("facts: unknown SQL dialect " .. tostring(dialect), 2)
+  return uuid and t.uuid and t.uuid[key] or t[key]
 end
 
 return M

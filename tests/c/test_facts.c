@@ -62,11 +62,15 @@ static void test_tables_match(lua_State *L) {
         if (lua_istable(L, -1)) {
             lua_getfield(L, -1, "sql");
             CHECK(fact->uuid_sql && strcmp(lua_tostring(L, -1), fact->uuid_sql) == 0);
-            lua_pop(L, 1);
+            lua_getfield(L, -2, "postgres");
+            CHECK(fact->uuid_postgres && strcmp(lua_tostring(L, -1), fact->uuid_postgres) == 0);
+            lua_pop(L, 2);
         } else {
-            CHECK(fact->uuid_sql == NULL);
+            CHECK(fact->uuid_sql == NULL && fact->uuid_postgres == NULL);
         }
-        lua_pop(L, 6);
+        lua_getfield(L, -6, "postgres");
+        CHECK(lua_isstring(L, -1) && strcmp(lua_tostring(L, -1), fact->postgres) == 0);
+        lua_pop(L, 7);
         CHECK(strcmp(ssot_field_type_name((ssot_field_type)t), fact->name) == 0);
     }
     lua_pop(L, 1);
