@@ -73,6 +73,32 @@ describe("ssot.facts", function()
     end
   end)
 
+  it("docs/config.md's types table gives every field type the facts' SQLite and PostgreSQL types", function()
+    local function quoted(cell)
+      local list = {}
+      for word in cell:gmatch("`([^`]+)`") do list[#list + 1] = word end
+      return list
+    end
+    local seen = {}
+    for _, row in ipairs(table_rows(doc("config.md"), "| type | JSON value | SQLite | PostgreSQL |")) do
+      local name = row[1]:match("`([^`]+)`")
+      seen[name] = true
+      for column, dialect in pairs({ [3] = "sqlite", [4] = "postgres" }) do
+        local declared = { facts.sql_type(name, false, dialect) }
+        if facts.field_type[name].uuid then declared[2] = facts.sql_type(name, true, dialect) end
+        assert.are.same(declared, quoted(row[column]), name .. " (" .. dialect .. ")")
+      end
+    end
+    for _, t in ipairs(facts.field_types) do assert.is_true(seen[t.name] or false, t.name .. " is in the table") end
+  end)
+
+  it("sql_type knows each dialect and refuses others", function()
+    assert.are.equal("INTEGER", facts.sql_type("bool"))
+    assert.are.equal("BOOLEAN", facts.sql_type("bool", false, "postgres"))
+    assert.are.equal("TEXT", facts.sql_type("id", true, "postgres"))
+    assert.has_error(function() facts.sql_type("int", false, "mysql") end, "facts: unknown SQL dialect mysql")
+  end)
+
   it("the IR's types are the facts' types", function()
     local names = {}
     for i, t in ipairs(facts.field_types) do names[i] = t.name end

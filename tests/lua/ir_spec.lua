@@ -38,7 +38,8 @@ describe("the model IR", function()
     end)
 
     it("has the targets, auth and serve sections with paths made absolute", function()
-      assert.are.same({ sql = true, sdk = true, react = true, openapi = true, asyncapi = true }, ir.targets)
+      assert.are.same({ sql = true, postgres = false, sdk = true, react = true, openapi = true, asyncapi = true },
+        ir.targets)
       assert.are.same({ secret_env = "EVERYTHING_JWT_SECRET", algorithm = "HS256", id_claim = "sub",
         role_claim = "role", admin_role = "admin" }, ir.auth)
       assert.are.same({

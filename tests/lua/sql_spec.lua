@@ -7,6 +7,7 @@ local template = require "ssot.template"
 local SOURCE_DIR = os.getenv("SSOT_SOURCE_DIR") or "."
 local fixtures = dofile(SOURCE_DIR .. "/tests/fixtures/phases/ir.lua")
 
+local cases = require "sql_cases"
 local fs = require "fs_helpers"
 local shell_quote, write_file = fs.quote, fs.write
 
@@ -27,9 +28,9 @@ local function new_db()
   return db
 end
 
-local function field(f, model)
+local function field(f, model, opts)
   return sql.column_definition(fixtures.build({ models = { { name = "T", table = "t", fields = {
-    { name = "id", type = "id" }, f } } } }).models[1].field_by_name[f.name], model)
+    { name = "id", type = "id" }, f } } } }).models[1].field_by_name[f.name], model, opts)
 end
 
 describe("ssot.sql.quote_ident", function()
@@ -156,12 +157,6 @@ describe("ssot.sql.schema in SQLite", function()
     return output
   end
 
-  local function exec_fails(statements, expected)
-    local ok, output = db.exec(statements)
-    assert.is_false(ok, "expected SQLite to refuse: " .. statements)
-    assert.matches(expected, output, 1, true)
-  end
-
   it("creates every table and index, and loads again over itself", function()
     local out = exec_ok("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name;")
     assert.are.equal(table.concat({ "messages", "messages_authorId_idx", "messages_roomId_createdAt_idx",
@@ -169,56 +164,166 @@ describe("ssot.sql.schema in SQLite", function()
       "room_members_userId_idx", "rooms", "rooms_createdBy_idx", "users", "" }, "\n"), out)
     exec_ok(sql.schema(fixtures.chat()))
   end)
+end)
 
-  it("fills defaults and auto timestamps", function()
-    local out = exec_ok([[
-INSERT INTO users (name, email) VALUES ('ada', 'ada@example.com');
-INSERT INTO rooms (title, createdBy) VALUES ('general', 1);
-INSERT INTO messages (roomId, authorId, text) VALUES (1, 1, 'hi');
-SELECT role, typeof(id) FROM users;
-SELECT isPrivate FROM rooms;
-SELECT kind, createdAt GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z' FROM messages;]])
-    assert.are.equal("member|integer\n0\ntext|1\n", out)
+describe("ssot.sql's postgres dialect", function()
+  local PG = { dialect = "postgres" }
+  local NOW = [[(to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))]]
+  local function pg_field(f, model) return field(f, model, PG) end
+
+  it("takes each column type from ssot.facts", function()
+    local facts = require "ssot.facts"
+    for _, t in ipairs(facts.field_types) do
+      if t.name ~= "id" then
+        local f = { name = "x", type = t.name, optional = true, values = t.name == "enum" and { "a" } or nil }
+        assert.matches('^"x" ' .. facts.sql_type(t.name, false, "postgres"):gsub(" ", "%%s") .. "[ ]?",
+          pg_field(f), nil, false)
+      end
+    end
   end)
 
-  it("enforces NOT NULL, UNIQUE, enum, bool, max length and JSON checks", function()
-    exec_ok("INSERT INTO users (name, email) VALUES ('ada', 'ada@example.com');")
-    exec_fails("INSERT INTO users (email) VALUES ('x@example.com');", "NOT NULL constraint failed: users.name")
-    exec_fails("INSERT INTO users (name, email) VALUES ('b', 'ada@example.com');", "UNIQUE constraint failed: users.email")
-    exec_fails("INSERT INTO users (name, email, role) VALUES ('b', 'b@x', 'owner');", "CHECK constraint failed")
-    exec_fails("INSERT INTO rooms (title, createdBy, isPrivate) VALUES ('r', 1, 2);", "CHECK constraint failed")
-    exec_fails("INSERT INTO rooms (title, createdBy) VALUES ('" .. string.rep("x", 121) .. "', 1);", "CHECK constraint failed")
-    exec_ok("INSERT INTO rooms (title, createdBy) VALUES ('" .. string.rep("x", 120) .. "', 1);")
-    exec_fails("INSERT INTO messages (roomId, authorId, text, attachments) VALUES (1, 1, 'a', '{bad');",
-      "CHECK constraint failed")
-    exec_ok("INSERT INTO messages (roomId, authorId, text, attachments) VALUES (1, 1, 'a', '[1]');")
-  end)
-
-  it("enforces foreign keys: unknown parents refused, cascade and restrict on delete", function()
-    exec_ok("INSERT INTO users (name, email) VALUES ('ada', 'a@x'); INSERT INTO rooms (title, createdBy) VALUES ('r', 1);")
-    exec_fails("INSERT INTO room_members (roomId, userId) VALUES (1, 9);", "FOREIGN KEY constraint failed")
-    exec_ok("INSERT INTO room_members (roomId, userId) VALUES (1, 1);")
-    exec_fails("INSERT INTO room_members (roomId, userId) VALUES (1, 1);", "UNIQUE constraint failed")
-    exec_fails("INSERT INTO messages (roomId, authorId, text) VALUES (9, 1, 'x');", "FOREIGN KEY constraint failed")
-    exec_ok("INSERT INTO messages (roomId, authorId, text) VALUES (1, 1, 'x');")
-    exec_fails("DELETE FROM users WHERE id = 1;", "FOREIGN KEY constraint failed")
-    assert.are.equal("0\n", exec_ok("DELETE FROM rooms WHERE id = 1; SELECT count(*) FROM messages;"))
-    exec_ok("DELETE FROM users WHERE id = 1;")
-  end)
-
-  it("quotes awkward names so SQL keywords and quotes work as identifiers", function()
-    local awkward = fixtures.build({ models = {
-      { name = "Order", table = "order", fields = {
-        { name = "id", type = "id", id_kind = "uuid" },
-        { name = "select", type = "string" },
-        { name = 'we"ird', type = "int", optional = true },
-      }, indexes = { { name = "order_select_idx", fields = { "select" }, unique = true } } },
+  it("makes integer ids identity primary keys and uuid ids text primary keys", function()
+    local ir = fixtures.build({ models = {
+      { name = "A", table = "as", fields = { { name = "id", type = "id" } } },
+      { name = "B", table = "bs", fields = { { name = "id", type = "id", id_kind = "uuid" } } },
     } })
-    exec_ok(sql.schema(awkward))
-    exec_ok([[INSERT INTO "order" ("id", "select", "we""ird") VALUES ('u1', 's', 1);]])
-    exec_fails([[INSERT INTO "order" ("id", "select") VALUES ('u2', 's');]], "UNIQUE constraint failed")
-    exec_fails([[INSERT INTO "order" ("select") VALUES ('t');]], "NOT NULL constraint failed")
+    assert.are.equal('"id" BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY',
+      sql.column_definition(ir.models[1].fields[1], ir.models[1], PG))
+    assert.are.equal('"id" TEXT PRIMARY KEY', sql.column_definition(ir.models[2].fields[1], ir.models[2], PG))
   end)
+
+  it("writes NOT NULL, UNIQUE, the max length in characters, enum and no bool or JSON checks", function()
+    assert.are.equal('"title" TEXT NOT NULL', pg_field({ name = "title", type = "text" }))
+    assert.are.equal('"topic" TEXT', pg_field({ name = "topic", type = "text", optional = true }))
+    assert.are.equal('"email" TEXT NOT NULL UNIQUE CHECK (char_length("email") <= 200)',
+      pg_field({ name = "email", type = "string", max = 200, unique = true }))
+    assert.are.equal('"on" BOOLEAN NOT NULL', pg_field({ name = "on", type = "bool" }))
+    assert.are.equal('"j" JSONB', pg_field({ name = "j", type = "json", optional = true }))
+    assert.are.equal('"r" DOUBLE PRECISION NOT NULL', pg_field({ name = "r", type = "float" }))
+  end)
+
+  it("writes defaults as PostgreSQL literals of the field's type", function()
+    assert.are.equal([["kind" TEXT NOT NULL DEFAULT 'it''s' CHECK ("kind" IN ('it''s', 'b'))]],
+      pg_field({ name = "kind", type = "enum", values = { "it's", "b" }, default = "it's" }))
+    assert.are.equal('"on" BOOLEAN NOT NULL DEFAULT FALSE', pg_field({ name = "on", type = "bool", default = false }))
+    assert.are.equal('"on" BOOLEAN NOT NULL DEFAULT TRUE', pg_field({ name = "on", type = "bool", default = true }))
+    assert.are.equal('"n" BIGINT NOT NULL DEFAULT -42', pg_field({ name = "n", type = "int", default = -42 }))
+    assert.are.equal('"r" DOUBLE PRECISION NOT NULL DEFAULT 0.1', pg_field({ name = "r", type = "float", default = 0.1 }))
+    assert.are.equal([["j" JSONB NOT NULL DEFAULT '{"a":[1,2],"b":"x''y\\z"}']],
+      pg_field({ name = "j", type = "json", default = { b = "x'y\\z", a = { 1, 2 } } }))
+    assert.are.equal([["at" TEXT NOT NULL DEFAULT '2026-01-02T03:04:05.000Z']],
+      pg_field({ name = "at", type = "datetime", default = "2026-01-02T03:04:05.000Z" }))
+  end)
+
+  it("fills auto datetimes with the same ISO text in UTC, milliseconds included", function()
+    assert.are.equal('"createdAt" TEXT NOT NULL DEFAULT ' .. NOW,
+      pg_field({ name = "createdAt", type = "datetime", auto = "update" }))
+    assert.are.equal(NOW, sql.now(PG))
+    assert.are.equal(sql.NOW, sql.now())
+  end)
+
+  it("names foreign keys as PostgreSQL would and keeps the ON DELETE actions", function()
+    local ir = fixtures.chat()
+    assert.are.equal(table.concat({
+      'CREATE TABLE IF NOT EXISTS "room_members" (',
+      '  "id" BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,',
+      '  "roomId" BIGINT NOT NULL,',
+      '  "userId" BIGINT NOT NULL,',
+      '  "createdAt" TEXT NOT NULL DEFAULT ' .. NOW .. ',',
+      '  CONSTRAINT "room_members_roomId_fkey" FOREIGN KEY ("roomId") REFERENCES "rooms" ("id") ON DELETE CASCADE,',
+      '  CONSTRAINT "room_members_userId_fkey" FOREIGN KEY ("userId") REFERENCES "users" ("id") ON DELETE CASCADE',
+      ');',
+    }, "\n"), sql.create_table(ir.model_by_name.RoomMember, ir, PG))
+    local message = ir.model_by_name.Message
+    message.field_by_name.roomId.references.on_delete = "set_null"
+    assert.has_error(function() sql.create_table(message, ir, PG) end,
+      "sql: model 'Message' field 'roomId': on_delete set_null needs an optional field")
+  end)
+
+  it("creates plain and unique indexes with the same names as in SQLite", function()
+    local message = fixtures.chat().model_by_name.Message
+    for _, index in ipairs(message.indexes) do
+      assert.are.equal(sql.create_index(index, message), sql.create_index(index, message, PG))
+    end
+    assert.are.equal('CREATE UNIQUE INDEX IF NOT EXISTS "u" ON "messages" ("authorId", "text");',
+      sql.create_index({ name = "u", fields = { "authorId", "text" }, unique = true }, message, PG))
+  end)
+
+  it("quotes awkward names the same way", function()
+    local awkward = fixtures.build(cases.awkward)
+    local text = sql.schema(awkward, PG)
+    assert.matches('CREATE TABLE IF NOT EXISTS "order" (\n  "id" TEXT PRIMARY KEY,\n  "select" TEXT NOT NULL,\n'
+      .. '  "we""ird" BIGINT\n);\nCREATE UNIQUE INDEX IF NOT EXISTS "order_select_idx" ON "order" ("select");', text, 1, true)
+  end)
+
+  it("creates each table after the tables it references, in IR order otherwise", function()
+    local ir = fixtures.chat()
+    local order = {}
+    for i, model in ipairs((sql.creation_order(ir, PG))) do order[i] = model.name end
+    assert.are.same({ "User", "Room", "Message", "RoomMember" }, order)
+    local sqlite_order = {}
+    for i, model in ipairs((sql.creation_order(ir))) do sqlite_order[i] = model.name end
+    assert.are.same({ "Message", "Room", "RoomMember", "User" }, sqlite_order)
+    local text = sql.schema(ir, PG)
+    assert.is_true(text:find('CREATE TABLE IF NOT EXISTS "users"', 1, true)
+      < text:find('CREATE TABLE IF NOT EXISTS "rooms"', 1, true))
+  end)
+
+  it("adds the foreign keys of a cycle once both tables are there", function()
+    local ir = fixtures.build({ models = {
+      { name = "Team", table = "teams", fields = { { name = "id", type = "id" },
+        { name = "leadId", type = "int", optional = true, references = { model = "User", field = "id", on_delete = "set_null" } } } },
+      { name = "User", table = "users", fields = { { name = "id", type = "id" },
+        { name = "teamId", type = "int", optional = true, references = { model = "Team", field = "id", on_delete = "cascade" } },
+        { name = "mentorId", type = "int", optional = true, references = { model = "User", field = "id" } } } },
+    } })
+    local models, late = sql.creation_order(ir, PG)
+    assert.are.same({ "User", "Team" }, { models[1].name, models[2].name })
+    assert.are.equal(1, #late)
+    assert.are.equal("teamId", late[1].field.name)
+    local text = sql.schema(ir, PG)
+    assert.matches('CREATE TABLE IF NOT EXISTS "users" (\n  "id" BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n'
+      .. '  "teamId" BIGINT,\n  "mentorId" BIGINT,\n'
+      .. '  CONSTRAINT "users_mentorId_fkey" FOREIGN KEY ("mentorId") REFERENCES "users" ("id")\n);', text, 1, true)
+    local last = 'DO $ssot$ BEGIN\n  ALTER TABLE "users" ADD CONSTRAINT "users_teamId_fkey" FOREIGN KEY ("teamId") '
+      .. 'REFERENCES "teams" ("id") ON DELETE CASCADE;\nEXCEPTION WHEN duplicate_object THEN NULL;\nEND $ssot$;\n'
+    assert.are.equal(last, text:sub(-#last))
+    assert.has_error(function() sql.add_foreign_key(late[1].field, late[1].model, ir) end)
+  end)
+
+  it("refuses names PostgreSQL would cut at 63 bytes, and unknown dialects", function()
+    local long = string.rep("a", 64)
+    local ir = fixtures.build({ models = { { name = "T", table = "t", fields = { { name = "id", type = "id" },
+      { name = long, type = "int" } }, indexes = { { name = "t_" .. long .. "_idx", fields = { long } } } } } })
+    assert.has_error(function() sql.schema(ir, PG) end, "sql: model 'T' field '" .. long .. "': the name '" .. long
+      .. "' is 64 bytes; PostgreSQL keeps 63 and would cut it (two names could become one): choose a shorter name")
+    assert.has_no_error(function() sql.schema(ir) end)
+    assert.has_error(function() sql.schema(ir, { dialect = "mysql" }) end, "sql: unknown dialect 'mysql' (sqlite, postgres)")
+  end)
+end)
+
+-- The behaviour both dialects share (tests/lua/sql_cases.lua; tests/postgres runs the same
+-- cases against PostgreSQL), each case in a database of its own.
+describe("ssot.sql.schema in SQLite, the cases both dialects share", function()
+  local schemas = {
+    chat = fixtures.chat,
+    everything = function()
+      return require("ssot.config").load(SOURCE_DIR .. "/tests/fixtures/configs/everything.lua")
+    end,
+    awkward = function() return fixtures.build(cases.awkward) end,
+  }
+  for _, case in ipairs(cases.cases) do
+    it(case[1], function()
+      local db = new_db()
+      local loaded, output = db.exec(sql.schema(schemas[case.schema]()))
+      local ok, err = pcall(function()
+        assert.is_true(loaded, output)
+        cases.run(case, db, "sqlite")
+      end)
+      db.close()
+      if not ok then error(err, 0) end
+    end)
+  end
 end)
 
 describe("the sql phase", function()
@@ -264,6 +369,40 @@ describe("the sql phase", function()
     local ctx, files = context(fixtures.chat())
     phase.run(ctx)
     assert.are.equal("-- overridden schema for chat\n", files["schema.sql"])
+  end)
+end)
+
+describe("the postgres phase", function()
+  local phase = require "ssot.phases.postgres"
+
+  it("is off unless targets.postgres = true, and says so", function()
+    local ir = fixtures.chat()
+    local ctx = require("ssot.context").new { ir = ir, emitter = { emit = function() end } }
+    assert.are.same({ false, "targets.postgres = false" }, { phase.should_run(ctx) })
+    ir.targets.postgres = true
+    assert.is_true((phase.should_run(ctx)))
+  end)
+
+  it("writes schema.postgres.sql: a header, the session settings it needs, the DDL in creation order", function()
+    local ir = fixtures.chat()
+    local files = {}
+    local emitter = { emit = function(_, path, content) files[path] = content return "created" end }
+    template.clear_cache()
+    phase.run(require("ssot.context").new { ir = ir, emitter = emitter })
+    local text = files["schema.postgres.sql"]
+    local head = table.concat({
+      "-- Generated by ssot from config.lua — do not edit.",
+      "-- PostgreSQL schema of the chat models (PostgreSQL 10 or newer). Loads again over itself.",
+      "SET client_encoding = 'UTF8';",
+      "SET standard_conforming_strings = on;",
+      "",
+      "-- User",
+      'CREATE TABLE IF NOT EXISTS "users" (',
+    }, "\n")
+    assert.are.equal(head, text:sub(1, #head))
+    for _, model in ipairs(ir.models) do
+      assert.truthy(text:find(sql.model_schema(model, ir, { dialect = "postgres" }), 1, true), model.name)
+    end
   end)
 end)
 

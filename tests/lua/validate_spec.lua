@@ -25,8 +25,8 @@ describe("config validation", function()
     end)
 
     it("refuses an unknown target, listing the targets (asyncapi among them)", function()
-      assert.are.same({ "config.lua:1: targets.graphql: unknown key 'graphql' in targets; known keys: sql, sdk, react, "
-        .. "openapi, asyncapi" }, errors_of("targets = { graphql = true, asyncapi = false }\n" .. support.TODO))
+      assert.are.same({ "config.lua:1: targets.graphql: unknown key 'graphql' in targets; known keys: sql, postgres, "
+        .. "sdk, react, openapi, asyncapi" }, errors_of("targets = { graphql = true, asyncapi = false }\n" .. support.TODO))
     end)
 
     it("checks limits: known keys, seconds above 0", function()

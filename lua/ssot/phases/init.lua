@@ -2,6 +2,7 @@
 -- ordering keep this order). One line per phase, so additions do not conflict.
 return {
   "ssot.phases.sql",
+  "ssot.phases.postgres",
   "ssot.phases.sdk_runtime",
   "ssot.phases.sdk_models",
   "ssot.phases.sdk_index",

@@ -45,7 +45,7 @@ declare {
     { "phases", "string or list of strings", allowed = "existing files",
       meaning = "extra phase files (see [phases.md](phases.md)), relative to the config",
       example = '{ "phases/dictionary.lua" }' },
-    { "targets", "table", default_text = "all on",
+    { "targets", "table", default_text = "all on but `postgres`",
       meaning = "which built-in outputs to generate, see [targets](#targets)", example = "{ react = false }" },
     { "models", "table", required = true, allowed = "`Name = { ... }`, at least one",
       meaning = "the data models, see [models](#models)",
@@ -68,6 +68,8 @@ declare {
   path = "targets", doc = "targets",
   keys = {
     { "sql", "boolean", default = true, meaning = "`schema.sql`, the SQLite schema", example = "false" },
+    { "postgres", "boolean", default = false, meaning = "`schema.postgres.sql`, the same schema for PostgreSQL "
+      .. "(10 or newer); `ssot serve` stores in SQLite only", example = "true" },
     { "sdk", "boolean", default = true, meaning = "`sdk/`, the TypeScript SDK", example = "false" },
     { "react", "boolean", default = true, meaning = "`react/`, the React hooks; they build on the SDK, so they "
       .. "need `sdk = true`", example = "false" },
