@@ -56,10 +56,13 @@ debian_packages() {
     libwebsockets-dev libwebsockets-evlib-ev libev-dev libsqlite3-dev sqlite3 libjansson-dev libjwt-dev libssl-dev
     valgrind wrk curl ca-certificates
     clang libclang-rt-14-dev
-    python3 chromium"  # curl: the docs' examples talk to ssot serve with it, and it downloads Node
+    python3 chromium
+    postgresql libpq-dev"  # curl: the docs' examples talk to ssot serve with it, and it downloads Node
               # below (ca-certificates: over https); clang + compiler-rt: the libFuzzer targets
               # (scripts/fuzz.sh); python3: node-gyp compiles better-sqlite3 for the bench/peers
-              # servers; chromium: the examples' browser tests (playwright-core)
+              # servers; chromium: the examples' browser tests (playwright-core); postgresql:
+              # the throwaway server tests/support/pg.sh starts (never the system service) to
+              # load schema.postgres.sql, libpq-dev: the client library a PostgreSQL store builds on
 
   missing=""
   for pkg in $PACKAGES; do
