@@ -1,5 +1,5 @@
-/* Internals shared by the PostgreSQL store's files (store_pg.c, store_pg_schema.c): the
- * store struct and error helpers. Only store_pg*.c include this. Uses libpq, store.h. */
+/* Internals shared by the PostgreSQL store's files (store_pg*.c): the store struct, error
+ * helpers and rows. Only store_pg*.c include this. Uses libpq, store.h. */
 #ifndef SSOT_RUNTIME_STORE_PG_INTERNAL_H
 #define SSOT_RUNTIME_STORE_PG_INTERNAL_H
 
@@ -28,5 +28,31 @@ int pg_new_epoch(char epoch[SSOT_EPOCH_SIZE]);
 
 /* store_pg_schema.c: brings the schema to the app's IR in one transaction (store_pg.h). */
 ssot_store_status pg_schema_sync(pg_store *s, ssot_store_error *err);
+
+/* --- store_pg_row.c: rows and values ------------------------------------------------------ */
+
+/* Appends name as a quoted SQL identifier ("x", quotes inside doubled). */
+void pg_ident(ssot_buf *b, const char *name);
+
+/* Appends the model's columns in field order ("a", "b", ...; each prefixed by table_alias and
+ * a dot unless table_alias is NULL): the select list pg_row_json reads. */
+void pg_select_columns(ssot_buf *sql, const ssot_model *m, const char *table_alias);
+
+/* Appends the REST JSON of row `row` of r, whose columns col0.. are pg_select_columns' (text
+ * format): the same bytes the SQLite store writes. Returns 0, or -1 when memory ran out. */
+int pg_row_json(ssot_buf *out, const ssot_model *m, const PGresult *r, int row, int col0);
+
+/* The primary key's and owner field's text in such a row (owner: NULL without an owner
+ * field or when null). Valid as long as r. */
+const char *pg_row_id(const ssot_model *m, const PGresult *r, int row, int col0);
+const char *pg_row_owner(const ssot_model *m, const PGresult *r, int row, int col0);
+
+/* The id of a URL segment (n bytes) as the text to bind: a canonical int64 or a lowercase
+ * UUID. Returns 0, or -1 when it is malformed for the model's id kind (names no row). */
+int pg_id_text(const ssot_model *m, const char *id, size_t n, char out[SSOT_ID_TEXT_SIZE]);
+
+/* Appends a checked, non-null JSON value of field f as the text PostgreSQL parses for its
+ * column type (bool true/false, numbers, strings as they are, json compact). 0 or -1. */
+int pg_value_text(ssot_buf *out, const ssot_field *f, const json_t *value);
 
 #endif
