@@ -109,23 +109,12 @@ static ssot_store_status pg_position(ssot_store *store, const ssot_model *model,
     return status;
 }
 
-/* Not there yet: list, get, create, update, remove, events_since (NULL), and the optional
- * batch_begin/batch_end and snapshot_begin/snapshot_end (NULL: callers check
- * ssot_store_can_batch/can_snapshot). There: close and position. */
-static const ssot_store_ops pg_ops = {
+/* The members this file provides; store_pg_open completes a copy per store with the other
+ * files' (pg_txn_ops, pg_read_ops, pg_write_ops). A member still NULL is not there yet. */
+static const ssot_store_ops pg_base_ops = {
     .name = "postgres",
     .close = pg_close,
-    .list = NULL,
-    .get = NULL,
-    .create = NULL,
-    .update = NULL,
-    .remove = NULL,
     .position = pg_position,
-    .events_since = NULL,
-    .batch_begin = NULL,
-    .batch_end = NULL,
-    .snapshot_begin = NULL,
-    .snapshot_end = NULL,
 };
 
 ssot_store_status ssot_store_pg_open(const ssot_app *app, const ssot_pg_options *opts, ssot_store **out,
@@ -135,7 +124,11 @@ ssot_store_status ssot_store_pg_open(const ssot_app *app, const ssot_pg_options 
         return pg_fail(err, SSOT_STORE_ERROR, "the PostgreSQL store needs a connection string (a postgresql:// URL)");
     pg_store *s = calloc(1, sizeof *s);
     if (!s) return pg_fail(err, SSOT_STORE_ERROR, "out of memory");
-    s->base.ops = &pg_ops;
+    s->ops = pg_base_ops;
+    pg_txn_ops(&s->ops);
+    pg_read_ops(&s->ops);
+    pg_write_ops(&s->ops);
+    s->base.ops = &s->ops;
     s->base.app = app;
     s->history = opts->history > 0 ? opts->history : 1000;
     s->where = describe(opts->conninfo, &s->dbname);

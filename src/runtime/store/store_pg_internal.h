@@ -13,6 +13,9 @@ typedef struct pg_store {
     char *where;     /* ""x" on socket /dir" or ""x" on host h port p": for messages */
     char *dbname;
     int64_t history;
+    ssot_store_ops ops; /* this store's table, filled by the files' pg_*_ops below */
+    int snapshot;       /* between snapshot_begin and snapshot_end */
+    int snapshot_open;  /* the snapshot's read transaction is open */
 } pg_store;
 
 /* Fills err and returns status. */
@@ -28,6 +31,23 @@ int pg_new_epoch(char epoch[SSOT_EPOCH_SIZE]);
 
 /* store_pg_schema.c: brings the schema to the app's IR in one transaction (store_pg.h). */
 ssot_store_status pg_schema_sync(pg_store *s, ssot_store_error *err);
+
+/* --- the ops table: each file fills its members ------------------------------------------ */
+
+void pg_txn_ops(ssot_store_ops *ops);   /* store_pg_txn.c: snapshot_begin, snapshot_end */
+void pg_read_ops(ssot_store_ops *ops);  /* store_pg_read.c: list, get */
+void pg_write_ops(ssot_store_ops *ops); /* store_pg_write.c: create, update, remove, events_since,
+                                         * batch_begin, batch_end */
+
+/* --- store_pg_txn.c: read transactions --------------------------------------------------- */
+
+/* Before a read's statements: joins the open transaction (a write, a batch, the snapshot's)
+ * or begins one (REPEATABLE READ READ ONLY); *began says whether pg_read_end must end it. */
+ssot_store_status pg_read_begin(pg_store *s, int *began, ssot_store_error *err);
+/* After them: ends the read's own transaction (and one a failed statement left aborted). */
+void pg_read_end(pg_store *s, int began);
+/* Ends the snapshot's open read transaction: a write calls it first, to see the latest state. */
+void pg_snapshot_close(pg_store *s);
 
 /* --- store_pg_row.c: rows and values ------------------------------------------------------ */
 
