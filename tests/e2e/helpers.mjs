@@ -5,7 +5,7 @@
 // SSOT_E2E_BIN (or SSOT_BIN) picks the binary, e.g. an ASan build: SSOT_E2E_BIN=build-asan/ssot.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -26,6 +26,23 @@ export function tempDir(prefix) {
   return dir;
 }
 
+/**
+ * Under tests/e2e/on-postgres.sh (SSOT_E2E_POSTGRES: the URL of a throwaway PostgreSQL), the
+ * database file a suite names becomes a PostgreSQL database of its own, the same one each time
+ * the suite names that file (a restart finds its rows); made with psql when first named.
+ * Without it, or for ":memory:", the name is returned as it is.
+ */
+export function database(db) {
+  const base = process.env.SSOT_E2E_POSTGRES;
+  if (!base || !db || db === ":memory:" || /^[a-z][a-z0-9+.-]*:\/\//i.test(db)) return db;
+  const name = `e2e_${createHash("sha256").update(resolve(db)).digest("hex").slice(0, 24)}`;
+  const made = spawnSync(process.env.SSOT_PSQL ?? "psql", ["-X", "-q", "-d", base, "-c", `CREATE DATABASE ${name}`],
+    { encoding: "utf8" });
+  if (made.status !== 0 && !/already exists/.test(made.stderr))
+    throw new Error(`could not create the PostgreSQL database ${name}: ${made.stderr || made.error}`);
+  return base.replace(/^(postgres(?:ql)?:\/\/[^/?]*\/)[^?]*/, `$1${name}`);
+}
+
 const SANITIZER_REPORT = /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:/;
 
 /**
@@ -38,6 +55,7 @@ const SANITIZER_REPORT = /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSaniti
  * (env: { SSOT_JWT_SECRET: undefined } starts the server without a secret).
  */
 export function startServe(config, { db, args = [], env = {}, secret = SECRET, listen = true, prefix = [] } = {}) {
+  db = database(db);
   const argv = ["serve", config, ...(listen ? ["--port", "0", "--host", "127.0.0.1"] : []), ...(db ? ["--db", db] : []),
     ...args];
   const childEnv = { ...process.env, SSOT_JWT_SECRET: secret, EVERYTHING_JWT_SECRET: secret, NO_COLOR: "1", ...env };
@@ -87,6 +105,7 @@ export function startServe(config, { db, args = [], env = {}, secret = SECRET, l
 /** Runs `ssot serve ...` expecting it to refuse to start: { code, stdout, stderr }. env is
  * added to the child's environment (a variable set to undefined is removed from it). */
 export function serveFails(config, { db, args = [], env = {} } = {}) {
+  db = database(db);
   const argv = ["serve", config, "--port", "0", "--host", "127.0.0.1", ...(db ? ["--db", db] : []), ...args];
   const result = spawnSync(SSOT_BIN, argv, {
     encoding: "utf8", timeout: 20000, env: { ...process.env, SSOT_JWT_SECRET: SECRET, NO_COLOR: "1", ...env },
