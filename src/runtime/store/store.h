@@ -184,6 +184,20 @@ typedef struct ssot_store_ops {
      * every pass of its event loop, whose requests are concurrent anyway). */
     void (*snapshot_begin)(ssot_store *store);
     void (*snapshot_end)(ssot_store *store);
+
+    /* Commit signals from other processes on the same database (optional: NULL in a store
+     * only this process writes, such as SQLite's). signal_fd gives a file descriptor that
+     * becomes readable when signals may be waiting, or -1 when there is none now (the
+     * signal connection is lost: call signal_drain again later, which reconnects). Its
+     * number may change after a reconnect, so ask again after every drain. signal_drain
+     * reads what is waiting without blocking and calls fn once per signal with the model
+     * name and the offset of a committed change (any process's, this one's too); fn gets
+     * offset -1 when signals may have been lost (a reconnect): the caller then checks every
+     * model's position. Returns the number of signals passed on, or -1 on an error it logs
+     * in err (the connection is dropped and retried at the next drain). */
+    int (*signal_fd)(ssot_store *store);
+    int (*signal_drain)(ssot_store *store, void (*fn)(void *ctx, const char *model, int64_t offset), void *ctx,
+                        ssot_store_error *err);
 } ssot_store_ops;
 
 /* Every store starts with this header; implementations put their state after it. */
@@ -236,6 +250,13 @@ static inline ssot_store_status ssot_store_batch_end(ssot_store *s, ssot_store_e
 static inline int ssot_store_can_snapshot(const ssot_store *s) { return s->ops->snapshot_begin && s->ops->snapshot_end; }
 static inline void ssot_store_snapshot_begin(ssot_store *s) { s->ops->snapshot_begin(s); }
 static inline void ssot_store_snapshot_end(ssot_store *s) { s->ops->snapshot_end(s); }
+
+static inline int ssot_store_can_signal(const ssot_store *s) { return s->ops->signal_fd && s->ops->signal_drain; }
+static inline int ssot_store_signal_fd(ssot_store *s) { return s->ops->signal_fd(s); }
+static inline int ssot_store_signal_drain(ssot_store *s, void (*fn)(void *ctx, const char *model, int64_t offset),
+                                          void *ctx, ssot_store_error *err) {
+    return s->ops->signal_drain(s, fn, ctx, err);
+}
 
 /* --- the SQLite store -------------------------------------------------------------------- */
 

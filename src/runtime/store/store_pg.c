@@ -128,6 +128,7 @@ ssot_store_status ssot_store_pg_open(const ssot_app *app, const ssot_pg_options 
     pg_txn_ops(&s->ops);
     pg_read_ops(&s->ops);
     pg_write_ops(&s->ops);
+    pg_notify_ops(&s->ops);
     s->base.ops = &s->ops;
     s->base.app = app;
     s->history = opts->history > 0 ? opts->history : 1000;

@@ -16,6 +16,7 @@ typedef struct pg_store {
     ssot_store_ops ops; /* this store's table, filled by the files' pg_*_ops below */
     int snapshot;       /* between snapshot_begin and snapshot_end */
     int snapshot_open;  /* the snapshot's read transaction is open */
+    struct pg_notify *notify; /* store_pg_notify.c: the LISTEN connection (NULL until asked) */
 } pg_store;
 
 /* Fills err and returns status. */
@@ -38,6 +39,8 @@ void pg_txn_ops(ssot_store_ops *ops);   /* store_pg_txn.c: snapshot_begin, snaps
 void pg_read_ops(ssot_store_ops *ops);  /* store_pg_read.c: list, get */
 void pg_write_ops(ssot_store_ops *ops); /* store_pg_write.c: create, update, remove, events_since,
                                          * batch_begin, batch_end */
+void pg_notify_ops(ssot_store_ops *ops); /* store_pg_notify.c: signal_fd, signal_drain (and a close
+                                          * that ends the LISTEN connection first) */
 
 /* --- store_pg_txn.c: read transactions --------------------------------------------------- */
 

@@ -1,0 +1,160 @@
+/* The PostgreSQL store's commit signals (store.h signal_fd, signal_drain): a second
+ * connection of its own that LISTENs on the channel ssot_changes, where every write
+ * transaction of any process on the database NOTIFYs "<Model> <offset>" (store_pg_write.c);
+ * PostgreSQL delivers them at COMMIT, in commit order. Reads are non-blocking
+ * (PQconsumeInput, PQnotifies) so the server's event loop can watch the socket. A lost
+ * connection is dropped and made again at a later drain, at most once a second; after every
+ * (re)connect the first signal says "check every model" (offset -1), since what was
+ * committed while nobody listened was never signalled. Uses libpq, store_pg_internal.h. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include "runtime/store/store_pg_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define RETRY_MS 1000
+
+typedef struct pg_notify {
+    PGconn *conn;      /* LISTENing, or NULL */
+    int64_t retry_ms;  /* no new attempt before this time (after a failed one) */
+    int announce;      /* a fresh connection: tell the caller to check every model */
+} pg_notify;
+
+/* The close of the other files' table, run after the LISTEN connection is ended. The same
+ * function for every store (store_pg.c's), so one static pointer does. */
+static void (*base_close)(ssot_store *store);
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void drop(pg_notify *n) {
+    if (n->conn) PQfinish(n->conn);
+    n->conn = NULL;
+    n->retry_ms = now_ms() + RETRY_MS;
+}
+
+/* Connects with the store's own connection's parameters (PQconninfo: the password too, never
+ * printed) and LISTENs. Returns 0, or -1 with err filled (naming the database as the store
+ * does, s->where). */
+static int connect_listen(pg_store *s, pg_notify *n, ssot_store_error *err) {
+    PQconninfoOption *opts = s->conn ? PQconninfo(s->conn) : NULL;
+    if (!opts) {
+        pg_fail(err, SSOT_STORE_ERROR, "PostgreSQL database %s: cannot read the connection's parameters", s->where);
+        return -1;
+    }
+    size_t count = 0;
+    for (PQconninfoOption *o = opts; o->keyword; o++) count++;
+    const char **keys = calloc(count + 1, sizeof *keys), **values = calloc(count + 1, sizeof *values);
+    size_t k = 0;
+    for (PQconninfoOption *o = opts; keys && values && o->keyword; o++) {
+        if (!o->val) continue;
+        keys[k] = o->keyword;
+        values[k++] = o->val;
+    }
+    PGconn *conn = keys && values ? PQconnectdbParams(keys, values, 0) : NULL;
+    free(keys);
+    free(values);
+    PQconninfoFree(opts);
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", conn ? PQerrorMessage(conn) : "out of memory");
+        size_t len = strlen(msg);
+        while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' ')) msg[--len] = '\0';
+        if (conn) PQfinish(conn);
+        pg_fail(err, SSOT_STORE_UNAVAILABLE, "cannot connect to the PostgreSQL database %s to listen for commits: %s",
+                s->where, msg);
+        return -1;
+    }
+    PGresult *r = PQexec(conn, "LISTEN ssot_changes");
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok || PQsetnonblocking(conn, 1) != 0) {
+        pg_fail(err, SSOT_STORE_UNAVAILABLE, "PostgreSQL database %s: LISTEN ssot_changes failed: %s", s->where,
+                PQerrorMessage(conn));
+        PQfinish(conn);
+        return -1;
+    }
+    n->conn = conn;
+    n->announce = 1;
+    return 0;
+}
+
+static pg_notify *state(pg_store *s) {
+    if (!s->notify) s->notify = calloc(1, sizeof *s->notify);
+    return s->notify;
+}
+
+static int pg_signal_fd(ssot_store *store) {
+    pg_store *s = (pg_store *)store;
+    pg_notify *n = state(s);
+    if (n && !n->conn && now_ms() >= n->retry_ms) {
+        ssot_store_error err;
+        if (connect_listen(s, n, &err) != 0) drop(n); /* signal_drain reports it */
+    }
+    return n && n->conn ? PQsocket(n->conn) : -1;
+}
+
+static int pg_signal_drain(ssot_store *store, void (*fn)(void *ctx, const char *model, int64_t offset), void *ctx,
+                           ssot_store_error *err) {
+    pg_store *s = (pg_store *)store;
+    pg_notify *n = state(s);
+    if (!n) {
+        pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+        return -1;
+    }
+    if (!n->conn) {
+        if (now_ms() < n->retry_ms) return 0;
+        if (connect_listen(s, n, err) != 0) {
+            drop(n);
+            return -1;
+        }
+    }
+    int count = 0;
+    if (n->announce) {
+        n->announce = 0;
+        fn(ctx, NULL, -1);
+        count++;
+    }
+    if (!PQconsumeInput(n->conn)) {
+        pg_fail(err, SSOT_STORE_UNAVAILABLE, "the connection listening for commits on the PostgreSQL database %s "
+                "is lost: %s", s->where, PQerrorMessage(n->conn));
+        drop(n);
+        return -1;
+    }
+    for (PGnotify *note; (note = PQnotifies(n->conn)) != NULL; PQfreemem(note)) {
+        /* "<Model> <offset>": a model name has no space (an identifier) */
+        char *space = note->extra ? strrchr(note->extra, ' ') : NULL;
+        if (!space || space == note->extra) continue;
+        char *end = NULL;
+        long long offset = strtoll(space + 1, &end, 10);
+        if (!end || *end != '\0' || offset < 0) continue;
+        *space = '\0';
+        fn(ctx, note->extra, (int64_t)offset);
+        count++;
+    }
+    return count;
+}
+
+static void notify_close(ssot_store *store) {
+    pg_store *s = (pg_store *)store;
+    if (s && s->notify) {
+        if (s->notify->conn) PQfinish(s->notify->conn);
+        free(s->notify);
+        s->notify = NULL;
+    }
+    if (base_close) base_close(store);
+}
+
+void pg_notify_ops(ssot_store_ops *ops) {
+    if (ops->close != notify_close) {
+        base_close = ops->close;
+        ops->close = notify_close;
+    }
+    ops->signal_fd = pg_signal_fd;
+    ops->signal_drain = pg_signal_drain;
+}
