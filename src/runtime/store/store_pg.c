@@ -79,6 +79,7 @@ static void pg_close(ssot_store *store) {
     pg_store *s = (pg_store *)store;
     if (!s) return;
     if (s->conn) PQfinish(s->conn);
+    free(s->get_prepared);
     free(s->where);
     free(s->dbname);
     free(s);

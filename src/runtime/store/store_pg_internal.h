@@ -17,6 +17,8 @@ typedef struct pg_store {
     int snapshot;       /* between snapshot_begin and snapshot_end */
     int snapshot_open;  /* the snapshot's read transaction is open */
     struct pg_notify *notify; /* store_pg_notify.c: the LISTEN connection (NULL until asked) */
+    unsigned char *get_prepared; /* store_pg_read.c: per model index, whether this connection has
+                                  * its get statement prepared (calloc'd at the first get; close frees) */
 } pg_store;
 
 /* Fills err and returns status. */
