@@ -12,7 +12,31 @@
 
 struct ssot_event_loop {
     struct ev_loop *ev;
+    ev_io watch;            /* ssot_event_loop_watch's descriptor, when watch_fd >= 0 */
+    int watch_fd;
+    void (*ready)(void *ctx);
+    void *ready_ctx;
 };
+
+static void on_watch(struct ev_loop *ev, ev_io *io, int revents) {
+    (void)ev;
+    (void)revents;
+    ssot_event_loop *loop = io->data;
+    loop->ready(loop->ready_ctx);
+}
+
+int ssot_event_loop_watch(ssot_event_loop *loop, int fd, void (*ready)(void *ctx), void *ctx) {
+    if (!loop) return -1;
+    if (loop->watch_fd >= 0) ev_io_stop(loop->ev, &loop->watch);
+    loop->watch_fd = fd;
+    loop->ready = ready;
+    loop->ready_ctx = ctx;
+    if (fd < 0) return 0;
+    ev_io_init(&loop->watch, on_watch, fd, EV_READ);
+    loop->watch.data = loop;
+    ev_io_start(loop->ev, &loop->watch);
+    return 0;
+}
 
 struct lws_context *ssot_event_loop_create_context(struct lws_context_creation_info *info, ssot_event_loop **loop) {
     *loop = NULL;
@@ -21,6 +45,7 @@ struct lws_context *ssot_event_loop_create_context(struct lws_context_creation_i
     ssot_event_loop *made = ev ? calloc(1, sizeof *made) : NULL;
     if (made) {
         made->ev = ev;
+        made->watch_fd = -1;
         void *foreign[1] = {ev};
         struct lws_context_creation_info with_ev = *info;
         with_ev.options |= LWS_SERVER_OPTION_LIBEV;
@@ -46,6 +71,7 @@ int ssot_event_loop_run_once(struct lws_context *context, ssot_event_loop *loop)
 
 void ssot_event_loop_free(ssot_event_loop *loop) {
     if (!loop) return;
+    if (loop->watch_fd >= 0) ev_io_stop(loop->ev, &loop->watch);
     ev_loop_destroy(loop->ev);
     free(loop);
 }

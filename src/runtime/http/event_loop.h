@@ -19,6 +19,11 @@ struct lws_context *ssot_event_loop_create_context(struct lws_context_creation_i
  * every one that is ready. Returns < 0 when the context is finished. */
 int ssot_event_loop_run_once(struct lws_context *context, ssot_event_loop *loop);
 
+/* Watches fd (one descriptor per loop; -1: none) for reading: ready(ctx) runs within a pass
+ * when it is readable. Calling it again with another fd moves the watch. Returns 0, or -1
+ * on lws's poll() loop (loop NULL), where the caller polls on a timer instead. */
+int ssot_event_loop_watch(ssot_event_loop *loop, int fd, void (*ready)(void *ctx), void *ctx);
+
 /* After lws_context_destroy. */
 void ssot_event_loop_free(ssot_event_loop *loop);
 

@@ -76,6 +76,35 @@ static void on_ws_timer(lws_sorted_usec_list_t *sul) {
     lws_sul_schedule(timer->server->context, 0, &timer->sul, on_ws_timer, handler->tick_ms * LWS_US_PER_MS);
 }
 
+/* The extra descriptor's timer (server.h watch): reconnecting, and polling it without epoll. */
+typedef struct watch_timer {
+    lws_sorted_usec_list_t sul; /* first: the callback gets a pointer to it */
+    ssot_server *server;
+    ssot_event_loop *loop;
+    int fd;                     /* the descriptor watched now, -1: none */
+} watch_timer;
+
+static void watch_ready(void *ctx) {
+    ssot_server *server = ctx;
+    server->options.watch.ready(server->options.watch.ctx);
+}
+
+/* Moves the loop's watch to the descriptor the owner names now (after a reconnect). */
+static void watch_rearm(watch_timer *timer) {
+    int fd = timer->server->options.watch.fd(timer->server->options.watch.ctx);
+    if (fd == timer->fd) return;
+    timer->fd = fd;
+    ssot_event_loop_watch(timer->loop, fd, watch_ready, timer->server);
+}
+
+static void on_watch_timer(lws_sorted_usec_list_t *sul) {
+    watch_timer *timer = (watch_timer *)sul;
+    watch_ready(timer->server);
+    watch_rearm(timer);
+    lws_sul_schedule(timer->server->context, 0, &timer->sul, on_watch_timer,
+                     (timer->loop ? 1000 : 100) * LWS_US_PER_MS);
+}
+
 int64_t ssot_server_now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -223,6 +252,11 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
     const ssot_ws_handler *ws = &server.options.websocket;
     if (ws->path && ws->tick && ws->tick_ms > 0)
         lws_sul_schedule(server.context, 0, &ws_tick.sul, on_ws_timer, ws->tick_ms * LWS_US_PER_MS);
+    watch_timer watch = {.server = &server, .loop = loop, .fd = -1};
+    if (server.options.watch.fd) {
+        watch_rearm(&watch);
+        lws_sul_schedule(server.context, 0, &watch.sul, on_watch_timer, 100 * LWS_US_PER_MS);
+    }
 
     double deadline = 0;
     for (;;) {
@@ -239,6 +273,10 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
         }
         if (ssot_event_loop_run_once(server.context, loop) < 0) break;
         if (server.options.settle) ssot_server_settle(&server);
+        if (server.options.watch.fd) {
+            if (server.options.watch.settled) server.options.watch.settled(server.options.watch.ctx);
+            watch_rearm(&watch);
+        }
         ssot_server_ws_flush_held(&server); /* what the pass sent WebSocket clients */
     }
     if (server.options.settle) ssot_server_settle(&server);
@@ -246,6 +284,10 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
 
     lws_sul_cancel(&timer.sul);
     if (ws->path && ws->tick && ws->tick_ms > 0) lws_sul_cancel(&ws_tick.sul);
+    if (server.options.watch.fd) {
+        lws_sul_cancel(&watch.sul);
+        ssot_event_loop_watch(loop, -1, NULL, NULL);
+    }
     running_context = NULL;
     lws_context_destroy(server.context);
     ssot_event_loop_free(loop);

@@ -37,6 +37,17 @@ typedef struct ssot_server_options {
     void (*finish)(void *ctx, void *held, const ssot_request *req, ssot_response *resp);
     /* The WebSocket endpoint (websocket.h); path NULL: none, and its path is an ordinary one. */
     ssot_ws_handler websocket;
+    /* One more descriptor to watch (a store's commit signals from other processes; fd NULL:
+     * none). fd(ctx) names it (-1: none now; asked again after every pass, as it may change);
+     * ready(ctx) runs when it is readable, and at least once a second anyway (to reconnect,
+     * and on lws's poll() loop, where it runs every 100 ms instead); settled(ctx) runs after
+     * each settle, where no write batch is open. */
+    struct {
+        int (*fd)(void *ctx);
+        void (*ready)(void *ctx);
+        void (*settled)(void *ctx);
+        void *ctx;
+    } watch;
 } ssot_server_options;
 
 /* Serves until SIGINT or SIGTERM (or ssot_server_request_stop), then stops accepting,

@@ -1,7 +1,8 @@
 /* The event fan-out seam (docs/architecture.md "The seams"): after every committed mutation
  * the REST handlers hand the change to a fan-out, which delivers it to subscribers: the
  * realtime gateway (gateway.h) when WebSockets are on, else fanout_local.c (counts and logs);
- * a later one across nodes. Uses store.h for changes. */
+ * the follower (fanout_follow.c) in front of the gateway when other processes write the same
+ * database. Uses store.h for changes. */
 #ifndef SSOT_RUNTIME_FANOUT_H
 #define SSOT_RUNTIME_FANOUT_H
 
@@ -52,5 +53,30 @@ typedef struct ssot_fanout_counts {
 ssot_fanout *ssot_fanout_local_new(void);
 /* Its counts so far (for tests and the shutdown summary). */
 ssot_fanout_counts ssot_fanout_local_counts(const ssot_fanout *fanout);
+
+/* --- the cross-node follower (fanout_follow.c) --------------------------------------------- */
+
+typedef struct ssot_follow_options {
+    const ssot_app *app;
+    ssot_store *store;    /* one with commit signals (ssot_store_can_signal); the service's */
+    ssot_fanout *inner;   /* the gateway's fan-out: gets every event once, in offset order;
+                           * closed with the follower */
+    /* Events of model cannot be replayed (the history was pruned past them, or started over
+     * with a new epoch): its subscribers must start over. May be NULL. */
+    void (*lost)(void *ctx, const ssot_model *model);
+    void *lost_ctx;
+} ssot_follow_options;
+
+/* A fan-out that passes local changes and other processes' commits to inner once each, in
+ * offset order per model (reads every model's position now); NULL when memory runs out. */
+ssot_fanout *ssot_fanout_follow_new(const ssot_follow_options *options);
+/* The descriptor to watch for signals (may change after a reconnect; -1: none now). */
+int ssot_fanout_follow_fd(ssot_fanout *follow);
+/* When it is readable, and now and then (reconnecting): notes the signals waiting. Reads
+ * nothing from the store, so it may run while a write batch is open. */
+void ssot_fanout_follow_read(ssot_fanout *follow);
+/* Where no write batch is open (after the server's settle): hands inner the events other
+ * processes committed since, reading them with events_since. */
+void ssot_fanout_follow_catch_up(ssot_fanout *follow);
 
 #endif

@@ -375,6 +375,23 @@ ssot_gateway *ssot_gateway_new(const ssot_gateway_options *options, char *err, s
 
 ssot_fanout *ssot_gateway_fanout(ssot_gateway *gateway) { return &gateway->base; }
 
+void ssot_gateway_lost_events(void *gateway, const ssot_model *model) {
+    ssot_gateway *gw = gateway;
+    for (gw_session *session = gw->sessions, *next; session; session = next) {
+        next = session->next; /* in case a close takes the session out of the list at once */
+        if (session->closing) continue;
+        for (size_t i = 0; i < session->nsubs; i++) {
+            const ssot_channel_ref *ref = &session->subs[i]->channel->ref;
+            if (ref->kind != SSOT_CHANNEL_CUSTOM && ref->model == model) {
+                /* 1012 (service restart): clients reconnect; a live stream with a hole in it
+                 * would be worse than a refetch */
+                gw_close(session, 1012, "events were lost: subscribe again with since, and refetch");
+                break;
+            }
+        }
+    }
+}
+
 ssot_ws_handler ssot_gateway_ws_handler(ssot_gateway *gw) {
     const ssot_websockets_config *config = gw->config;
     return (ssot_ws_handler){

@@ -50,4 +50,10 @@ typedef struct ssot_gateway_counts {
 
 ssot_gateway_counts ssot_gateway_get_counts(const ssot_gateway *gateway);
 
+/* Events of model were lost to this node (the cross-node follower could not replay them):
+ * closes, with 1012, every connection subscribed to one of the model's list or item
+ * channels, so its client reconnects, subscribes with since, gets recovered: false and
+ * refetches (docs/protocol.md). A lost-event callback for ssot_follow_options. */
+void ssot_gateway_lost_events(void *gateway, const ssot_model *model);
+
 #endif
