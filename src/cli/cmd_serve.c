@@ -1,4 +1,4 @@
-/* `ssot serve [config.lua | --config FILE] [--port N] [--host H] [--db FILE] [--production]
+/* `ssot serve [config.lua | --config FILE] [--port N] [--host H] [--db FILE|URL] [--production]
  * [--quiet] [--verbose] [--lib DIR]`: parses the command line and serves REST until
  * SIGINT/SIGTERM through ssot_serve (include/ssot_runtime.h). */
 #include "cli/commands.h"
@@ -13,7 +13,7 @@
 static const char usage[] =
     "Usage: ssot serve [config.lua] [options]\n"
     "\n"
-    "Serves the REST API of the config's models over SQLite (docs/serve.md).\n"
+    "Serves the REST API of the config's models over SQLite or PostgreSQL (docs/serve.md).\n"
     "\n"
     "Options:\n"
     "  config.lua, --config FILE\n"
@@ -21,8 +21,10 @@ static const char usage[] =
     "  --port N        port to listen on (default: serve.port, else 8080; 0 picks a free one)\n"
     "  --host H        address to listen on (default: serve.host, else localhost: 127.0.0.1 and\n"
     "                  ::1; 0.0.0.0 for every IPv4 interface, :: for every interface)\n"
-    "  --db FILE       SQLite database (default: serve.database, else data/<name>.db next to the\n"
-    "                  config)\n"
+    "  --db FILE|URL   SQLite database file, or a postgres:// (postgresql://) URL; default: the\n"
+    "                  environment's DATABASE_URL, else serve.database, else data/<name>.db next\n"
+    "                  to the config. Several servers on one PostgreSQL database share their\n"
+    "                  events (docs/deploy.md)\n"
     "  --production    refuse to start without the secret in the environment, never using the\n"
     "                  development secret (SSOT_ENV=production, or NODE_ENV=production, does the\n"
     "                  same)\n"
@@ -33,7 +35,8 @@ static const char usage[] =
     "\n"
     "Tokens are verified with the secret in the environment variable named by auth.secretEnv\n"
     "(SSOT_JWT_SECRET by default); `ssot token` mints one. Without it, in development, the server\n"
-    "uses a random secret it keeps in .ssot-secret beside the database (made on the first start,\n"
+    "uses a random secret it keeps in .ssot-secret beside the database (beside the config for a\n"
+    "database URL; made on the first start,\n"
     "mode 0600; delete it to rotate), which `ssot token` finds too: never use it in production.\n"
     "SIGINT or SIGTERM stops the server after the requests in flight.\n";
 
@@ -83,7 +86,7 @@ static int parse_args(int argc, char **argv, serve_args *args) {
             if (!*value) return usage_error("--host needs an address%s", "");
             args->host = value;
         } else if ((value = ssot_cli_option_value(argc, argv, &i, "--db"))) {
-            if (!*value) return usage_error("--db needs a file name%s", "");
+            if (!*value) return usage_error("--db needs a file name or URL%s", "");
             args->db = value;
         } else if ((value = ssot_cli_option_value(argc, argv, &i, "--config"))) {
             if (!*value) return usage_error("--config needs a file name%s", "");

@@ -30,7 +30,8 @@ static const char usage[] =
     "  config.lua, --config FILE\n"
     "                  read auth.secretEnv, the claim names and the database from this config\n"
     "                  (default: ./config.lua when there is one, as for `ssot serve`)\n"
-    "  --db FILE       the database `ssot serve --db FILE` serves, to find its development secret\n"
+    "  --db FILE|URL   the database `ssot serve --db` serves, to find its development secret\n"
+    "                  (default: DATABASE_URL, else the config's; for a URL it is beside the config)\n"
     "  -h, --help      show this help\n"
     "\n"
     "The secret comes from the environment variable auth.secretEnv names (SSOT_JWT_SECRET\n"
@@ -79,9 +80,12 @@ static int mint_with_dev_secret(const char *secret_env, const char *db, const ch
     }
     char path[4096], message[4608], scheme[32];
     if (ssot_database_kind_of(db, scheme, sizeof scheme) == SSOT_DATABASE_URL) {
-        fprintf(stderr, "ssot token: the database is a %s:// URL, but ssot serve stores in SQLite only: give the\n"
-                        "file path the server serves (--db FILE)\n", scheme);
-        return SSOT_ERR_USAGE;
+        if (!ssot_database_is_postgres(scheme)) {
+            fprintf(stderr, "ssot token: the database is a %s:// URL, but ssot serve stores in SQLite or PostgreSQL\n"
+                            "only: give the file path or postgres:// URL the server serves (--db)\n", scheme);
+            return SSOT_ERR_USAGE;
+        }
+        db = NULL; /* ssot serve keeps the secret of a database URL beside the config */
     }
     if (ssot_dev_secret_path(db, config_path, path, sizeof path) != 0) {
         fprintf(stderr, "ssot token: %s is not set (and the database's path is too long to look beside it)\n",
@@ -180,7 +184,9 @@ int ssot_cmd_token(int argc, char **argv) {
         status = token ? SSOT_OK : SSOT_ERR_FAILURE;
         free(token);
     } else if (app || db) {
-        status = mint_with_dev_secret(secret_env, db ? db : app->serve.database, app ? app->config_path : NULL, config,
+        const char *source = NULL; /* the same choice as ssot serve's: --db, DATABASE_URL, the config */
+        status = mint_with_dev_secret(secret_env, ssot_database_choose(db, app ? app->serve.database : NULL, &source),
+                                      app ? app->config_path : NULL, config,
                                       id_claim, sub, role_claim, role, ttl);
     } else {
         fprintf(stderr,

@@ -230,16 +230,16 @@ describe("command line", () => {
     assert.match(result.stderr, /nowhere\.lua/);
   });
 
-  it("a database URL is refused, not taken as a file name, and its password never printed", () => {
+  it("a database URL of an unknown scheme is refused, not taken as a file name, and its password never printed", () => {
     const dir = tempDir("db-url");
-    const url = "postgres://app:s3cret@db.internal:5432/app";
+    const url = "mysql://app:s3cret@db.internal:3306/app";
     const serve = spawnSync(SSOT_BIN, ["serve", source("tests/fixtures/serve/hooks.lua"), "--port", "0", "--db", url],
       { encoding: "utf8", timeout: 20000, cwd: dir });
     assert.equal(serve.status, 2, serve.stderr);
-    assert.match(serve.stderr, /the database is a postgres:\/\/ URL \(--db\), but ssot serve stores in SQLite only: give a file path/);
+    assert.match(serve.stderr, /the database is a mysql:\/\/ URL \(--db\), but ssot serve stores in SQLite or PostgreSQL only: give a file path/);
     const token = spawnSync(SSOT_BIN, ["token", "--sub", "1", "--db", url], { encoding: "utf8", cwd: dir, env: { ...process.env, SSOT_JWT_SECRET: "" } });
     assert.equal(token.status, 2, token.stderr);
-    assert.match(token.stderr, /postgres:\/\/ URL/);
+    assert.match(token.stderr, /mysql:\/\/ URL/);
     for (const out of [serve.stderr, serve.stdout, token.stderr]) assert.ok(!out.includes("s3cret"), out);
     assert.deepEqual(readdirSync(dir), [], "no file or directory made");
   });

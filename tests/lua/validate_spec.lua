@@ -102,9 +102,11 @@ targets = { sdk = 1 }
     end)
 
     it("refuses a database URL, naming its scheme but never the rest (it may hold a password)", function()
-      local messages = errors_of(support.TODO .. 'serve = { database = "postgres://app:s3cret@db.internal/app" }\n')
-      assert_has(messages, 'config.lua:4: serve.database: the database is a postgres:// URL, but ssot serve stores in '
-        .. 'SQLite only: write a file path, e.g. "data/app.db"')
+      local messages = errors_of(support.TODO .. 'serve = { database = "mysql://app:s3cret@db.internal/app" }\n')
+      assert_has(messages, 'config.lua:4: serve.database: the database is a mysql:// URL, but ssot serve stores in '
+        .. 'SQLite or PostgreSQL only: write a file path, e.g. "data/app.db", or a postgres:// URL')
+      local pg = support.load(support.TODO .. 'serve = { database = "postgresql://app:s3cret@db.internal/app" }\n')
+      assert.equals("postgresql://app:s3cret@db.internal/app", pg.serve.database, "a PostgreSQL URL is kept as written")
       for _, m in ipairs(messages) do assert.is_nil(m:find("s3cret", 1, true), m) end
       local ir = support.load(support.TODO .. 'serve = { database = "data/a:b.db" }\n')
       assert.matches("/data/a:b%.db$", ir.serve.database, "a colon alone is not a scheme")

@@ -148,10 +148,12 @@ local function check_serve(c, value, ctx, name)
   if value.database ~= nil and c:is(value.database, sub(path, "database"), "string") then
     local scheme = value.database:match("^(%a[%w+.-]*)://")
     if value.database == "" then c:error(sub(path, "database"), "database cannot be empty: write a file name")
+    elseif scheme == "postgres" or scheme == "postgresql" then
+      serve.database = value.database -- a PostgreSQL URL, kept as written (never resolved as a path)
     elseif scheme then
       -- only the scheme is repeated: the rest of a URL may hold a password
       c:error(sub(path, "database"), "the database is a " .. scheme .. ":// URL, but ssot serve stores in SQLite "
-        .. "only: write a file path, e.g. \"data/app.db\"")
+        .. "or PostgreSQL only: write a file path, e.g. \"data/app.db\", or a postgres:// URL")
     elseif value.database == ":memory:" then serve.database = value.database
     else serve.database = ctx.resolve(value.database) end
   end

@@ -348,7 +348,7 @@ declare {
   keys = {
     { "cors", "table", meaning = "cross-origin requests (below)",
       example = '{ origins = { "https://app.example.com" } }' },
-    { "database", "string", default_text = '`"data/<name>.db"`', allowed = 'a file name, or `":memory:"`',
+    { "database", "string", default_text = '`"data/<name>.db"`', allowed = 'a file name, `":memory:"`, or a `postgres://` (`postgresql://`) URL (the environment\'s `DATABASE_URL` wins over it, `--db` over both)',
       meaning = "SQLite file, relative to the config (`--db` overrides); `\":memory:\"` keeps nothing",
       example = '"data/app.db"' },
     { "defaultTake", "integer", default = 20, min = 1, allowed = "at most `maxTake`",

@@ -1,8 +1,11 @@
 /* ssot_serve (include/ssot_runtime.h): loads the config into the app, picks the token secret
- * (the environment, else in development the secret file beside the database), opens (and
- * migrates) the SQLite store, sets up the REST service and runs the HTTP server until a stop
- * signal, then closes the database and says so. Uses model/ir_load.c, auth/dev_secret.c,
- * store/, rest/service.c, http/server.c, realtime/ (the counts printed at the end), host/log.h. */
+ * (the environment, else in development the secret file beside the database, or beside the
+ * config for a database URL), picks the database (--db, DATABASE_URL, serve.database), opens
+ * (and migrates) the SQLite or PostgreSQL store, sets up the REST service — with the
+ * cross-node follower in front of the gateway when the store has commit signals — and runs
+ * the HTTP server until a stop signal, then closes the database and says so. Uses
+ * model/ir_load.c, auth/dev_secret.c, store/, rest/service.c, http/server.c, realtime/ (the
+ * follower, the counts printed at the end), host/log.h. */
 #include "ssot_runtime.h"
 
 #include "host/log.h"
@@ -14,6 +17,9 @@
 #include "runtime/rest/service.h"
 #include "runtime/store/store_database.h"
 #include "runtime/store/store_sqlite.h"
+#ifdef SSOT_HAVE_POSTGRES
+#include "runtime/store/store_pg.h"
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +104,10 @@ static void on_listening(void *ctx, const char *const *addresses, size_t naddres
     fflush(stdout);
 }
 
+static int follow_fd(void *follow) { return ssot_fanout_follow_fd(follow); }
+static void follow_read(void *follow) { ssot_fanout_follow_read(follow); }
+static void follow_catch_up(void *follow) { ssot_fanout_follow_catch_up(follow); }
+
 /* Serves the open store (closed on return) until a stop signal. */
 static int serve_store(ssot_app *app, const ssot_serve_options *opts, const char *db, ssot_store *store,
                        const char *secret) {
@@ -110,6 +120,7 @@ static int serve_store(ssot_app *app, const ssot_serve_options *opts, const char
         return SSOT_ERR_CONFIG;
     }
     ssot_gateway *gateway = NULL;
+    ssot_fanout *follow = NULL;
     if (app->websockets.enabled) {
         ssot_gateway_options gateway_options = {.app = app, .store = store, .auth = service.auth, .L = app->L,
                                                 .handle = ssot_service_handle, .commit = ssot_service_commit,
@@ -120,7 +131,21 @@ static int serve_store(ssot_app *app, const ssot_serve_options *opts, const char
             ssot_service_close(&service);
             return SSOT_ERR_FAILURE;
         }
-        ssot_service_set_fanout(&service, ssot_gateway_fanout(gateway)); /* the service closes it */
+        ssot_fanout *fanout = ssot_gateway_fanout(gateway);
+        if (ssot_store_can_signal(store)) {
+            /* other processes write this database too: their commits reach our subscribers */
+            ssot_follow_options follow_options = {.app = app, .store = store, .inner = fanout,
+                                                  .lost = ssot_gateway_lost_events, .lost_ctx = gateway};
+            follow = ssot_fanout_follow_new(&follow_options);
+            if (!follow) {
+                ssot_logf(SSOT_LOG_ERROR, "out of memory");
+                ssot_fanout_close(fanout);
+                ssot_service_close(&service);
+                return SSOT_ERR_FAILURE;
+            }
+            fanout = follow;
+        }
+        ssot_service_set_fanout(&service, fanout); /* the service closes it (and the gateway) */
     }
     listening_info info = {.app = app, .db = db, .options = opts};
     ssot_server_options options = {
@@ -138,6 +163,12 @@ static int serve_store(ssot_app *app, const ssot_serve_options *opts, const char
         .finish = ssot_service_finish,
     };
     if (gateway) options.websocket = ssot_gateway_ws_handler(gateway);
+    if (follow) {
+        options.watch.fd = follow_fd;
+        options.watch.ready = follow_read;
+        options.watch.settled = follow_catch_up;
+        options.watch.ctx = follow;
+    }
     int status = ssot_server_run(&options, message, sizeof message) == 0 ? SSOT_OK : SSOT_ERR_FAILURE;
     if (status != SSOT_OK) ssot_logf(SSOT_LOG_ERROR, "%s", message);
     uint64_t created, updated, deleted;
@@ -168,32 +199,59 @@ static int serve_app(ssot_app *app, const ssot_serve_options *opts) {
                   app->auth.secret_env, why, app->auth.secret_env);
         return SSOT_ERR_FAILURE;
     }
-    const char *db = opts && opts->database ? opts->database : app->serve.database;
-    char scheme[32];
-    if (ssot_database_kind_of(db, scheme, sizeof scheme) == SSOT_DATABASE_URL) {
-        /* a URL taken as a file name would run the server on a file of that odd name */
-        ssot_logf(SSOT_LOG_ERROR,
-                  "the database is a %s:// URL (%s), but ssot serve stores in SQLite only: give a file path, "
-                  "e.g. --db data/app.db or serve.database = \"data/app.db\"",
-                  scheme, opts && opts->database ? "--db" : "serve.database in the config");
-        return SSOT_ERR_USAGE;
-    }
-    ssot_sqlite_options store_options = {.path = db, .create_dirs = 1, .history = app->websockets.history};
+    const char *source = NULL;
+    const char *db = ssot_database_choose(opts ? opts->database : NULL, app->serve.database, &source);
+    char scheme[32], shown[1024];
+    int is_url = ssot_database_kind_of(db, scheme, sizeof scheme) == SSOT_DATABASE_URL;
     ssot_store *store = NULL;
     ssot_store_error err;
-    if (ssot_store_sqlite_open(app, &store_options, &store, &err) != SSOT_STORE_OK) {
-        ssot_logf(SSOT_LOG_ERROR, "%s", err.message); /* store messages name the database file */
+    ssot_store_status opened;
+    if (is_url && !ssot_database_is_postgres(scheme)) {
+        /* a URL taken as a file name would run the server on a file of that odd name */
+        ssot_logf(SSOT_LOG_ERROR,
+                  "the database is a %s:// URL (%s), but ssot serve stores in SQLite or PostgreSQL only: give a "
+                  "file path, e.g. --db data/app.db, or a postgres:// URL",
+                  scheme, source);
+        return SSOT_ERR_USAGE;
+    }
+    if (is_url) {
+#ifdef SSOT_HAVE_POSTGRES
+        ssot_pg_options pg_options = {.conninfo = db, .history = app->websockets.history};
+        opened = ssot_store_pg_open(app, &pg_options, &store, &err);
+        if (opened == SSOT_STORE_OK && (!store->ops->create || !store->ops->update || !store->ops->remove ||
+                                        !store->ops->list || !store->ops->get || !store->ops->events_since)) {
+            ssot_logf(SSOT_LOG_ERROR, "the PostgreSQL store of this build cannot serve yet (it lacks the REST "
+                                      "operations): serve a SQLite file for now");
+            ssot_store_close(store);
+            return SSOT_ERR_FAILURE;
+        }
+#else
+        ssot_logf(SSOT_LOG_ERROR,
+                  "the database is a %s:// URL (%s), but this ssot was built without PostgreSQL (libpq): rebuild "
+                  "with libpq (Debian: apt-get install libpq-dev), or give a SQLite file path",
+                  scheme, source);
+        return SSOT_ERR_USAGE;
+#endif
+        ssot_database_describe(db, shown, sizeof shown);
+    } else {
+        ssot_sqlite_options store_options = {.path = db, .create_dirs = 1, .history = app->websockets.history};
+        opened = ssot_store_sqlite_open(app, &store_options, &store, &err);
+        snprintf(shown, sizeof shown, "%s", db);
+    }
+    if (opened != SSOT_STORE_OK) {
+        ssot_logf(SSOT_LOG_ERROR, "%s", err.message); /* store messages name the database, never a password */
         return err.status == SSOT_STORE_SCHEMA ? SSOT_ERR_CONFIG : SSOT_ERR_FAILURE;
     }
     char *owned_secret = NULL;
     if (!secret) {
-        if (dev_secret(app, db, &owned_secret) != 0) {
+        /* a URL has no directory of ours: the secret goes beside the config (as for :memory:) */
+        if (dev_secret(app, is_url ? NULL : db, &owned_secret) != 0) {
             ssot_store_close(store);
             return SSOT_ERR_FAILURE;
         }
         secret = owned_secret;
     }
-    int status = serve_store(app, opts, db, store, secret);
+    int status = serve_store(app, opts, shown, store, secret);
     free(owned_secret);
     return status;
 }
