@@ -1,0 +1,160 @@
+/* The PostgreSQL store's commit signals (store.h signal_fd/signal_drain, store_pg_notify.c)
+ * against a throwaway PostgreSQL (tests/support/pg.sh; exits 77, skipped, when PostgreSQL is
+ * not installed): the first drain says "check every model"; NOTIFYs on ssot_changes from
+ * another session arrive as (model, offset) in commit order, a transaction's only at its
+ * COMMIT, a malformed payload is skipped; when the LISTEN session is terminated the drain
+ * fails without naming the password, the descriptor is -1 until a second has passed, then
+ * the connection is made again, says "check every model" and signals arrive again. Uses
+ * test_store_support.h (the app), store_pg.h, libpq for the other session. */
+#include "test_store_support.h"
+
+#include "runtime/store/store_pg.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <time.h>
+
+static ssot_store_error err;
+static char pg_dir[64];
+static char pg_script[1024];
+static char base_url[1024];
+
+typedef struct got {
+    char model[64][32];
+    int64_t offset[64];
+    int n;
+} got;
+
+static void on_signal(void *ctx, const char *model, int64_t offset) {
+    got *g = ctx;
+    if (g->n >= 64) return;
+    snprintf(g->model[g->n], sizeof g->model[g->n], "%s", model ? model : "(all)");
+    g->offset[g->n++] = offset;
+}
+
+static void exec_ok(PGconn *conn, const char *sql) {
+    PGresult *r = PQexec(conn, sql);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fprintf(stderr, "%s: %s", sql, PQerrorMessage(conn));
+    CHECK(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK);
+    PQclear(r);
+}
+
+/* Waits (up to 5 s) for the store's descriptor to be readable, then drains into g. */
+static int wait_and_drain(ssot_store *store, got *g) {
+    struct pollfd p = {.fd = ssot_store_signal_fd(store), .events = POLLIN};
+    if (p.fd >= 0) (void)poll(&p, 1, 5000);
+    return ssot_store_signal_drain(store, on_signal, g, &err);
+}
+
+static void sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void test_signals(void) {
+    ssot_host *host;
+    ssot_app *app = load_app(&host, test_store_config);
+    /* the password is ignored by the throwaway server (trust) but must never be printed */
+    char url[1200];
+    const char *q = strchr(base_url, '?');
+    snprintf(url, sizeof url, "postgresql://postgres:sekret-pw@/ssot%s", q ? q : "");
+    ssot_pg_options options = {.conninfo = url};
+    ssot_store *store = NULL;
+    CHECK_STATUS(ssot_store_pg_open(app, &options, &store, &err), SSOT_STORE_OK);
+    if (!store) goto done;
+    CHECK(ssot_store_can_signal(store));
+    CHECK(ssot_store_signal_fd(store) >= 0);
+
+    got g = {0};
+    CHECK(ssot_store_signal_drain(store, on_signal, &g, &err) >= 1);
+    CHECK(g.n == 1 && strcmp(g.model[0], "(all)") == 0 && g.offset[0] == -1);
+
+    PGconn *other = PQconnectdb(base_url);
+    CHECK(PQstatus(other) == CONNECTION_OK);
+    exec_ok(other, "SELECT pg_notify('ssot_changes', 'Item 7')");
+    exec_ok(other, "SELECT pg_notify('ssot_changes', 'garbage')");
+    exec_ok(other, "BEGIN");
+    exec_ok(other, "SELECT pg_notify('ssot_changes', 'Item 8')");
+    g.n = 0;
+    (void)wait_and_drain(store, &g);
+    CHECK(g.n == 1 && strcmp(g.model[0], "Item") == 0 && g.offset[0] == 7); /* 8 is not committed */
+    exec_ok(other, "SELECT pg_notify('ssot_changes', 'Other 3')");
+    exec_ok(other, "COMMIT");
+    g.n = 0;
+    (void)wait_and_drain(store, &g);
+    CHECK(g.n == 2 && strcmp(g.model[0], "Item") == 0 && g.offset[0] == 8 && strcmp(g.model[1], "Other") == 0 &&
+          g.offset[1] == 3);
+
+    /* the LISTEN session is lost */
+    exec_ok(other, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN ssot_changes'");
+    g.n = 0;
+    int n = 0;
+    for (int tries = 0; tries < 50 && n >= 0; tries++) {
+        n = wait_and_drain(store, &g);
+        if (n >= 0) sleep_ms(100);
+    }
+    CHECK(n == -1);
+    CHECK(err.status == SSOT_STORE_UNAVAILABLE);
+    CHECK(strstr(err.message, "sekret") == NULL);
+    CHECK(ssot_store_signal_fd(store) == -1); /* not again within the second */
+    exec_ok(other, "SELECT pg_notify('ssot_changes', 'Item 9')"); /* nobody listens: lost */
+    sleep_ms(1100);
+    CHECK(ssot_store_signal_fd(store) >= 0);
+    g.n = 0;
+    CHECK(ssot_store_signal_drain(store, on_signal, &g, &err) >= 1);
+    CHECK(g.n >= 1 && strcmp(g.model[0], "(all)") == 0); /* what was missed: check every model */
+    exec_ok(other, "SELECT pg_notify('ssot_changes', 'Item 10')");
+    g.n = 0;
+    (void)wait_and_drain(store, &g);
+    CHECK(g.n == 1 && strcmp(g.model[0], "Item") == 0 && g.offset[0] == 10);
+    PQfinish(other);
+    ssot_store_close(store);
+done:
+    ssot_app_free(app);
+    ssot_host_free(host);
+}
+
+static void stop_pg(void) {
+    char cmd[2200];
+    snprintf(cmd, sizeof cmd, "sh '%s' stop '%s'", pg_script, pg_dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not stop the PostgreSQL in %s\n", pg_dir);
+}
+
+int main(void) {
+    const char *source = getenv("SSOT_SOURCE_DIR");
+    if (!source) {
+        fprintf(stderr, "SSOT_SOURCE_DIR is not set\n");
+        return 1;
+    }
+    snprintf(pg_script, sizeof pg_script, "%s/tests/support/pg.sh", source);
+    snprintf(pg_dir, sizeof pg_dir, "/tmp/ssot-pgnotify-XXXXXX");
+    if (!mkdtemp(pg_dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    char cmd[2200];
+    snprintf(cmd, sizeof cmd, "sh '%s' start '%s'", pg_script, pg_dir);
+    FILE *p = popen(cmd, "r");
+    if (!p || !fgets(base_url, sizeof base_url, p)) base_url[0] = '\0';
+    int status = p ? pclose(p) : -1;
+    base_url[strcspn(base_url, "\n")] = '\0';
+    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !base_url[0]) {
+        int code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+        char marker[128];
+        snprintf(marker, sizeof marker, "%s/.ssot-throwaway-postgres", pg_dir);
+        if (access(marker, F_OK) == 0) stop_pg();
+        else rmdir(pg_dir);
+        if (code == 77) {
+            printf("SKIPPED: PostgreSQL is not installed (Debian's postgresql package; scripts/install-deps.sh)\n");
+            return 77;
+        }
+        fprintf(stderr, "could not start a throwaway PostgreSQL\n");
+        return 1;
+    }
+    make_test_dir("pgnotify");
+    test_signals();
+    stop_pg();
+    return finish_tests();
+}

@@ -1,0 +1,187 @@
+// Several `ssot serve` processes on one PostgreSQL database (docs/deploy.md, "Several nodes on
+// PostgreSQL"): a throwaway PostgreSQL from tests/support/pg.sh, two servers on it with the same
+// config (tests/fixtures/configs/nodes). Both starting at once migrate once; a subscriber on one
+// node gets what the other commits, in order, once; creates on both at once get unique gapless
+// offsets; a node killed with -9 under write load loses its client nothing when it resubscribes
+// on the other with since; a lost LISTEN connection is made again and what was committed
+// meanwhile still arrives; an unknown scheme stays refused; a URL's password is never printed.
+// Skipped, saying why, when PostgreSQL is not installed (pg.sh exits 77) or when this build's
+// PostgreSQL store cannot serve yet. Uses helpers.mjs, ws.mjs (npm: ws), pg.sh, psql.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync } from "node:fs";
+import net from "node:net";
+import { after, before, describe, it } from "node:test";
+import { api, serveFails, SSOT_BIN, source, startServe, tempDir, until } from "./helpers.mjs";
+import { Client } from "./ws.mjs";
+
+const CONFIG = source("tests/fixtures/configs/nodes/config.lua");
+const PG_SH = source("tests/support/pg.sh");
+
+let pgDir, url, skip;
+const pg = (() => {
+  pgDir = tempDir("nodes-pg");
+  chmodSync(pgDir, 0o755); // as root, pg.sh runs the server as another user, who must reach it
+  const started = spawnSync("sh", [PG_SH, "start", `${pgDir}/pg`], { encoding: "utf8", timeout: 60000 });
+  if (started.status === 77) return { skip: `no PostgreSQL: ${started.stderr.trim()}` };
+  if (started.status !== 0) throw new Error(`pg.sh start failed: ${started.stderr}`);
+  return { url: started.stdout.trim() };
+})();
+url = pg.url;
+skip = pg.skip;
+process.on("exit", () => {
+  if (url) spawnSync("sh", [PG_SH, "stop", `${pgDir}/pg`], { timeout: 30000 });
+});
+
+function psql(sql) {
+  const bin = spawnSync("sh", [PG_SH, "bin"], { encoding: "utf8" }).stdout.trim();
+  const r = spawnSync(`${bin}/psql`, ["-X", "-q", "-At", "-d", url, "-c", sql], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+// Whether this build's PostgreSQL store serves (its REST operations are there).
+if (!skip) {
+  // on a port in use, so that a store that serves exits right after opening instead of serving
+  const blocker = net.createServer();
+  await new Promise((ok) => blocker.listen(0, "127.0.0.1", ok));
+  const probe = serveFails(CONFIG, { db: url, args: ["--port", String(blocker.address().port)] });
+  blocker.close();
+  if (/cannot serve yet/.test(probe.stderr)) skip = `the PostgreSQL store of this build cannot serve yet: ${probe.stderr.trim()}`;
+}
+if (skip) console.log(`# SKIP nodes: ${skip}`);
+
+describe("several ssot serve processes on one PostgreSQL database", { skip }, () => {
+  let a, b;
+  const clients = [];
+  const connect = async (server) => {
+    const c = await Client.connect(server.url);
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    // both at once: the schema is made by one of them, under the store's advisory lock
+    [a, b] = await Promise.all([
+      startServe(CONFIG, { db: url, args: ["--quiet"] }),
+      startServe(CONFIG, { db: url, args: ["--quiet"] }),
+    ]);
+  });
+
+  after(async () => {
+    for (const c of clients) c.ws.terminate();
+    for (const s of [a, b]) if (s && s.proc.exitCode === null && s.proc.signalCode === null) await s.stop();
+  });
+
+  it("both nodes started on the one schema, made once", async () => {
+    assert.equal((await api(a.url, "GET", "/api/items")).status, 200);
+    assert.equal((await api(b.url, "GET", "/api/items")).status, 200);
+    assert.equal(psql("SELECT count(*) FROM _ssot_streams WHERE model = 'Item'"), "1");
+  });
+
+  it("a subscriber on node A gets what node B commits, in order, once", async () => {
+    const c = await connect(a);
+    const sub = await c.subscribe("Item:list");
+    for (let i = 0; i < 20; i++) assert.equal((await api(b.url, "POST", "/api/items", { body: { text: `b${i}` } })).status, 201);
+    await until(() => c.events("Item:list").length >= 20, "20 events on node A");
+    await c.settle(300);
+    const offsets = c.events("Item:list").map((e) => e.offset);
+    assert.deepEqual(offsets, Array.from({ length: 20 }, (_, i) => sub.offset + 1 + i));
+    assert.deepEqual(c.events("Item:list").map((e) => e.data.text), Array.from({ length: 20 }, (_, i) => `b${i}`));
+  });
+
+  it("creates on both nodes at once get unique, gapless offsets, seen in order on both", async () => {
+    const onA = await connect(a);
+    const onB = await connect(b);
+    const start = (await onA.subscribe("Item:list")).offset;
+    await onB.subscribe("Item:list");
+    const writes = [];
+    for (let i = 0; i < 25; i++) {
+      writes.push(api(a.url, "POST", "/api/items", { body: { text: `a${i}` } }));
+      writes.push(api(b.url, "POST", "/api/items", { body: { text: `b${i}` } }));
+    }
+    const answers = await Promise.all(writes);
+    assert.ok(answers.every((r) => r.status === 201), JSON.stringify(answers.map((r) => r.status)));
+    assert.equal(new Set(answers.map((r) => r.json.id)).size, 50, "ids unique");
+    for (const c of [onA, onB]) {
+      await until(() => c.events("Item:list").filter((e) => e.offset > start).length >= 50, "50 events");
+      await c.settle(300);
+      const offsets = c.events("Item:list").map((e) => e.offset).filter((o) => o > start);
+      assert.deepEqual(offsets, Array.from({ length: 50 }, (_, i) => start + 1 + i), "each offset once, in order");
+    }
+  });
+
+  it("a node killed with -9 under write load: its client resubscribes on the other with since and loses nothing", async () => {
+    const c = await connect(a);
+    const sub = await c.subscribe("Item:list");
+    let writing = true, written = 0;
+    const writer = (async () => {
+      while (writing) {
+        const r = await api(b.url, "POST", "/api/items", { body: { text: `load${written}` } });
+        assert.equal(r.status, 201);
+        written++;
+      }
+    })();
+    await until(() => c.events("Item:list").length >= 5, "events before the kill");
+    a.proc.kill("SIGKILL");
+    await a.exited;
+    const seen = c.events("Item:list");
+    const last = seen[seen.length - 1].offset;
+    const again = await connect(b);
+    const resumed = await again.subscribe("Item:list", { epoch: sub.epoch, offset: last });
+    assert.equal(resumed.recovered, true);
+    await new Promise((ok) => setTimeout(ok, 500));
+    writing = false;
+    await writer;
+    const end = Number(psql("SELECT max(\"offset\") FROM _ssot_changes WHERE model = 'Item'"));
+    await until(() => again.events("Item:list").some((e) => e.offset === end), "the last event on node B");
+    await again.settle(300);
+    const offsets = [...seen.map((e) => e.offset), ...again.events("Item:list").map((e) => e.offset)];
+    assert.deepEqual(offsets, Array.from({ length: end - sub.offset }, (_, i) => sub.offset + 1 + i));
+  });
+
+  it("a lost LISTEN connection is made again, and what was committed meanwhile arrives", async () => {
+    const c = await connect(b);
+    const sub = await c.subscribe("Item:list");
+    const other = await startServe(CONFIG, { db: url, args: ["--quiet"] });
+    try {
+      // the nodes' LISTEN sessions last ran "LISTEN ssot_changes"
+      const killed = psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = 'LISTEN ssot_changes'");
+      assert.ok(Number(killed) >= 1, killed);
+      for (let i = 0; i < 5; i++) assert.equal((await api(other.url, "POST", "/api/items", { body: { text: `x${i}` } })).status, 201);
+      await until(() => c.events("Item:list").length >= 5, "events after the LISTEN connection was lost", 10000);
+      await c.settle(300);
+      assert.deepEqual(c.events("Item:list").map((e) => e.offset), [1, 2, 3, 4, 5].map((i) => sub.offset + i));
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
+describe("database URLs", { skip: pg.skip }, () => {
+  it("an unknown scheme is refused naming only the scheme, from DATABASE_URL too", () => {
+    const r = serveFails(CONFIG, { env: { DATABASE_URL: "mysql://app:s3cret@db.internal/app" } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /the database is a mysql:\/\/ URL \(DATABASE_URL\)/);
+    assert.ok(!(r.stdout + r.stderr).includes("s3cret"));
+  });
+
+  it("the password of a URL never appears in the output, and ssot token finds serve's development secret", async () => {
+    const dir = tempDir("nodes-secret");
+    const config = `${dir}/config.lua`;
+    spawnSync("cp", [CONFIG, config]);
+    const withPassword = url.replace("postgresql:///", "postgresql://postgres:s3cret@/");
+    const refused = serveFails(config, { db: withPassword.replace(/host=[^&]*/, "host=/nonexistent") });
+    assert.notEqual(refused.code, 0);
+    assert.ok(!(refused.stdout + refused.stderr).includes("s3cret"), refused.stderr);
+    if (skip) return; // the rest needs a store that serves
+    const server = await startServe(config, { db: withPassword, secret: "", env: { SSOT_JWT_SECRET: undefined } });
+    const { stdout, stderr } = await server.stop();
+    assert.ok(!(stdout + stderr).includes("s3cret"), stdout + stderr);
+    assert.match(stdout, /database postgresql:\/\/postgres@\/ssot/);
+    const token = spawnSync(SSOT_BIN, ["token", "--sub", "1", "--config", config, "--db", withPassword],
+      { encoding: "utf8", env: { ...process.env, SSOT_JWT_SECRET: "" } });
+    assert.equal(token.status, 0, token.stderr);
+    assert.ok(!(token.stdout + token.stderr).includes("s3cret"));
+  });
+});
