@@ -80,4 +80,33 @@ int pg_id_text(const ssot_model *m, const char *id, size_t n, char out[SSOT_ID_T
  * column type (bool true/false, numbers, strings as they are, json compact). 0 or -1. */
 int pg_value_text(ssot_buf *out, const ssot_field *f, const json_t *value);
 
+/* --- store_pg_where.c: list queries as SQL ------------------------------------------------ */
+
+/* The text parameters of one statement, in order ($1 is values[0]): their bytes, NUL-ended,
+ * one after the other in text. Zero-initialise; pg_params_free releases. */
+typedef struct pg_params {
+    ssot_buf text;
+    size_t *offsets;
+    size_t n, cap;
+    const char **values;
+} pg_params;
+
+void pg_params_free(pg_params *p);
+/* Adds a parameter and appends its "$k" to sql. 0, or -1 when memory ran out. */
+int pg_param_text(pg_params *p, ssot_buf *sql, const char *text);
+int pg_param_int(pg_params *p, ssot_buf *sql, int64_t v);
+/* The values for PQexecParams (valid until the next change to p); NULL without parameters
+ * or when memory ran out (then p->n > 0). */
+const char *const *pg_params_values(pg_params *p);
+
+/* Whether f's column is TEXT (string, text, datetime, enum, a UUID id): compared and ordered
+ * in the "C" collation, by bytes as SQLite does. */
+int pg_text_column(const ssot_field *f);
+
+/* Appends " WHERE ..." for q's conditions AND pred (NULL: none), values added to p. */
+ssot_store_status pg_compile_where(const ssot_query *q, const ssot_pred *pred, ssot_buf *sql, pg_params *p,
+                                   ssot_store_error *err);
+/* Appends " ORDER BY ..." for q's order, always ending with the primary key. */
+void pg_order_by(ssot_buf *sql, const ssot_query *q);
+
 #endif

@@ -1,4 +1,238 @@
-/* The PostgreSQL store's reads: list and get (to come). Uses libpq (store_pg_internal.h). */
+/* The PostgreSQL store's reads: list pages (conditions, order, paging, total and the stream
+ * position in one read transaction, with rows hidden by the caller's filter left out before
+ * paging) and get by id, with the SQLite store's statuses, messages and JSON bytes
+ * (store_sqlite_read.c). The SQL of a list comes from store_pg_where.c, the row JSON from
+ * store_pg_row.c; the transaction from store_pg_txn.c. Uses libpq (store_pg_internal.h). */
 #include "runtime/store/store_pg_internal.h"
 
-void pg_read_ops(ssot_store_ops *ops) { (void)ops; }
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Whether a row passes the filter: 1 visible, 0 hidden, -1 the callback aborted (err set). */
+static int row_visible(const ssot_row_filter *filter, const ssot_row_view *row, ssot_store_error *err) {
+    if (!filter) return 1;
+    if (filter->pred && !ssot_pred_matches(filter->pred, row->owner)) return 0;
+    if (!filter->visible) return 1;
+    char message[sizeof err->message];
+    message[0] = '\0';
+    int v = filter->visible(filter->ctx, row, message, sizeof message);
+    if (v < 0) {
+        pg_fail(err, SSOT_STORE_REJECTED, "%s", message[0] ? message : "the row filter failed");
+        return -1;
+    }
+    return v > 0;
+}
+
+/* The view of row i of r (columns as pg_select_columns), its JSON written into json. */
+static int row_view(const ssot_model *m, const PGresult *r, int i, ssot_buf *json, ssot_row_view *row) {
+    ssot_buf_reset(json);
+    if (pg_row_json(json, m, r, i, 0) != 0) return -1;
+    row->json = json->data;
+    row->json_len = json->len;
+    row->id = pg_row_id(m, r, i, 0);
+    row->owner = pg_row_owner(m, r, i, 0);
+    return 0;
+}
+
+/* Prepares the model's get statement on this connection once: a get by id is the most
+ * frequent read, and its plan does not depend on the id. */
+static ssot_store_status prepare_get(pg_store *s, const ssot_model *m, const char *name, ssot_store_error *err) {
+    if (!s->get_prepared) {
+        s->get_prepared = calloc(s->base.app->nmodels ? s->base.app->nmodels : 1, 1);
+        if (!s->get_prepared) return pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+    }
+    if (s->get_prepared[m->index]) return SSOT_STORE_OK;
+    ssot_buf sql = SSOT_BUF_INIT;
+    ssot_buf_puts(&sql, "SELECT ");
+    pg_select_columns(&sql, m, NULL);
+    ssot_buf_puts(&sql, " FROM ");
+    pg_ident(&sql, m->table);
+    ssot_buf_puts(&sql, " WHERE ");
+    pg_ident(&sql, m->primary_key->column);
+    ssot_buf_puts(&sql, " = $1");
+    if (sql.failed) {
+        ssot_buf_free(&sql);
+        return pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+    }
+    /* Prepared statements belong to the session, not to the transaction: a later rollback
+     * of the read or write this runs in does not undo it. */
+    PGresult *r = PQprepare(s->conn, name, sql.data, 1, NULL);
+    ssot_buf_free(&sql);
+    ssot_store_status status = SSOT_STORE_OK;
+    if (PQresultStatus(r) == PGRES_COMMAND_OK)
+        s->get_prepared[m->index] = 1;
+    else
+        status = pg_conn_error(s, "preparing a read", err);
+    PQclear(r);
+    return status;
+}
+
+static ssot_store_status pg_get(ssot_store *store, const ssot_model *model, const char *id, size_t n,
+                                const ssot_row_filter *filter, ssot_buf *out, ssot_store_error *err) {
+    pg_store *s = (pg_store *)store;
+    int shown = (int)(n > 64 ? 64 : n);
+    char key[SSOT_ID_TEXT_SIZE];
+    if (pg_id_text(model, id, n, key) != 0)
+        return pg_fail(err, SSOT_STORE_NOT_FOUND, "%s %.*s not found (not a valid id)", model->name, shown, id);
+    /* One statement sees one state on its own: a transaction only to share the snapshot's
+     * (inside a write or batch the statement joins theirs anyway), as the SQLite store does. */
+    int began = 0;
+    if (s->snapshot) {
+        ssot_store_status status = pg_read_begin(s, &began, err);
+        if (status != SSOT_STORE_OK) return status;
+    }
+    char name[48];
+    snprintf(name, sizeof name, "ssot_read_get_%zu", model->index);
+    ssot_store_status status = prepare_get(s, model, name, err);
+    PGresult *r = NULL;
+    if (status == SSOT_STORE_OK) {
+        const char *params[1] = {key};
+        r = PQexecPrepared(s->conn, name, 1, params, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK)
+            status = pg_conn_error(s, "reading a row", err);
+        else if (PQntuples(r) == 0)
+            status = pg_fail(err, SSOT_STORE_NOT_FOUND, "%s %.*s not found", model->name, shown, id);
+    }
+    /* The result is complete on the client: the filter's callback may read through this
+     * store (its reads join the snapshot's transaction, still open) */
+    ssot_buf json = SSOT_BUF_INIT;
+    ssot_row_view row;
+    if (status == SSOT_STORE_OK && row_view(model, r, 0, &json, &row) != 0)
+        status = pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+    if (status == SSOT_STORE_OK) {
+        int visible = row_visible(filter, &row, err);
+        if (visible < 0)
+            status = SSOT_STORE_REJECTED;
+        else if (!visible)
+            status = pg_fail(err, SSOT_STORE_DENIED, "%s %s is not visible to this user", model->name, row.id);
+        else if (ssot_buf_append(out, row.json, row.json_len) != 0)
+            status = pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+    }
+    ssot_buf_free(&json);
+    PQclear(r);
+    if (s->snapshot) pg_read_end(s, began);
+    return status;
+}
+
+/* Runs sql with p's values; *r gets the result (PQclear it, even on failure). */
+static ssot_store_status run(pg_store *s, const char *sql, pg_params *p, PGresult **r, ssot_store_error *err) {
+    const char *const *values = pg_params_values(p);
+    if (p->n > 0 && !values) {
+        *r = NULL;
+        return pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+    }
+    *r = PQexecParams(s->conn, sql, (int)p->n, NULL, values, NULL, NULL, 0);
+    if (PQresultStatus(*r) != PGRES_TUPLES_OK) return pg_conn_error(s, "reading a list", err);
+    return SSOT_STORE_OK;
+}
+
+/* The count and the page of a query, or (with a callback filter) every candidate row in
+ * order, the callback's filter and the paging then done in C. */
+static ssot_store_status read_rows(pg_store *s, const ssot_query *q, const ssot_row_filter *filter, int64_t *total,
+                                   ssot_buf *out, ssot_store_error *err) {
+    const ssot_model *m = q->model;
+    int callback = filter && filter->visible;
+    ssot_buf where = SSOT_BUF_INIT, sql = SSOT_BUF_INIT, json = SSOT_BUF_INIT;
+    pg_params p = {0};
+    PGresult *r = NULL;
+    ssot_store_status status = pg_compile_where(q, filter ? filter->pred : NULL, &where, &p, err);
+    if (status == SSOT_STORE_OK && !callback) {
+        ssot_buf_puts(&sql, "SELECT count(*) FROM ");
+        pg_ident(&sql, m->table);
+        ssot_buf_append(&sql, where.data, where.len);
+        if (sql.failed) status = pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+        if (status == SSOT_STORE_OK) status = run(s, sql.data, &p, &r, err);
+        if (status == SSOT_STORE_OK) *total = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        PQclear(r);
+        r = NULL;
+        ssot_buf_reset(&sql);
+    }
+    if (status == SSOT_STORE_OK) {
+        ssot_buf_puts(&sql, "SELECT ");
+        pg_select_columns(&sql, m, NULL);
+        ssot_buf_puts(&sql, " FROM ");
+        pg_ident(&sql, m->table);
+        ssot_buf_append(&sql, where.data, where.len);
+        pg_order_by(&sql, q);
+        if (!callback) {
+            ssot_buf_puts(&sql, " LIMIT ");
+            pg_param_int(&p, &sql, q->take);
+            ssot_buf_puts(&sql, " OFFSET ");
+            pg_param_int(&p, &sql, q->skip);
+        }
+        if (sql.failed || p.text.failed) status = pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+        if (status == SSOT_STORE_OK) status = run(s, sql.data, &p, &r, err);
+    }
+    /* Every row of the result is on the client now (no single-row mode, no cursor), so the
+     * callback may run queries of its own on the connection. */
+    int rows = status == SSOT_STORE_OK ? PQntuples(r) : 0;
+    int64_t seen = 0, emitted = 0;
+    for (int i = 0; status == SSOT_STORE_OK && i < rows; i++) {
+        if (!callback) {
+            if (i) ssot_buf_putc(out, ',');
+            pg_row_json(out, m, r, i, 0);
+            continue;
+        }
+        ssot_row_view row;
+        if (row_view(m, r, i, &json, &row) != 0) {
+            status = pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+            break;
+        }
+        int v = row_visible(filter, &row, err);
+        if (v < 0) status = SSOT_STORE_REJECTED;
+        if (v <= 0) continue;
+        if (seen++ < q->skip || emitted >= q->take) continue;
+        if (emitted++) ssot_buf_putc(out, ',');
+        ssot_buf_append(out, row.json, row.json_len);
+    }
+    if (status == SSOT_STORE_OK && out->failed) status = pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+    if (status == SSOT_STORE_OK && callback) *total = seen;
+    PQclear(r);
+    pg_params_free(&p);
+    ssot_buf_free(&where);
+    ssot_buf_free(&sql);
+    ssot_buf_free(&json);
+    return status;
+}
+
+static ssot_store_status pg_list(ssot_store *store, const ssot_query *q, const ssot_row_filter *filter,
+                                 ssot_buf *out, ssot_stream_position *pos_out, ssot_store_error *err) {
+    pg_store *s = (pg_store *)store;
+    const ssot_model *m = q->model;
+    int nothing = filter && filter->pred && filter->pred->op == SSOT_PRED_FALSE;
+
+    int began = 0;
+    ssot_store_status status = pg_read_begin(s, &began, err);
+    if (status != SSOT_STORE_OK) return status;
+    ssot_stream_position pos;
+    status = store->ops->position(store, m, &pos, err);
+    int64_t total = 0;
+    size_t start = out->len;
+    ssot_buf_puts(out, "{\"items\":[");
+    if (status == SSOT_STORE_OK && !nothing) status = read_rows(s, q, filter, &total, out, err);
+    pg_read_end(s, began);
+    if (status != SSOT_STORE_OK) {
+        ssot_buf_truncate(out, start);
+        return status;
+    }
+    ssot_buf_puts(out, "],\"total\":");
+    ssot_buf_put_int(out, total);
+    ssot_buf_puts(out, ",\"skip\":");
+    ssot_buf_put_int(out, q->skip);
+    ssot_buf_puts(out, ",\"take\":");
+    ssot_buf_put_int(out, q->take);
+    ssot_buf_puts(out, ",\"offset\":");
+    ssot_buf_put_int(out, pos.offset);
+    ssot_buf_puts(out, ",\"epoch\":\"");
+    ssot_buf_puts(out, pos.epoch);
+    ssot_buf_puts(out, "\"}");
+    if (out->failed) return pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+    if (pos_out) *pos_out = pos;
+    return SSOT_STORE_OK;
+}
+
+void pg_read_ops(ssot_store_ops *ops) {
+    ops->list = pg_list;
+    ops->get = pg_get;
+}
