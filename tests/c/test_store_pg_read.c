@@ -6,7 +6,8 @@
  *   response bytes from both for every where operator per type, orderBy on each type (mixed
  *   case and non-ASCII strings in byte order), paging, filters, and get of every row; ids of
  *   every kind, malformed ones, missing and hidden rows with the same statuses and messages;
- * - the stream position in the page, a snapshot's reads sharing one state, a lost connection;
+ * - the stream position in the page, a snapshot's reads sharing one state (and a statement
+ *   prepared in one surviving its end), a lost connection;
  * - the one difference: JSONB gives a json field's object keys back in its own order.
  * Uses libpq, SQLite (to fill the SQLite store's file), test_store_support.h. */
 #include "store_list_cases.h"
@@ -613,8 +614,18 @@ static void test_snapshot(PGconn *conn) {
     free(before);
     free(during);
     free(after);
-    ssot_buf_free(&out);
     exec_sql(conn, "DELETE FROM items WHERE id = 11", 0, NULL);
+
+    /* a get statement first prepared inside a snapshot's transaction outlives its rollback */
+    ssot_store *fresh = open_pg(pg_store->app, "compare");
+    ssot_store_snapshot_begin(fresh);
+    CHECK_STATUS(ssot_store_get(fresh, item, "1", 1, NULL, &out, &err), SSOT_STORE_OK);
+    ssot_store_snapshot_end(fresh);
+    ssot_buf_reset(&out);
+    CHECK_STATUS(ssot_store_get(fresh, item, "1", 1, NULL, &out, &err), SSOT_STORE_OK);
+    CHECK_CONTAINS(out.data, "\"title\":\"apple\"");
+    ssot_store_close(fresh);
+    ssot_buf_free(&out);
 }
 
 /* The one difference in the bytes: a json field's objects come back with their keys in
