@@ -4,7 +4,9 @@
  * event once and in offset order — local commits in sequence, a local commit after others'
  * (the gap filled first), signals, a lost signal connection (check every model), a signal
  * for a model this app does not have — and that a gap the history no longer holds, or a new
- * epoch, calls lost and goes on from the store's position. Uses fanout.h, store.h, check.h. */
+ * epoch, calls lost and goes on from the store's position; a custom event is delivered at
+ * once and sent to the other nodes, its echo skipped, another node's delivered, one too
+ * large for a signal kept local. Uses fanout.h, store.h, check.h. */
 #include "check.h"
 
 #include "runtime/realtime/fanout.h"
@@ -30,6 +32,8 @@ typedef struct fake_store {
     int fail_drain;           /* the next drain fails (the connection is lost) */
     int reconnected;          /* the next drain starts with "check every model" */
     int events_since_calls;
+    char messages[4][8192];   /* signal_send's, delivered at the next drain */
+    size_t nmessages;
 } fake_store;
 
 static ssot_store_status fake_position(ssot_store *store, const ssot_model *m, ssot_stream_position *pos,
@@ -60,8 +64,7 @@ static ssot_store_status fake_events_since(ssot_store *store, const ssot_model *
 
 static int fake_signal_fd(ssot_store *store) { return ((fake_store *)store)->fd; }
 
-static int fake_signal_drain(ssot_store *store, void (*fn)(void *ctx, const char *model, int64_t offset), void *ctx,
-                             ssot_store_error *err) {
+static int fake_signal_drain(ssot_store *store, const ssot_store_signals *to, ssot_store_error *err) {
     fake_store *s = (fake_store *)store;
     if (s->fail_drain) {
         s->fail_drain = 0;
@@ -72,12 +75,24 @@ static int fake_signal_drain(ssot_store *store, void (*fn)(void *ctx, const char
     int n = 0;
     if (s->reconnected) {
         s->reconnected = 0;
-        fn(ctx, NULL, -1);
+        to->change(to->ctx, NULL, -1);
         n++;
     }
-    for (size_t i = 0; i < s->nsignals; i++, n++) fn(ctx, s->signals[i].model, s->signals[i].offset);
+    for (size_t i = 0; i < s->nsignals; i++, n++) to->change(to->ctx, s->signals[i].model, s->signals[i].offset);
     s->nsignals = 0;
+    for (size_t i = 0; i < s->nmessages; i++, n++) to->message(to->ctx, s->messages[i], strlen(s->messages[i]));
+    s->nmessages = 0;
     return n;
+}
+
+static ssot_store_status fake_signal_send(ssot_store *store, const char *message, size_t n, ssot_store_error *err) {
+    (void)err;
+    fake_store *s = (fake_store *)store;
+    if (s->nmessages < 4 && n < sizeof s->messages[0]) {
+        memcpy(s->messages[s->nmessages], message, n);
+        s->messages[s->nmessages++][n] = '\0';
+    }
+    return SSOT_STORE_OK;
 }
 
 static const ssot_store_ops fake_ops = {
@@ -86,6 +101,7 @@ static const ssot_store_ops fake_ops = {
     .events_since = fake_events_since,
     .signal_fd = fake_signal_fd,
     .signal_drain = fake_signal_drain,
+    .signal_send = fake_signal_send,
 };
 
 /* Another node commits n events of model i (and its signals are queued unless quiet). */
@@ -106,6 +122,8 @@ typedef struct record {
     struct { size_t model; int64_t offset; } got[MAX_EVENTS];
     size_t n;
     int closed;
+    char custom[4][256];      /* "channel event from data" of each custom event */
+    size_t ncustom;
 } record;
 
 static void record_change(ssot_fanout *f, const ssot_change *c) {
@@ -116,7 +134,9 @@ static void record_change(ssot_fanout *f, const ssot_change *c) {
     }
 }
 static void record_custom(ssot_fanout *f, const char *ch, const char *ev, const char *d, size_t n, const char *from) {
-    (void)f, (void)ch, (void)ev, (void)d, (void)n, (void)from;
+    record *r = (record *)f;
+    if (r->ncustom < 4)
+        snprintf(r->custom[r->ncustom++], sizeof r->custom[0], "%s %s %s %.*s", ch, ev, from ? from : "-", (int)n, d);
 }
 static void record_close(ssot_fanout *f) { ((record *)f)->closed = 1; }
 static const ssot_fanout_ops record_ops = {"record", record_change, record_custom, record_close};
@@ -220,6 +240,28 @@ int main(void) {
     local_commit(&s, follow, &models[1]);
     CHECK(got_run(&inner, &at, 1, 2, 2));
     CHECK(at == inner.n);
+
+    /* a custom event: delivered here at once, sent once, its echo not delivered again */
+    ssot_fanout_publish_custom(follow, "room:1", "typing", "{\"name\":\"ada\"}", 14, "7");
+    CHECK(inner.ncustom == 1 && strcmp(inner.custom[0], "room:1 typing 7 {\"name\":\"ada\"}") == 0);
+    CHECK(s.nmessages == 0); /* taken by the drain right after the send */
+    CHECK(inner.ncustom == 1);
+    /* another node's: delivered here, with its sender */
+    snprintf(s.messages[0], sizeof s.messages[0],
+             "{\"n\":\"another\",\"c\":\"room:2\",\"e\":\"message\",\"f\":null,\"d\":[1,\"x\"]}");
+    s.nmessages = 1;
+    ssot_fanout_follow_read(follow);
+    CHECK(inner.ncustom == 2 && strcmp(inner.custom[1], "room:2 message - [1,\"x\"]") == 0);
+    /* one too large for a signal: here only */
+    size_t big = SSOT_SIGNAL_MESSAGE_MAX + 10;
+    char *data = malloc(big + 3);
+    data[0] = '"';
+    memset(data + 1, 'a', big);
+    data[big + 1] = '"';
+    data[big + 2] = '\0';
+    ssot_fanout_publish_custom(follow, "room:3", "typing", data, big + 2, NULL);
+    free(data);
+    CHECK(inner.ncustom == 3 && s.nmessages == 0);
 
     ssot_fanout_close(follow);
     CHECK(inner.closed);

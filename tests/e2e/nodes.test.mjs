@@ -3,7 +3,7 @@
 // config (tests/fixtures/configs/nodes). Both starting at once migrate once; a subscriber on one
 // node gets what the other commits, in order, once; creates on both at once get unique gapless
 // offsets; a node killed with -9 under write load loses its client nothing when it resubscribes
-// on the other with since; a lost LISTEN connection is made again and what was committed
+// on the other with since; a custom-channel publish crosses; a lost LISTEN connection is made again and what was committed
 // meanwhile still arrives; an unknown scheme stays refused; a URL's password is never printed.
 // Skipped, saying why, when PostgreSQL is not installed (pg.sh exits 77) or when this build's
 // PostgreSQL store cannot serve yet. Uses helpers.mjs, ws.mjs (npm: ws), pg.sh, psql.
@@ -140,13 +140,30 @@ describe("several ssot serve processes on one PostgreSQL database", { skip }, ()
     assert.deepEqual(offsets, Array.from({ length: end - sub.offset }, (_, i) => sub.offset + 1 + i));
   });
 
+  it("a publish on a custom channel reaches its subscribers on the other node, once", async () => {
+    const onA = await connect(a);
+    const onB = await connect(b);
+    await onA.subscribe("room:1");
+    await onB.subscribe("room:1");
+    const reply = await onB.ask({ type: "publish", channel: "room:1", event: "typing", data: { name: "ada" } });
+    assert.equal(reply.type, "response", JSON.stringify(reply));
+    const got = await onA.event("room:1");
+    assert.equal(got.event, "typing");
+    assert.deepEqual(got.data, { name: "ada" });
+    await onB.event("room:1");
+    await onA.settle(300);
+    await onB.settle(300);
+    assert.equal(onA.events("room:1").length, 1);
+    assert.equal(onB.events("room:1").length, 1, "the publisher's node does not deliver its own publish twice");
+  });
+
   it("a lost LISTEN connection is made again, and what was committed meanwhile arrives", async () => {
     const c = await connect(b);
     const sub = await c.subscribe("Item:list");
     const other = await startServe(CONFIG, { db: url, args: ["--quiet"] });
     try {
-      // the nodes' LISTEN sessions last ran "LISTEN ssot_changes"
-      const killed = psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = 'LISTEN ssot_changes'");
+      // the nodes' LISTEN sessions are named "ssot listen"
+      const killed = psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'ssot listen'");
       assert.ok(Number(killed) >= 1, killed);
       for (let i = 0; i < 5; i++) assert.equal((await api(other.url, "POST", "/api/items", { body: { text: `x${i}` } })).status, 201);
       await until(() => c.events("Item:list").length >= 5, "events after the LISTEN connection was lost", 10000);

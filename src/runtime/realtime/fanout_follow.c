@@ -7,13 +7,20 @@
  * readable) only notes what to fetch; the fetching runs after the server's settle, where no
  * write batch is open, so it never sees uncommitted rows. When the store cannot replay the
  * gap (pruned history, a new epoch), the lost callback tells the model's subscribers to
- * start over. Uses store.h, host/log.h. */
+ * start over. Custom-channel publishes cross too: each is delivered here at once and sent,
+ * tagged with this node's random id, through the store's signal_send; the other nodes
+ * deliver what they receive, this one skips its own. Uses store.h, host/log.h, base/buf.h,
+ * jansson (reading a message). */
 #include "runtime/realtime/fanout.h"
 
 #include "host/log.h"
+#include "runtime/base/buf.h"
 #include "ssot.h"
 
+#include <jansson.h>
 #include <stdlib.h>
+#include <sys/random.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -31,6 +38,9 @@ typedef struct follow_fanout {
     int check_all;                   /* signals may have been lost: compare every position */
     int failing;                     /* the signal connection is down (logged once) */
     time_t retry_at;                 /* after a failed read of the store, not before this second */
+    char node[33];                   /* this process's random id, in its messages */
+    ssot_buf message;                /* a message being encoded */
+    int warned_size, warned_send;    /* a custom event that could not cross (logged once) */
 } follow_fanout;
 
 static void deliver(follow_fanout *f, follow_model *fm, const ssot_change *change) {
@@ -113,15 +123,70 @@ static void follow_publish_change(ssot_fanout *fanout, const ssot_change *change
     if (change->offset > fm->delivered) deliver(f, fm, change);
 }
 
+/* A custom event: to this node's subscribers now, and to the other nodes' through the store
+ * as {"n":node,"c":channel,"e":event,"f":from|null,"d":data}. */
 static void follow_publish_custom(ssot_fanout *fanout, const char *channel, const char *event, const char *data,
                                   size_t n, const char *from) {
     follow_fanout *f = (follow_fanout *)fanout;
     ssot_fanout_publish_custom(f->options.inner, channel, event, data, n, from);
+    if (!ssot_store_can_send_signal(f->options.store)) return;
+    ssot_buf *b = &f->message;
+    ssot_buf_reset(b);
+    ssot_buf_printf(b, "{\"n\":\"%s\",\"c\":", f->node);
+    ssot_buf_put_json_string(b, channel, strlen(channel));
+    ssot_buf_puts(b, ",\"e\":");
+    ssot_buf_put_json_string(b, event, strlen(event));
+    ssot_buf_puts(b, ",\"f\":");
+    if (from) ssot_buf_put_json_string(b, from, strlen(from));
+    else ssot_buf_puts(b, "null");
+    ssot_buf_puts(b, ",\"d\":");
+    ssot_buf_append(b, data, n);
+    ssot_buf_putc(b, '}');
+    if (b->failed || b->len > SSOT_SIGNAL_MESSAGE_MAX) {
+        if (!f->warned_size)
+            ssot_logf(SSOT_LOG_WARN, "the %s event on %s (%zu bytes) reaches this node's subscribers only: events "
+                                     "over about %d bytes do not cross nodes",
+                      event, channel, n, SSOT_SIGNAL_MESSAGE_MAX);
+        f->warned_size = 1;
+        return;
+    }
+    ssot_store_error err;
+    if (ssot_store_signal_send(f->options.store, b->data, b->len, &err) != SSOT_STORE_OK) {
+        if (!f->warned_send)
+            ssot_logf(SSOT_LOG_WARN, "the %s event on %s reaches this node's subscribers only: %s", event, channel,
+                      err.message);
+        f->warned_send = 1;
+        return;
+    }
+    f->warned_send = 0;
+    /* the send may have read signals into the connection's buffer: the descriptor would not
+     * say so, so they are taken now */
+    ssot_fanout_follow_read(fanout);
+}
+
+/* A message from signal_send: another node's custom event is delivered here. */
+static void on_message(void *ctx, const char *text, size_t len) {
+    follow_fanout *f = ctx;
+    json_error_t error;
+    json_t *root = json_loadb(text, len, 0, &error);
+    const char *node = json_string_value(json_object_get(root, "n"));
+    const char *channel = json_string_value(json_object_get(root, "c"));
+    const char *event = json_string_value(json_object_get(root, "e"));
+    json_t *from = json_object_get(root, "f"), *data = json_object_get(root, "d");
+    if (node && channel && event && data && strcmp(node, f->node) != 0) {
+        char *encoded = json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (encoded)
+            ssot_fanout_publish_custom(f->options.inner, channel, event, encoded, strlen(encoded),
+                                       json_is_string(from) ? json_string_value(from) : NULL);
+        free(encoded);
+    }
+    json_decref(root);
 }
 
 static void follow_close(ssot_fanout *fanout) {
     follow_fanout *f = (follow_fanout *)fanout;
     ssot_fanout_close(f->options.inner);
+    ssot_buf_free(&f->message);
     free(f->models);
     free(f);
 }
@@ -144,6 +209,10 @@ ssot_fanout *ssot_fanout_follow_new(const ssot_follow_options *options) {
     f->base.ops = &follow_ops;
     f->options = *options;
     f->models = models;
+    unsigned char id[16];
+    if (getrandom(id, sizeof id, 0) != (ssize_t)sizeof id) /* unlikely: still distinct per process */
+        for (size_t i = 0; i < sizeof id; i++) id[i] = (unsigned char)(((uintptr_t)f >> (i % 8)) ^ (unsigned)time(NULL) ^ i);
+    for (size_t i = 0; i < sizeof id; i++) snprintf(f->node + 2 * i, 3, "%02x", id[i]);
     for (size_t i = 0; i < options->app->nmodels; i++) {
         ssot_stream_position pos;
         const ssot_model *m = &options->app->models[i];
@@ -175,7 +244,8 @@ static void on_signal(void *ctx, const char *model, int64_t offset) {
 void ssot_fanout_follow_read(ssot_fanout *fanout) {
     follow_fanout *f = (follow_fanout *)fanout;
     ssot_store_error err;
-    int n = ssot_store_signal_drain(f->options.store, on_signal, f, &err);
+    ssot_store_signals to = {.change = on_signal, .message = on_message, .ctx = f};
+    int n = ssot_store_signal_drain(f->options.store, &to, &err);
     if (n < 0 && !f->failing) {
         ssot_logf(SSOT_LOG_WARN, "%s; events other nodes commit reach this node's subscribers again once it is back",
                   err.message);

@@ -110,6 +110,20 @@ typedef struct ssot_authorize {
 
 typedef struct ssot_store ssot_store;
 
+/* Where signal_drain passes signals. */
+typedef struct ssot_store_signals {
+    /* A committed change of model at offset, by any process (this one's too); model NULL
+     * and offset -1 when signals may have been lost (after a reconnect): check every
+     * model's position. */
+    void (*change)(void *ctx, const char *model, int64_t offset);
+    /* A signal_send message (n bytes, not NUL-terminated), by any process. May be NULL. */
+    void (*message)(void *ctx, const char *message, size_t n);
+    void *ctx;
+} ssot_store_signals;
+
+/* The largest signal_send message: PostgreSQL's NOTIFY payload is under 8000 bytes. */
+#define SSOT_SIGNAL_MESSAGE_MAX 7900
+
 typedef struct ssot_store_ops {
     const char *name; /* "sqlite" */
 
@@ -185,19 +199,19 @@ typedef struct ssot_store_ops {
     void (*snapshot_begin)(ssot_store *store);
     void (*snapshot_end)(ssot_store *store);
 
-    /* Commit signals from other processes on the same database (optional: NULL in a store
-     * only this process writes, such as SQLite's). signal_fd gives a file descriptor that
-     * becomes readable when signals may be waiting, or -1 when there is none now (the
-     * signal connection is lost: call signal_drain again later, which reconnects). Its
-     * number may change after a reconnect, so ask again after every drain. signal_drain
-     * reads what is waiting without blocking and calls fn once per signal with the model
-     * name and the offset of a committed change (any process's, this one's too); fn gets
-     * offset -1 when signals may have been lost (a reconnect): the caller then checks every
-     * model's position. Returns the number of signals passed on, or -1 on an error it logs
-     * in err (the connection is dropped and retried at the next drain). */
+    /* Signals between the processes on one database (optional: NULL in a store only this
+     * process uses, such as SQLite's). signal_fd gives a file descriptor that becomes
+     * readable when signals may be waiting, or -1 when there is none now (the signal
+     * connection is lost: call signal_drain again later, which reconnects). Its number may
+     * change after a reconnect, so ask again after every drain. signal_drain reads what is
+     * waiting without blocking and passes each signal to `to` (ssot_store_signals, above).
+     * Returns the number of signals passed on, or -1 on an error it describes in err (the
+     * connection is dropped and made again at a later drain). signal_send (may be NULL even
+     * when the others are not) sends a message of n bytes, at most SSOT_SIGNAL_MESSAGE_MAX,
+     * to every process on the database, this one included, at once (not inside a write). */
     int (*signal_fd)(ssot_store *store);
-    int (*signal_drain)(ssot_store *store, void (*fn)(void *ctx, const char *model, int64_t offset), void *ctx,
-                        ssot_store_error *err);
+    int (*signal_drain)(ssot_store *store, const struct ssot_store_signals *to, ssot_store_error *err);
+    ssot_store_status (*signal_send)(ssot_store *store, const char *message, size_t n, ssot_store_error *err);
 } ssot_store_ops;
 
 /* Every store starts with this header; implementations put their state after it. */
@@ -253,9 +267,13 @@ static inline void ssot_store_snapshot_end(ssot_store *s) { s->ops->snapshot_end
 
 static inline int ssot_store_can_signal(const ssot_store *s) { return s->ops->signal_fd && s->ops->signal_drain; }
 static inline int ssot_store_signal_fd(ssot_store *s) { return s->ops->signal_fd(s); }
-static inline int ssot_store_signal_drain(ssot_store *s, void (*fn)(void *ctx, const char *model, int64_t offset),
-                                          void *ctx, ssot_store_error *err) {
-    return s->ops->signal_drain(s, fn, ctx, err);
+static inline int ssot_store_signal_drain(ssot_store *s, const ssot_store_signals *to, ssot_store_error *err) {
+    return s->ops->signal_drain(s, to, err);
+}
+static inline int ssot_store_can_send_signal(const ssot_store *s) { return s->ops->signal_send != NULL; }
+static inline ssot_store_status ssot_store_signal_send(ssot_store *s, const char *message, size_t n,
+                                                       ssot_store_error *err) {
+    return s->ops->signal_send(s, message, n, err);
 }
 
 /* --- the SQLite store -------------------------------------------------------------------- */

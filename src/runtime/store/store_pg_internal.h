@@ -41,8 +41,8 @@ void pg_txn_ops(ssot_store_ops *ops);   /* store_pg_txn.c: snapshot_begin, snaps
 void pg_read_ops(ssot_store_ops *ops);  /* store_pg_read.c: list, get */
 void pg_write_ops(ssot_store_ops *ops); /* store_pg_write.c: create, update, remove, events_since,
                                          * batch_begin, batch_end */
-void pg_notify_ops(ssot_store_ops *ops); /* store_pg_notify.c: signal_fd, signal_drain (and a close
-                                          * that ends the LISTEN connection first) */
+void pg_notify_ops(ssot_store_ops *ops); /* store_pg_notify.c: signal_fd, signal_drain, signal_send
+                                          * (and a close that ends the LISTEN connection first) */
 
 /* --- store_pg_txn.c: read transactions --------------------------------------------------- */
 

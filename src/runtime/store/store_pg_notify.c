@@ -1,7 +1,8 @@
-/* The PostgreSQL store's commit signals (store.h signal_fd, signal_drain): a second
- * connection of its own that LISTENs on the channel ssot_changes, where every write
- * transaction of any process on the database NOTIFYs "<Model> <offset>" (store_pg_write.c);
- * PostgreSQL delivers them at COMMIT, in commit order. Reads are non-blocking
+/* The PostgreSQL store's signals between processes (store.h signal_fd, signal_drain,
+ * signal_send): a second connection of its own that LISTENs on the channel ssot_changes,
+ * where every write transaction of any process on the database NOTIFYs "<Model> <offset>"
+ * (store_pg_write.c), delivered at COMMIT in commit order, and on ssot_messages, where
+ * signal_send NOTIFYs its message from this same connection (outside any write, at once). Reads are non-blocking
  * (PQconsumeInput, PQnotifies) so the server's event loop can watch the socket. A lost
  * connection is dropped and made again at a later drain, at most once a second; after every
  * (re)connect the first signal says "check every model" (offset -1), since what was
@@ -49,12 +50,16 @@ static int connect_listen(pg_store *s, pg_notify *n, ssot_store_error *err) {
     }
     size_t count = 0;
     for (PQconninfoOption *o = opts; o->keyword; o++) count++;
-    const char **keys = calloc(count + 1, sizeof *keys), **values = calloc(count + 1, sizeof *values);
+    const char **keys = calloc(count + 2, sizeof *keys), **values = calloc(count + 2, sizeof *values);
     size_t k = 0;
     for (PQconninfoOption *o = opts; keys && values && o->keyword; o++) {
-        if (!o->val) continue;
+        if (!o->val || strcmp(o->keyword, "application_name") == 0) continue;
         keys[k] = o->keyword;
         values[k++] = o->val;
+    }
+    if (keys && values) { /* named, so that pg_stat_activity tells it from the store's own */
+        keys[k] = "application_name";
+        values[k++] = "ssot listen";
     }
     PGconn *conn = keys && values ? PQconnectdbParams(keys, values, 0) : NULL;
     free(keys);
@@ -70,11 +75,11 @@ static int connect_listen(pg_store *s, pg_notify *n, ssot_store_error *err) {
                 s->where, msg);
         return -1;
     }
-    PGresult *r = PQexec(conn, "LISTEN ssot_changes");
+    PGresult *r = PQexec(conn, "LISTEN ssot_changes; LISTEN ssot_messages");
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     if (!ok || PQsetnonblocking(conn, 1) != 0) {
-        pg_fail(err, SSOT_STORE_UNAVAILABLE, "PostgreSQL database %s: LISTEN ssot_changes failed: %s", s->where,
+        pg_fail(err, SSOT_STORE_UNAVAILABLE, "PostgreSQL database %s: LISTEN failed: %s", s->where,
                 PQerrorMessage(conn));
         PQfinish(conn);
         return -1;
@@ -99,8 +104,7 @@ static int pg_signal_fd(ssot_store *store) {
     return n && n->conn ? PQsocket(n->conn) : -1;
 }
 
-static int pg_signal_drain(ssot_store *store, void (*fn)(void *ctx, const char *model, int64_t offset), void *ctx,
-                           ssot_store_error *err) {
+static int pg_signal_drain(ssot_store *store, const ssot_store_signals *to, ssot_store_error *err) {
     pg_store *s = (pg_store *)store;
     pg_notify *n = state(s);
     if (!n) {
@@ -117,7 +121,7 @@ static int pg_signal_drain(ssot_store *store, void (*fn)(void *ctx, const char *
     int count = 0;
     if (n->announce) {
         n->announce = 0;
-        fn(ctx, NULL, -1);
+        to->change(to->ctx, NULL, -1);
         count++;
     }
     if (!PQconsumeInput(n->conn)) {
@@ -127,6 +131,13 @@ static int pg_signal_drain(ssot_store *store, void (*fn)(void *ctx, const char *
         return -1;
     }
     for (PGnotify *note; (note = PQnotifies(n->conn)) != NULL; PQfreemem(note)) {
+        if (note->relname && strcmp(note->relname, "ssot_messages") == 0) {
+            if (to->message && note->extra) {
+                to->message(to->ctx, note->extra, strlen(note->extra));
+                count++;
+            }
+            continue;
+        }
         /* "<Model> <offset>": a model name has no space (an identifier) */
         char *space = note->extra ? strrchr(note->extra, ' ') : NULL;
         if (!space || space == note->extra) continue;
@@ -134,10 +145,45 @@ static int pg_signal_drain(ssot_store *store, void (*fn)(void *ctx, const char *
         long long offset = strtoll(space + 1, &end, 10);
         if (!end || *end != '\0' || offset < 0) continue;
         *space = '\0';
-        fn(ctx, note->extra, (int64_t)offset);
+        to->change(to->ctx, note->extra, (int64_t)offset);
         count++;
     }
     return count;
+}
+
+static ssot_store_status pg_signal_send(ssot_store *store, const char *message, size_t len, ssot_store_error *err) {
+    pg_store *s = (pg_store *)store;
+    pg_notify *n = state(s);
+    if (!n) return pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+    if (len > SSOT_SIGNAL_MESSAGE_MAX || memchr(message, '\0', len))
+        return pg_fail(err, SSOT_STORE_INVALID, "a signal of %zu bytes (at most %d, no NUL byte) cannot be sent",
+                       len, SSOT_SIGNAL_MESSAGE_MAX);
+    if (!n->conn) {
+        if (now_ms() < n->retry_ms)
+            return pg_fail(err, SSOT_STORE_UNAVAILABLE, "the PostgreSQL database %s: the signal connection is down",
+                           s->where);
+        if (connect_listen(s, n, err) != 0) {
+            drop(n);
+            return SSOT_STORE_UNAVAILABLE;
+        }
+    }
+    /* the LISTEN connection is never in a transaction, so the NOTIFY goes out now; its own
+     * notifications read meanwhile wait in libpq for the next drain */
+    char *text = malloc(len + 1);
+    if (!text) return pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+    memcpy(text, message, len);
+    text[len] = '\0';
+    const char *params[1] = {text};
+    PGresult *r = PQexecParams(n->conn, "SELECT pg_notify('ssot_messages', $1)", 1, NULL, params, NULL, NULL, 0);
+    free(text);
+    ssot_store_status status = SSOT_STORE_OK;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        status = pg_fail(err, PQstatus(n->conn) == CONNECTION_OK ? SSOT_STORE_ERROR : SSOT_STORE_UNAVAILABLE,
+                         "PostgreSQL database %s: sending a signal: %s", s->where, PQerrorMessage(n->conn));
+        if (PQstatus(n->conn) != CONNECTION_OK) drop(n);
+    }
+    PQclear(r);
+    return status;
 }
 
 static void notify_close(ssot_store *store) {
@@ -157,4 +203,5 @@ void pg_notify_ops(ssot_store_ops *ops) {
     }
     ops->signal_fd = pg_signal_fd;
     ops->signal_drain = pg_signal_drain;
+    ops->signal_send = pg_signal_send;
 }
