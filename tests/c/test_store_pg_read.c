@@ -753,7 +753,8 @@ static int start_pg(void) {
 int main(void) {
     int started = start_pg();
     if (started != 0) return started;
-    make_test_dir("pgread");
+    atexit(stop_pg); /* also when a test bug exits early (parse) */
+    make_test_dir("pgread-files");
     ssot_host *host;
     ssot_app *app = load_app(&host, test_store_config);
     item = ssot_app_model(app, "Item");
@@ -761,6 +762,5 @@ int main(void) {
     test_against_sqlite(app);
     ssot_app_free(app);
     ssot_host_free(host);
-    stop_pg();
     return finish_tests();
 }
