@@ -69,7 +69,7 @@ declare {
   keys = {
     { "sql", "boolean", default = true, meaning = "`schema.sql`, the SQLite schema", example = "false" },
     { "postgres", "boolean", default = false, meaning = "`schema.postgres.sql`, the same schema for PostgreSQL "
-      .. "(10 or newer); `ssot serve` stores in SQLite only", example = "true" },
+      .. "(10 or newer), for your own use: `ssot serve` on a PostgreSQL URL makes its tables itself", example = "true" },
     { "sdk", "boolean", default = true, meaning = "`sdk/`, the TypeScript SDK", example = "false" },
     { "react", "boolean", default = true, meaning = "`react/`, the React hooks; they build on the SDK, so they "
       .. "need `sdk = true`", example = "false" },
