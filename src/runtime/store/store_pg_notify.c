@@ -19,6 +19,9 @@
 
 typedef struct pg_notify {
     PGconn *conn;      /* LISTENing, or NULL */
+    PGconn *dead;      /* the lost one, kept open until the next is made: its descriptor number
+                        * then cannot come back as the new one's, which an event loop watching
+                        * "the same" number would never re-register */
     int64_t retry_ms;  /* no new attempt before this time (after a failed one) */
     int announce;      /* a fresh connection: tell the caller to check every model */
 } pg_notify;
@@ -34,7 +37,10 @@ static int64_t now_ms(void) {
 }
 
 static void drop(pg_notify *n) {
-    if (n->conn) PQfinish(n->conn);
+    if (n->conn) {
+        if (n->dead) PQfinish(n->dead);
+        n->dead = n->conn;
+    }
     n->conn = NULL;
     n->retry_ms = now_ms() + RETRY_MS;
 }
@@ -50,7 +56,7 @@ static int connect_listen(pg_store *s, pg_notify *n, ssot_store_error *err) {
     }
     size_t count = 0;
     for (PQconninfoOption *o = opts; o->keyword; o++) count++;
-    const char **keys = calloc(count + 2, sizeof *keys), **values = calloc(count + 2, sizeof *values);
+    const char **keys = calloc(count + 6, sizeof *keys), **values = calloc(count + 6, sizeof *values);
     size_t k = 0;
     for (PQconninfoOption *o = opts; keys && values && o->keyword; o++) {
         if (!o->val || strcmp(o->keyword, "application_name") == 0) continue;
@@ -60,6 +66,18 @@ static int connect_listen(pg_store *s, pg_notify *n, ssot_store_error *err) {
     if (keys && values) { /* named, so that pg_stat_activity tells it from the store's own */
         keys[k] = "application_name";
         values[k++] = "ssot listen";
+    }
+    /* made again on the event loop's thread: a host that does not answer must not hold it
+     * for minutes, and a connection gone silent must be noticed (unless the URL says otherwise) */
+    static const char *const defaults[][2] = {{"connect_timeout", "3"}, {"keepalives_idle", "30"},
+                                              {"keepalives_interval", "10"}, {"keepalives_count", "3"}};
+    for (size_t d = 0; keys && values && d < sizeof defaults / sizeof defaults[0]; d++) {
+        int given = 0;
+        for (size_t i = 0; i < k; i++) given |= strcmp(keys[i], defaults[d][0]) == 0;
+        if (!given) {
+            keys[k] = defaults[d][0];
+            values[k++] = defaults[d][1];
+        }
     }
     PGconn *conn = keys && values ? PQconnectdbParams(keys, values, 0) : NULL;
     free(keys);
@@ -86,6 +104,8 @@ static int connect_listen(pg_store *s, pg_notify *n, ssot_store_error *err) {
     }
     n->conn = conn;
     n->announce = 1;
+    if (n->dead) PQfinish(n->dead);
+    n->dead = NULL;
     return 0;
 }
 
@@ -190,6 +210,7 @@ static void notify_close(ssot_store *store) {
     pg_store *s = (pg_store *)store;
     if (s && s->notify) {
         if (s->notify->conn) PQfinish(s->notify->conn);
+        if (s->notify->dead) PQfinish(s->notify->dead);
         free(s->notify);
         s->notify = NULL;
     }
