@@ -45,6 +45,20 @@ static void drop(pg_notify *n) {
     n->retry_ms = now_ms() + RETRY_MS;
 }
 
+/* libpq prints a connection's notices on stderr, among them the server's FATAL when it ends
+ * the session: the drain reports the loss instead, in one line. */
+static void quiet_notices(void *arg, const char *message) {
+    (void)arg;
+    (void)message;
+}
+
+/* The first line of the connection's last error (libpq adds hints on further lines). */
+static const char *first_line(PGconn *conn, char *buf, size_t size) {
+    snprintf(buf, size, "%s", PQerrorMessage(conn));
+    buf[strcspn(buf, "\n")] = '\0';
+    return buf;
+}
+
 /* Connects with the store's own connection's parameters (PQconninfo: the password too, never
  * printed) and LISTENs. Returns 0, or -1 with err filled (naming the database as the store
  * does, s->where). */
@@ -97,11 +111,13 @@ static int connect_listen(pg_store *s, pg_notify *n, ssot_store_error *err) {
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     if (!ok || PQsetnonblocking(conn, 1) != 0) {
+        char msg[512];
         pg_fail(err, SSOT_STORE_UNAVAILABLE, "PostgreSQL database %s: LISTEN failed: %s", s->where,
-                PQerrorMessage(conn));
+                first_line(conn, msg, sizeof msg));
         PQfinish(conn);
         return -1;
     }
+    PQsetNoticeProcessor(conn, quiet_notices, NULL);
     n->conn = conn;
     n->announce = 1;
     if (n->dead) PQfinish(n->dead);
@@ -145,8 +161,9 @@ static int pg_signal_drain(ssot_store *store, const ssot_store_signals *to, ssot
         count++;
     }
     if (!PQconsumeInput(n->conn)) {
+        char msg[512];
         pg_fail(err, SSOT_STORE_UNAVAILABLE, "the connection listening for commits on the PostgreSQL database %s "
-                "is lost: %s", s->where, PQerrorMessage(n->conn));
+                "is lost: %s", s->where, first_line(n->conn, msg, sizeof msg));
         drop(n);
         return -1;
     }
@@ -198,8 +215,9 @@ static ssot_store_status pg_signal_send(ssot_store *store, const char *message, 
     free(text);
     ssot_store_status status = SSOT_STORE_OK;
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        char msg[512];
         status = pg_fail(err, PQstatus(n->conn) == CONNECTION_OK ? SSOT_STORE_ERROR : SSOT_STORE_UNAVAILABLE,
-                         "PostgreSQL database %s: sending a signal: %s", s->where, PQerrorMessage(n->conn));
+                         "PostgreSQL database %s: sending a signal: %s", s->where, first_line(n->conn, msg, sizeof msg));
         if (PQstatus(n->conn) != CONNECTION_OK) drop(n);
     }
     PQclear(r);
