@@ -375,6 +375,8 @@ ssot_gateway *ssot_gateway_new(const ssot_gateway_options *options, char *err, s
 
 ssot_fanout *ssot_gateway_fanout(ssot_gateway *gateway) { return &gateway->base; }
 
+void ssot_gateway_publish_through(ssot_gateway *gateway, ssot_fanout *outer) { gateway->outer = outer; }
+
 void ssot_gateway_lost_events(void *gateway, const ssot_model *model) {
     ssot_gateway *gw = gateway;
     for (gw_session *session = gw->sessions, *next; session; session = next) {

@@ -38,6 +38,11 @@ ssot_gateway *ssot_gateway_new(const ssot_gateway_options *options, char *err, s
  * frees the gateway (after the server stopped). */
 ssot_fanout *ssot_gateway_fanout(ssot_gateway *gateway);
 
+/* The fan-out in front of the gateway's (the cross-node follower, fanout.h), through which
+ * clients' `publish` messages go so that other nodes get them too; it hands them back to the
+ * gateway. NULL: straight to the gateway. Not owned. */
+void ssot_gateway_publish_through(ssot_gateway *gateway, ssot_fanout *outer);
+
 /* The server's WebSocket handler for the endpoint (path, caps, callbacks). */
 ssot_ws_handler ssot_gateway_ws_handler(ssot_gateway *gateway);
 

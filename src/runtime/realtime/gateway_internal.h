@@ -90,6 +90,7 @@ struct ssot_gateway {
     ssot_buf resp_body;     /* `request` responses */
     ssot_response resp;
     char (*list_names)[160]; /* "<Model>:list" per model, prebuilt */
+    ssot_fanout *outer;     /* clients' publishes go through it (the follower) when set */
 };
 
 /* --- gateway.c ---------------------------------------------------------------------------- */

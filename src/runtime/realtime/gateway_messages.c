@@ -302,8 +302,9 @@ static void on_publish(gw_session *session, const ssot_client_message *msg) {
     char channel[SSOT_CHANNEL_NAME_MAX + 1];
     snprintf(channel, sizeof channel, "%.*s", (int)msg->channel_len, msg->channel);
     const ssot_user *user = &session->user->user;
-    gw_publish_custom(&gw->base, channel, msg->event, data, data ? strlen(data) : 0,
-                      user->authenticated ? user->id : NULL);
+    /* through the follower when there is one, which delivers here and to the other nodes */
+    ssot_fanout_publish_custom(gw->outer ? gw->outer : &gw->base, channel, msg->event, data, data ? strlen(data) : 0,
+                               user->authenticated ? user->id : NULL);
     free(data);
     reply(session, "response", msg->id, ",\"data\":null", 12);
 }

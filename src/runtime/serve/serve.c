@@ -143,6 +143,7 @@ static int serve_store(ssot_app *app, const ssot_serve_options *opts, const char
                 ssot_service_close(&service);
                 return SSOT_ERR_FAILURE;
             }
+            ssot_gateway_publish_through(gateway, follow); /* clients' publishes cross nodes too */
             fanout = follow;
         }
         ssot_service_set_fanout(&service, fanout); /* the service closes it (and the gateway) */
