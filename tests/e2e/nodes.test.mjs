@@ -6,7 +6,7 @@
 // on the other with since; a custom-channel publish crosses; a lost LISTEN connection is made again and what was committed
 // meanwhile still arrives; an unknown scheme stays refused; a URL's password is never printed.
 // Skipped, saying why, when PostgreSQL is not installed (pg.sh exits 77) or when this build's
-// PostgreSQL store cannot serve yet. Uses helpers.mjs, ws.mjs (npm: ws), pg.sh, psql.
+// PostgreSQL store cannot serve yet or it was built without libpq. Uses helpers.mjs, ws.mjs (npm: ws), pg.sh, psql.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync } from "node:fs";
@@ -47,7 +47,7 @@ if (!skip) {
   await new Promise((ok) => blocker.listen(0, "127.0.0.1", ok));
   const probe = serveFails(CONFIG, { db: url, args: ["--port", String(blocker.address().port)] });
   blocker.close();
-  if (/cannot serve yet/.test(probe.stderr)) skip = `the PostgreSQL store of this build cannot serve yet: ${probe.stderr.trim()}`;
+  if (/cannot serve yet|built without PostgreSQL/.test(probe.stderr)) skip = `this ssot cannot serve PostgreSQL: ${probe.stderr.trim()}`;
 }
 if (skip) console.log(`# SKIP nodes: ${skip}`);
 
