@@ -32,8 +32,9 @@ local ORDERED = "eq ne lt lte gt gte in"
 --              follows the session's DateStyle and TimeZone, it keeps microseconds (an auto
 --              now() read back in milliseconds would not `eq` itself), and it has no year 0000,
 --              which ISO 8601 and the REST layer accept.
---   JSONB      json: checked on the way in, as SQLite's json_valid CHECK does. Values come
---              back equal, not byte for byte: objects lose duplicate keys and their key order.
+--   JSON       json: checked on the way in, as SQLite's json_valid CHECK does, and kept as
+--              written, so objects come back with their keys in the order they were given, as
+--              from SQLite (JSONB would sort them; json fields are only compared with null).
 M.field_types = {
   { name = "id", sql = "INTEGER", postgres = "BIGINT", operators = ORDERED,
     uuid = { sql = "TEXT", postgres = "TEXT", sdk = "eq ne in" } },
@@ -43,7 +44,7 @@ M.field_types = {
   { name = "string", sql = "TEXT", postgres = "TEXT", operators = ORDERED .. " contains" },
   { name = "text", sql = "TEXT", postgres = "TEXT", operators = ORDERED .. " contains" },
   { name = "datetime", sql = "TEXT", postgres = "TEXT", operators = ORDERED },
-  { name = "json", sql = "TEXT", postgres = "JSONB", operators = "eq ne", null_only = true },
+  { name = "json", sql = "TEXT", postgres = "JSON", operators = "eq ne", null_only = true },
   { name = "enum", sql = "TEXT", postgres = "TEXT", operators = ORDERED, sdk = "eq ne in" },
 }
 

@@ -80,7 +80,7 @@ local DIALECTS = {
     -- ("2026-03-04T05:06:07.000Z") whatever the session's TimeZone and DateStyle.
     now = [[(to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))]],
     bool = { [true] = "TRUE", [false] = "FALSE" },
-    -- BOOLEAN and JSONB refuse anything else on their own.
+    -- BOOLEAN and JSON refuse anything else on their own.
     length = "char_length",
     -- NAMEDATALEN - 1: PostgreSQL cuts longer names with only a NOTICE, so two long index
     -- names could become one and CREATE INDEX IF NOT EXISTS would silently skip the second.

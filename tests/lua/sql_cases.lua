@@ -77,7 +77,7 @@ INSERT INTO "people" ("id", "email", "displayName") VALUES ('0b6f2f0e-3c1a-4d2b-
 INSERT INTO "http_logs" ("method", "statusCode", "durationMs") VALUES ('GET', 9223372036854775807, 12.345);]])
     t.equal(t.pick {
       sqlite = 'member|0.5|1|{"tags":["new"],"theme":"dark"}|1\nGET|9223372036854775807|12.345\n',
-      postgres = 'member|0.5|t|{"tags": ["new"], "theme": "dark"}|t\nGET|9223372036854775807|12.345\n',
+      postgres = 'member|0.5|t|{"tags":["new"],"theme":"dark"}|t\nGET|9223372036854775807|12.345\n',
     }, t.ok([[SELECT "role", "score", "isActive", "settings", "age" IS NULL FROM "people";
 SELECT "method", "statusCode", "durationMs" FROM "http_logs";]]))
     t.fails([[INSERT INTO "people" ("id", "email", "displayName") VALUES ('p2', 'p@x', 'Q');]], unique("people_email_key"))

@@ -198,7 +198,7 @@ describe("ssot.sql's postgres dialect", function()
     assert.are.equal('"email" TEXT NOT NULL UNIQUE CHECK (char_length("email") <= 200)',
       pg_field({ name = "email", type = "string", max = 200, unique = true }))
     assert.are.equal('"on" BOOLEAN NOT NULL', pg_field({ name = "on", type = "bool" }))
-    assert.are.equal('"j" JSONB', pg_field({ name = "j", type = "json", optional = true }))
+    assert.are.equal('"j" JSON', pg_field({ name = "j", type = "json", optional = true }))
     assert.are.equal('"r" DOUBLE PRECISION NOT NULL', pg_field({ name = "r", type = "float" }))
   end)
 
@@ -209,7 +209,7 @@ describe("ssot.sql's postgres dialect", function()
     assert.are.equal('"on" BOOLEAN NOT NULL DEFAULT TRUE', pg_field({ name = "on", type = "bool", default = true }))
     assert.are.equal('"n" BIGINT NOT NULL DEFAULT -42', pg_field({ name = "n", type = "int", default = -42 }))
     assert.are.equal('"r" DOUBLE PRECISION NOT NULL DEFAULT 0.1', pg_field({ name = "r", type = "float", default = 0.1 }))
-    assert.are.equal([["j" JSONB NOT NULL DEFAULT '{"a":[1,2],"b":"x''y\\z"}']],
+    assert.are.equal([["j" JSON NOT NULL DEFAULT '{"a":[1,2],"b":"x''y\\z"}']],
       pg_field({ name = "j", type = "json", default = { b = "x'y\\z", a = { 1, 2 } } }))
     assert.are.equal([["at" TEXT NOT NULL DEFAULT '2026-01-02T03:04:05.000Z']],
       pg_field({ name = "at", type = "datetime", default = "2026-01-02T03:04:05.000Z" }))

@@ -1,10 +1,12 @@
 /* Checking one JSON value against a field (value.h): types, enum values, max length, and the
- * canonical forms of datetimes (ISO 8601 UTC) and UUIDs (lowercase). Uses jansson, model.h. */
+ * canonical forms of datetimes (ISO 8601 UTC) and UUIDs (lowercase), new UUIDs. Uses jansson, model.h,
+ * OpenSSL RAND_bytes. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, gmtime_r */
 #include "runtime/model/value.h"
 
 #include "runtime/base/utf8.h"
 
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -214,4 +216,20 @@ int ssot_int64_parse(const char *s, size_t n, int64_t *out) {
     if (v > (uint64_t)INT64_MAX + (uint64_t)negative) return 0;
     *out = negative ? (int64_t)(0 - v) : (int64_t)v;
     return 1;
+}
+
+int ssot_uuid_random(char out[37]) {
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof b) != 1) return -1;
+    b[6] = (unsigned char)((b[6] & 0x0F) | 0x40); /* version 4 */
+    b[8] = (unsigned char)((b[8] & 0x3F) | 0x80); /* the RFC 4122 variant */
+    char *p = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
+        *p++ = hex[b[i] >> 4];
+        *p++ = hex[b[i] & 15];
+    }
+    *p = '\0';
+    return 0;
 }

@@ -27,6 +27,10 @@ int ssot_datetime_normalize(const char *s, size_t n, char out[25]);
  * the form ids are stored in, into out (36 chars + NUL). Returns 0, or -1 when s is not one. */
 int ssot_uuid_normalize(const char *s, size_t n, char out[37]);
 
+/* A random (version 4) UUID in lowercase: a new row's id. Returns 0, or -1 without random
+ * bytes (OpenSSL's RAND_bytes failed). */
+int ssot_uuid_random(char out[37]);
+
 /* Parses s[0..n) as a canonical decimal int64 — "0", "42", "-7": no sign +, no leading zeros,
  * no spaces, no "-0", within 64 bits — the only text an integer id or owner is written as.
  * Returns 1 and sets *out, or 0. */

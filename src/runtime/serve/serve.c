@@ -219,13 +219,6 @@ static int serve_app(ssot_app *app, const ssot_serve_options *opts) {
 #ifdef SSOT_HAVE_POSTGRES
         ssot_pg_options pg_options = {.conninfo = db, .history = app->websockets.history};
         opened = ssot_store_pg_open(app, &pg_options, &store, &err);
-        if (opened == SSOT_STORE_OK && (!store->ops->create || !store->ops->update || !store->ops->remove ||
-                                        !store->ops->list || !store->ops->get || !store->ops->events_since)) {
-            ssot_logf(SSOT_LOG_ERROR, "the PostgreSQL store of this build cannot serve yet (it lacks the REST "
-                                      "operations): serve a SQLite file for now");
-            ssot_store_close(store);
-            return SSOT_ERR_FAILURE;
-        }
 #else
         ssot_logf(SSOT_LOG_ERROR,
                   "the database is a %s:// URL (%s), but this ssot was built without PostgreSQL (libpq): rebuild "

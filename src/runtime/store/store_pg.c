@@ -80,9 +80,45 @@ static void pg_close(ssot_store *store) {
     if (!s) return;
     if (s->conn) PQfinish(s->conn);
     free(s->get_prepared);
+    free(s->write_prepared);
+    ssot_buf_free(&s->existing);
+    ssot_buf_free(&s->written);
     free(s->where);
     free(s->dbname);
     free(s);
+}
+
+/* The session's settings, on every new connection: notices (CREATE ... IF NOT EXISTS of
+ * something that exists) are not for the user; a write waiting on another node's lock gives
+ * up after lock_timeout and answers 503 busy, as SQLite's busy_timeout does. */
+static int session_setup(PGconn *conn) {
+    PGresult *r = PQexec(conn, "SET client_min_messages = warning; SET lock_timeout = '5s'");
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok;
+}
+
+ssot_store_status pg_connection_ready(pg_store *s, ssot_store_error *err) {
+    if (PQstatus(s->conn) == CONNECTION_OK) return SSOT_STORE_OK;
+    /* Statements prepared on the lost connection are gone with it. */
+    size_t n = s->base.app->nmodels;
+    if (s->get_prepared) memset(s->get_prepared, 0, n);
+    if (s->write_prepared) memset(s->write_prepared, 0, n);
+    s->change_prepared = 0;
+    s->snapshot_open = 0;
+    PQreset(s->conn);
+    if (PQstatus(s->conn) != CONNECTION_OK || !session_setup(s->conn)) {
+        char msg[1024];
+        conn_message(s->conn, msg, sizeof msg);
+        return pg_fail(err, SSOT_STORE_UNAVAILABLE, "the PostgreSQL database %s is unavailable (reconnecting): %s",
+                       s->where, msg);
+    }
+    return SSOT_STORE_OK;
+}
+
+int pg_reconnected(pg_store *s, ssot_store_error *err) {
+    if (PQstatus(s->conn) == CONNECTION_OK) return 0;
+    return pg_connection_ready(s, err) == SSOT_STORE_OK;
 }
 
 /* The position: the epoch of _ssot_streams and the larger of its recorded floor and the
@@ -90,11 +126,19 @@ static void pg_close(ssot_store *store) {
 static ssot_store_status pg_position(ssot_store *store, const ssot_model *model, ssot_stream_position *pos,
                                      ssot_store_error *err) {
     pg_store *s = (pg_store *)store;
+    if (PQtransactionStatus(s->conn) != PQTRANS_INTRANS) {
+        ssot_store_status ready = pg_connection_ready(s, err);
+        if (ready != SSOT_STORE_OK) return ready;
+    }
+    static const char sql[] = "SELECT s.epoch, s.\"offset\", (SELECT max(c.\"offset\") FROM _ssot_changes c "
+                              "WHERE c.model = s.model) FROM _ssot_streams s WHERE s.model = $1";
     const char *params[1] = {model->name};
-    PGresult *r = PQexecParams(s->conn,
-                               "SELECT s.epoch, s.\"offset\", (SELECT max(c.\"offset\") FROM _ssot_changes c "
-                               "WHERE c.model = s.model) FROM _ssot_streams s WHERE s.model = $1",
-                               1, NULL, params, NULL, NULL, 0);
+    int alone = PQtransactionStatus(s->conn) == PQTRANS_IDLE;
+    PGresult *r = PQexecParams(s->conn, sql, 1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK && alone && pg_reconnected(s, err)) {
+        PQclear(r);
+        r = PQexecParams(s->conn, sql, 1, NULL, params, NULL, NULL, 0);
+    }
     ssot_store_status status = SSOT_STORE_OK;
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         status = pg_conn_error(s, "reading a stream position", err);
@@ -146,11 +190,7 @@ ssot_store_status ssot_store_pg_open(const ssot_app *app, const ssot_pg_options 
         pg_close(&s->base);
         return SSOT_STORE_UNAVAILABLE;
     }
-    /* Notices (CREATE ... IF NOT EXISTS of something that exists) are not for the user. */
-    PGresult *r = PQexec(s->conn, "SET client_min_messages = warning");
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    ssot_store_status status = ok ? pg_schema_sync(s, err) : pg_conn_error(s, "setting up the session", err);
+    ssot_store_status status = session_setup(s->conn) ? pg_schema_sync(s, err) : pg_conn_error(s, "setting up the session", err);
     if (status != SSOT_STORE_OK) {
         pg_close(&s->base);
         return status;

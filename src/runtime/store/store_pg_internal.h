@@ -19,7 +19,26 @@ typedef struct pg_store {
     struct pg_notify *notify; /* store_pg_notify.c: the LISTEN connection (NULL until asked) */
     unsigned char *get_prepared; /* store_pg_read.c: per model index, whether this connection has
                                   * its get statement prepared (calloc'd at the first get; close frees) */
+    /* store_pg_write.c */
+    unsigned char *write_prepared; /* per model index, PG_PREPARED_* bits of this connection */
+    int change_prepared;           /* the change-append statement is prepared */
+    int batch, batch_writes, batch_lost; /* between batch_begin and batch_end (store_sqlite_batch.c's) */
+    ssot_store_error batch_loss;   /* why the batch's transaction was lost */
+    ssot_buf existing;             /* the row before an update or delete: json, id, owner (NUL-ended) */
+    ssot_buf written;              /* the written row's id and owner, NUL-ended */
+    char at[25];                   /* the last change's commit time */
 } pg_store;
+
+/* Before any command outside a transaction: a lost connection is made again (PQreset) and
+ * what was prepared on the old one forgotten; UNAVAILABLE when the database stays out of
+ * reach (the next call tries again). */
+ssot_store_status pg_connection_ready(pg_store *s, ssot_store_error *err);
+
+/* After the first command outside a transaction failed: 1 when the connection had been lost
+ * (the server restarted, or ended the session) and is made again, so the command may run once
+ * more; 0 otherwise (err then says why when it could not be made again). libpq learns that a
+ * connection is gone only when a command fails on it. */
+int pg_reconnected(pg_store *s, ssot_store_error *err);
 
 /* Fills err and returns status. */
 ssot_store_status pg_fail(ssot_store_error *err, ssot_store_status status, const char *fmt, ...)
@@ -45,6 +64,9 @@ void pg_notify_ops(ssot_store_ops *ops); /* store_pg_notify.c: signal_fd, signal
                                           * (and a close that ends the LISTEN connection first) */
 
 /* --- store_pg_txn.c: read transactions --------------------------------------------------- */
+
+/* Runs a statement without parameters or result rows; 1 when it succeeded. */
+int pg_exec_ok(pg_store *s, const char *sql);
 
 /* Before a read's statements: joins the open transaction (a write, a batch, the snapshot's)
  * or begins one (REPEATABLE READ READ ONLY); *began says whether pg_read_end must end it. */

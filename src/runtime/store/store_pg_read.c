@@ -81,19 +81,27 @@ static ssot_store_status pg_get(ssot_store *store, const ssot_model *model, cons
     if (s->snapshot) {
         ssot_store_status status = pg_read_begin(s, &began, err);
         if (status != SSOT_STORE_OK) return status;
+    } else if (PQtransactionStatus(s->conn) != PQTRANS_INTRANS) {
+        ssot_store_status status = pg_connection_ready(s, err);
+        if (status != SSOT_STORE_OK) return status;
     }
     char name[48];
     snprintf(name, sizeof name, "ssot_read_get_%zu", model->index);
-    ssot_store_status status = prepare_get(s, model, name, err);
+    const char *params[1] = {key};
+    int alone = PQtransactionStatus(s->conn) == PQTRANS_IDLE;
     PGresult *r = NULL;
-    if (status == SSOT_STORE_OK) {
-        const char *params[1] = {key};
-        r = PQexecPrepared(s->conn, name, 1, params, NULL, NULL, 0);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK)
-            status = pg_conn_error(s, "reading a row", err);
-        else if (PQntuples(r) == 0)
-            status = pg_fail(err, SSOT_STORE_NOT_FOUND, "%s %.*s not found", model->name, shown, id);
+    ssot_store_status status = prepare_get(s, model, name, err);
+    if (status == SSOT_STORE_OK) r = PQexecPrepared(s->conn, name, 1, params, NULL, NULL, 0);
+    if ((status != SSOT_STORE_OK || PQresultStatus(r) != PGRES_TUPLES_OK) && alone && pg_reconnected(s, err)) {
+        PQclear(r); /* the connection was made again: prepare and run once more */
+        r = NULL;
+        status = prepare_get(s, model, name, err);
+        if (status == SSOT_STORE_OK) r = PQexecPrepared(s->conn, name, 1, params, NULL, NULL, 0);
     }
+    if (status == SSOT_STORE_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        status = pg_conn_error(s, "reading a row", err);
+    else if (status == SSOT_STORE_OK && PQntuples(r) == 0)
+        status = pg_fail(err, SSOT_STORE_NOT_FOUND, "%s %.*s not found", model->name, shown, id);
     /* The result is complete on the client: the filter's callback may read through this
      * store (its reads join the snapshot's transaction, still open) */
     ssot_buf json = SSOT_BUF_INIT;

@@ -44,7 +44,7 @@ static int cell_json(ssot_buf *out, const ssot_field *f, const char *text, size_
         if (end == text) return ssot_buf_puts(out, "null");
         return ssot_buf_put_double(out, d);
     }
-    case SSOT_TYPE_JSON: { /* jsonb prints "{"a": 1}": written compact, as SQLite's json() does */
+    case SSOT_TYPE_JSON: { /* kept as the REST layer wrote it: written compact, as SQLite's json() does */
         json_error_t jerr;
         json_t *v = json_loadb(text, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
         if (!v) return ssot_buf_append(out, text, n);

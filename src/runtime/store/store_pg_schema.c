@@ -452,7 +452,10 @@ static void ensure_stream(pg_sync *c, const ssot_model *m) {
         return;
     }
     const char *p[2] = {m->name, epoch};
-    PQclear(query(c, "INSERT INTO _ssot_streams (model, epoch, \"offset\") VALUES ($1, $2, 0) "
+    /* The counter starts past any event still kept (a stream row deleted by hand): offsets of
+     * the new epoch never repeat one in _ssot_changes. */
+    PQclear(query(c, "INSERT INTO _ssot_streams (model, epoch, \"offset\") VALUES ($1, $2, "
+                     "(SELECT coalesce(max(\"offset\"), 0) FROM _ssot_changes WHERE model = $1)) "
                      "ON CONFLICT (model) DO NOTHING",
                   2, p));
 }

@@ -5,8 +5,8 @@
  * PQtransactionStatus says whether one is open. Uses libpq (store_pg_internal.h). */
 #include "runtime/store/store_pg_internal.h"
 
-static int exec_ok(PGconn *conn, const char *sql) {
-    PGresult *r = PQexec(conn, sql);
+int pg_exec_ok(pg_store *s, const char *sql) {
+    PGresult *r = PQexec(s->conn, sql);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     return ok;
@@ -15,7 +15,10 @@ static int exec_ok(PGconn *conn, const char *sql) {
 ssot_store_status pg_read_begin(pg_store *s, int *began, ssot_store_error *err) {
     *began = 0;
     if (PQtransactionStatus(s->conn) == PQTRANS_INTRANS) return SSOT_STORE_OK; /* a write, batch or snapshot */
-    if (!exec_ok(s->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+    ssot_store_status ready = pg_connection_ready(s, err);
+    if (ready != SSOT_STORE_OK) return ready;
+    if (!pg_exec_ok(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") &&
+        !(pg_reconnected(s, err) && pg_exec_ok(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")))
         return pg_conn_error(s, "starting a read", err);
     if (s->snapshot)
         s->snapshot_open = 1; /* shared by the next reads */
@@ -25,16 +28,20 @@ ssot_store_status pg_read_begin(pg_store *s, int *began, ssot_store_error *err) 
 }
 
 void pg_read_end(pg_store *s, int began) {
-    if (began || PQtransactionStatus(s->conn) == PQTRANS_INERROR) {
-        exec_ok(s->conn, "ROLLBACK"); /* a read transaction: nothing to commit */
-        if (!began) s->snapshot_open = 0;
+    if (began) {
+        pg_exec_ok(s, "ROLLBACK"); /* a read transaction: nothing to commit */
+    } else if (s->snapshot_open && PQtransactionStatus(s->conn) == PQTRANS_INERROR) {
+        pg_exec_ok(s, "ROLLBACK"); /* the snapshot's, which a failed statement ended */
+        s->snapshot_open = 0;
     }
+    /* a write's or batch's transaction that a failed read left aborted is theirs to end: they
+     * find it so before their next statement (store_pg_write.c) */
 }
 
 void pg_snapshot_close(pg_store *s) {
     if (!s->snapshot_open) return;
     s->snapshot_open = 0;
-    exec_ok(s->conn, "ROLLBACK");
+    pg_exec_ok(s, "ROLLBACK");
 }
 
 static void pg_snapshot_begin(ssot_store *store) { ((pg_store *)store)->snapshot = 1; }

@@ -68,7 +68,7 @@ int pg_text_column(const ssot_field *f) {
     case SSOT_TYPE_DATETIME:
     case SSOT_TYPE_ENUM: return 1;
     case SSOT_TYPE_ID: return f->id_kind == SSOT_ID_UUID;
-    default: return 0; /* BIGINT, DOUBLE PRECISION, BOOLEAN, JSONB: no collation */
+    default: return 0; /* BIGINT, DOUBLE PRECISION, BOOLEAN, JSON: no collation */
     }
 }
 

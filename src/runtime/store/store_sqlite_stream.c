@@ -2,8 +2,9 @@
  * in _ssot_streams, and the recent events in _ssot_changes (an update's with the row before
  * it), written in the transaction of the row they describe; the current position; and
  * gap-free replay since a position.
- * Uses SQLite, OpenSSL RAND_bytes (store_sqlite.h). */
+ * Uses SQLite, OpenSSL RAND_bytes (store_sqlite.h), store_stream.h (the checks both stores share). */
 #include "runtime/store/store_sqlite.h"
+#include "runtime/store/store_stream.h"
 
 #include "runtime/model/value.h"
 
@@ -11,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* History is pruned every PRUNE_EVERY events, so a model keeps between `history` and
- * `history + PRUNE_EVERY` events. A write does not touch _ssot_streams: its offset is the
- * newest event's plus one; _ssot_streams."offset" is only a floor written when pruning. */
-#define PRUNE_EVERY 64
+/* A write does not touch _ssot_streams: its offset is the newest event's plus one;
+ * _ssot_streams."offset" is only a floor written when pruning (SQLite's one writer at a time
+ * needs no counter row to order writers). */
+#define PRUNE_EVERY SSOT_STREAM_PRUNE_EVERY
 
 static int new_epoch(char epoch[SSOT_EPOCH_SIZE]) {
     static const char hex[] = "0123456789abcdef";
@@ -193,13 +194,8 @@ static ssot_event_kind event_kind(const char *name) {
 /* Inside the read transaction: whether every event after since is still in the history. */
 static ssot_store_status check_gap(sqlite_store *s, const ssot_model *model, const ssot_stream_position *since,
                                    const ssot_stream_position *now, ssot_store_error *err) {
-    if (strcmp(since->epoch, now->epoch) != 0)
-        return sq_fail(err, SSOT_STORE_CANNOT_RECOVER, NULL, "%s: the stream epoch changed (history was reset)",
-                       model->name);
-    if (since->offset < 0 || since->offset > now->offset)
-        return sq_fail(err, SSOT_STORE_CANNOT_RECOVER, NULL, "%s: offset %lld is not a position of this stream (now %lld)",
-                       model->name, (long long)since->offset, (long long)now->offset);
-    if (since->offset == now->offset) return SSOT_STORE_OK;
+    ssot_store_status status = ssot_stream_check_since(model, since, now, err);
+    if (status != SSOT_STORE_OK || since->offset == now->offset) return status;
     sqlite3_stmt *oldest = s->change_oldest;
     sqlite3_bind_text(oldest, 1, model->name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(oldest);
@@ -207,11 +203,7 @@ static ssot_store_status check_gap(sqlite_store *s, const ssot_model *model, con
     int64_t first = have ? sqlite3_column_int64(oldest, 0) : 0;
     sqlite3_reset(oldest);
     if (rc != SQLITE_ROW) return sq_db_error(s, model, rc, err);
-    if (!have || first > since->offset + 1)
-        return sq_fail(err, SSOT_STORE_CANNOT_RECOVER, NULL,
-                       "%s: events after offset %lld are no longer kept (the history starts at %lld)", model->name,
-                       (long long)since->offset, (long long)(have ? first : now->offset + 1));
-    return SSOT_STORE_OK;
+    return ssot_stream_check_kept(model, since, now, have, first, err);
 }
 
 ssot_store_status sq_events_since(ssot_store *store, const ssot_model *model, const ssot_stream_position *since,

@@ -2,32 +2,13 @@
  * transaction with its change event, acknowledged only after COMMIT; update and delete show
  * the caller the row before the change (authorize) inside the transaction, and an update's
  * change carries that row as its previous one. Server-filled values (uuid ids, auto
- * datetimes, defaults) are set here. Uses SQLite, OpenSSL RAND_bytes, jansson
- * (store_sqlite.h). */
+ * datetimes, defaults) are set here. Uses SQLite, jansson (store_sqlite.h), value.h. */
 #include "runtime/store/store_sqlite.h"
 
 #include "runtime/model/value.h"
 
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
-
-/* A random (version 4) UUID in lowercase. */
-static int new_uuid(char out[37]) {
-    static const char hex[] = "0123456789abcdef";
-    unsigned char b[16];
-    if (RAND_bytes(b, sizeof b) != 1) return -1;
-    b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
-    char *p = out;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
-        *p++ = hex[b[i] >> 4];
-        *p++ = hex[b[i] & 15];
-    }
-    *p = '\0';
-    return 0;
-}
 
 /* After a foreign-key failure on insert/update: the body field whose target row is missing. */
 static const ssot_field *missing_reference(sqlite_store *s, const ssot_model *m, json_t *body) {
@@ -142,7 +123,7 @@ ssot_store_status sq_create(ssot_store *store, const ssot_model *m, json_t *body
         int at = (int)k + 1;
         json_t *value = json_object_get(body, f->name);
         if (f->type == SSOT_TYPE_ID) {
-            if (new_uuid(uuid) != 0) return sq_fail(err, SSOT_STORE_ERROR, NULL, "no random bytes for a UUID");
+            if (ssot_uuid_random(uuid) != 0) return sq_fail(err, SSOT_STORE_ERROR, NULL, "no random bytes for a UUID");
             sqlite3_bind_text(stmt, at, uuid, 36, SQLITE_STATIC);
         } else if (f->auto_kind != SSOT_AUTO_NONE) {
             sqlite3_bind_text(stmt, at, now, 24, SQLITE_STATIC);
