@@ -138,6 +138,7 @@ describe("several ssot serve processes on one PostgreSQL database", { skip }, ()
     await again.settle(300);
     const offsets = [...seen.map((e) => e.offset), ...again.events("Item:list").map((e) => e.offset)];
     assert.deepEqual(offsets, Array.from({ length: end - sub.offset }, (_, i) => sub.offset + 1 + i));
+    a = await startServe(CONFIG, { db: url, args: ["--quiet"] }); // node A again, for the cases after
   });
 
   it("a publish on a custom channel reaches its subscribers on the other node, once", async () => {
