@@ -5,8 +5,8 @@
 // offsets; a node killed with -9 under write load loses its client nothing when it resubscribes
 // on the other with since; a custom-channel publish crosses; a lost LISTEN connection is made again and what was committed
 // meanwhile still arrives; an unknown scheme stays refused; a URL's password is never printed.
-// Skipped, saying why, when PostgreSQL is not installed (pg.sh exits 77) or when this build's
-// PostgreSQL store cannot serve yet or it was built without libpq. Uses helpers.mjs, ws.mjs (npm: ws), pg.sh, psql.
+// Skipped, saying why, when PostgreSQL is not installed (pg.sh exits 77) or this ssot was built
+// without libpq. Uses helpers.mjs, ws.mjs (npm: ws), pg.sh, psql.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync } from "node:fs";
@@ -42,12 +42,12 @@ function psql(sql) {
 
 // Whether this build's PostgreSQL store serves (its REST operations are there).
 if (!skip) {
-  // on a port in use, so that a store that serves exits right after opening instead of serving
+  // on a port in use, so that a build that serves exits right after opening instead of serving
   const blocker = net.createServer();
   await new Promise((ok) => blocker.listen(0, "127.0.0.1", ok));
   const probe = serveFails(CONFIG, { db: url, args: ["--port", String(blocker.address().port)] });
   blocker.close();
-  if (/cannot serve yet|built without PostgreSQL/.test(probe.stderr)) skip = `this ssot cannot serve PostgreSQL: ${probe.stderr.trim()}`;
+  if (/built without PostgreSQL/.test(probe.stderr)) skip = `this ssot cannot serve PostgreSQL: ${probe.stderr.trim()}`;
 }
 if (skip) console.log(`# SKIP nodes: ${skip}`);
 

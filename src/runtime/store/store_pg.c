@@ -1,6 +1,6 @@
-/* The PostgreSQL store: connecting (libpq), errors, the stream position and closing. The
- * schema sync at open is in store_pg_schema.c. A first slice of the store: see the ops table
- * below for what is not there yet. Uses libpq, OpenSSL RAND_bytes (store_pg_internal.h). */
+/* The PostgreSQL store: connecting (libpq), reconnecting, errors, the stream position and
+ * closing; the ops table is completed by the other store_pg*.c files. The schema sync at open
+ * is in store_pg_schema.c. Uses libpq, OpenSSL RAND_bytes (store_pg_internal.h). */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "runtime/store/store_pg_internal.h"
 
@@ -155,7 +155,7 @@ static ssot_store_status pg_position(ssot_store *store, const ssot_model *model,
 }
 
 /* The members this file provides; store_pg_open completes a copy per store with the other
- * files' (pg_txn_ops, pg_read_ops, pg_write_ops). A member still NULL is not there yet. */
+ * files' (pg_txn_ops, pg_read_ops, pg_write_ops, pg_notify_ops). */
 static const ssot_store_ops pg_base_ops = {
     .name = "postgres",
     .close = pg_close,

@@ -1,7 +1,7 @@
 /* The PostgreSQL store (libpq), built when CMake finds libpq (option SSOT_POSTGRES; the macro
- * SSOT_HAVE_POSTGRES is then defined). A first slice: it connects, brings the database's
- * schema to the app's IR and reads stream positions; the REST operations are not there yet
- * (see the ops table in store_pg.c), and `ssot serve` does not use it yet. Uses store.h. */
+ * SSOT_HAVE_POSTGRES is then defined): the whole store.h table, with the SQLite store's bytes,
+ * statuses and messages, for one node or several on one database (docs/runtime-storage.md,
+ * "The PostgreSQL store"). Uses store.h. */
 #ifndef SSOT_RUNTIME_STORE_PG_H
 #define SSOT_RUNTIME_STORE_PG_H
 
