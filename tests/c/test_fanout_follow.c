@@ -6,7 +6,11 @@
  * for a model this app does not have — and that a gap the history no longer holds, or a new
  * epoch, calls lost and goes on from the store's position; a custom event is delivered at
  * once and sent to the other nodes, its echo skipped, another node's delivered, one too
- * large for a signal kept local. Uses fanout.h, store.h, check.h. */
+ * large for a signal kept local; presence: this node's users announced once each, other nodes'
+ * passed to the gateway once per user whichever nodes have it, a node's goodbye taking its
+ * users, and after a lost signal connection a hello, this node's whole state, and the users
+ * another node's state no longer lists dropped (a leave that was missed). Uses fanout.h,
+ * store.h, check.h. */
 #include "check.h"
 
 #include "runtime/realtime/fanout.h"
@@ -34,6 +38,8 @@ typedef struct fake_store {
     int events_since_calls;
     char messages[4][8192];   /* signal_send's, delivered at the next drain */
     size_t nmessages;
+    char sent[16][512];       /* every signal_send (cut at 511 bytes), for presence */
+    size_t nsent;
 } fake_store;
 
 static ssot_store_status fake_position(ssot_store *store, const ssot_model *m, ssot_stream_position *pos,
@@ -86,8 +92,12 @@ static int fake_signal_drain(ssot_store *store, const ssot_store_signals *to, ss
 }
 
 static ssot_store_status fake_signal_send(ssot_store *store, const char *message, size_t n, ssot_store_error *err) {
-    (void)err;
     fake_store *s = (fake_store *)store;
+    if (n > SSOT_SIGNAL_MESSAGE_MAX) { /* a store that carries no larger message */
+        snprintf(err->message, sizeof err->message, "a signal of %zu bytes cannot be sent", n);
+        return SSOT_STORE_INVALID;
+    }
+    if (s->nsent < 16) snprintf(s->sent[s->nsent++], sizeof s->sent[0], "%.*s", (int)n, message);
     if (s->nmessages < 4 && n < sizeof s->messages[0]) {
         memcpy(s->messages[s->nmessages], message, n);
         s->messages[s->nmessages++][n] = '\0';
@@ -124,6 +134,8 @@ typedef struct record {
     int closed;
     char custom[4][256];      /* "channel event from data" of each custom event */
     size_t ncustom;
+    char presence[8][64];     /* "channel user 1|0" of each presence_elsewhere */
+    size_t npresence;
 } record;
 
 static void record_change(ssot_fanout *f, const ssot_change *c) {
@@ -139,7 +151,31 @@ static void record_custom(ssot_fanout *f, const char *ch, const char *ev, const 
         snprintf(r->custom[r->ncustom++], sizeof r->custom[0], "%s %s %s %.*s", ch, ev, from ? from : "-", (int)n, d);
 }
 static void record_close(ssot_fanout *f) { ((record *)f)->closed = 1; }
-static const ssot_fanout_ops record_ops = {"record", record_change, record_custom, record_close};
+static void record_presence(ssot_fanout *f, const char *channel, const char *user, int present) {
+    record *r = (record *)f;
+    if (r->npresence < 8) snprintf(r->presence[r->npresence++], sizeof r->presence[0], "%s %s %d", channel, user, present);
+}
+static const ssot_fanout_ops record_ops = {
+    .name = "record",
+    .publish_change = record_change,
+    .publish_custom = record_custom,
+    .close = record_close,
+    .presence_elsewhere = record_presence,
+};
+
+/* Another node's message, delivered at the next read. */
+static void from_other_node(fake_store *s, ssot_fanout *follow, const char *message) {
+    snprintf(s->messages[0], sizeof s->messages[0], "%s", message);
+    s->nmessages = 1;
+    ssot_fanout_follow_read(follow);
+}
+
+/* Whether one of the messages sent since *from contains text; moves *from past them. */
+static int sent_since(fake_store *s, size_t *from, const char *text) {
+    int found = 0;
+    for (; *from < s->nsent; (*from)++) found |= strstr(s->sent[*from], text) != NULL;
+    return found;
+}
 
 /* The inner got exactly offsets from..to of model, in order, starting at index *at. */
 static int got_run(const record *r, size_t *at, size_t model, int64_t from, int64_t to) {
@@ -252,7 +288,7 @@ int main(void) {
     s.nmessages = 1;
     ssot_fanout_follow_read(follow);
     CHECK(inner.ncustom == 2 && strcmp(inner.custom[1], "room:2 message - [1,\"x\"]") == 0);
-    /* one too large for a signal: here only */
+    /* one too large for this store's signals: here only (the PostgreSQL store carries it through a table) */
     size_t big = SSOT_SIGNAL_MESSAGE_MAX + 10;
     char *data = malloc(big + 3);
     data[0] = '"';
@@ -263,8 +299,54 @@ int main(void) {
     free(data);
     CHECK(inner.ncustom == 3 && s.nmessages == 0);
 
+    /* presence: this node's user announced once, however many of its tabs arrive */
+    ssot_fanout_follow_catch_up(follow); /* the first pass: hello and this node's (empty) state */
+    size_t mark = 0;
+    CHECK(sent_since(&s, &mark, "\"p\":\"h\""));
+    ssot_fanout_presence_here(follow, "lobby:1", "5", 1);
+    CHECK(sent_since(&s, &mark, "\"p\":\"j\",\"c\":\"lobby:1\",\"u\":\"5\""));
+    ssot_fanout_presence_here(follow, "lobby:1", "5", 1);
+    CHECK(mark == s.nsent);
+    CHECK(inner.npresence == 0); /* its own messages are not news to it */
+
+    /* another node's users: present elsewhere once, whichever nodes have them */
+    from_other_node(&s, follow, "{\"n\":\"another\",\"p\":\"j\",\"c\":\"lobby:1\",\"u\":\"8\"}");
+    CHECK(inner.npresence == 1 && strcmp(inner.presence[0], "lobby:1 8 1") == 0);
+    from_other_node(&s, follow, "{\"n\":\"third\",\"p\":\"j\",\"c\":\"lobby:1\",\"u\":\"8\"}");
+    from_other_node(&s, follow, "{\"n\":\"another\",\"p\":\"l\",\"c\":\"lobby:1\",\"u\":\"8\"}");
+    CHECK(inner.npresence == 1); /* the third node still has the user */
+    from_other_node(&s, follow, "{\"n\":\"third\",\"p\":\"b\"}"); /* its goodbye */
+    CHECK(inner.npresence == 2 && strcmp(inner.presence[1], "lobby:1 8 0") == 0);
+
+    /* after a lost signal connection: hello and the whole state; a leave that was missed
+     * meanwhile is made up for by the other node's state, which no longer lists its user */
+    from_other_node(&s, follow, "{\"n\":\"another\",\"p\":\"j\",\"c\":\"lobby:1\",\"u\":\"9\"}");
+    CHECK(inner.npresence == 3 && strcmp(inner.presence[2], "lobby:1 9 1") == 0);
+    s.fail_drain = 1;
+    ssot_fanout_follow_read(follow);
+    ssot_fanout_follow_read(follow); /* made again: signals may have been lost */
+    ssot_fanout_follow_catch_up(follow);
+    CHECK(sent_since(&s, &mark, "\"p\":\"h\""));
+    CHECK(strstr(s.sent[s.nsent - 2], "\"p\":\"s\"") && strstr(s.sent[s.nsent - 2], "[\"lobby:1\",\"5\"]"));
+    CHECK(strstr(s.sent[s.nsent - 1], "\"p\":\"e\""));
+    from_other_node(&s, follow, "{\"n\":\"another\",\"p\":\"s\",\"g\":4,\"l\":[[\"lobby:2\",\"3\"]]}");
+    from_other_node(&s, follow, "{\"n\":\"another\",\"p\":\"e\",\"g\":4}");
+    CHECK(inner.npresence == 5 && strcmp(inner.presence[3], "lobby:2 3 1") == 0 &&
+          strcmp(inner.presence[4], "lobby:1 9 0") == 0);
+
+    /* another node's hello: this node's state at the next pass; the last tab gone: a leave */
+    mark = s.nsent;
+    from_other_node(&s, follow, "{\"n\":\"another\",\"p\":\"h\"}");
+    ssot_fanout_follow_catch_up(follow);
+    CHECK(sent_since(&s, &mark, "[\"lobby:1\",\"5\"]"));
+    ssot_fanout_presence_here(follow, "lobby:1", "5", 0);
+    CHECK(sent_since(&s, &mark, "\"p\":\"l\",\"c\":\"lobby:1\",\"u\":\"5\""));
+
+    ssot_fanout_presence_here(follow, "lobby:1", "6", 1);
+    mark = s.nsent;
     ssot_fanout_close(follow);
     CHECK(inner.closed);
+    CHECK(sent_since(&s, &mark, "\"p\":\"b\"")); /* goodbye: the other nodes drop its users at once */
     if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
     return failures != 0;
 }

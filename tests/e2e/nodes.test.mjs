@@ -3,7 +3,7 @@
 // config (tests/fixtures/configs/nodes). Both starting at once migrate once; a subscriber on one
 // node gets what the other commits, in order, once; creates on both at once get unique gapless
 // offsets; a node killed with -9 under write load loses its client nothing when it resubscribes
-// on the other with since; a custom-channel publish crosses; a lost LISTEN connection is made again and what was committed
+// on the other with since; a custom-channel publish crosses, a large one too; presence crosses; a lost LISTEN connection is made again and what was committed
 // meanwhile still arrives; an unknown scheme stays refused; a URL's password is never printed.
 // Skipped, saying why, when PostgreSQL is not installed (pg.sh exits 77) or this ssot was built
 // without libpq. Uses helpers.mjs, ws.mjs (npm: ws), pg.sh, psql.
@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync } from "node:fs";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
-import { api, serveFails, SSOT_BIN, source, startServe, tempDir, until } from "./helpers.mjs";
+import { api, mint, serveFails, SSOT_BIN, source, startServe, tempDir, until } from "./helpers.mjs";
 import { Client } from "./ws.mjs";
 
 const CONFIG = source("tests/fixtures/configs/nodes/config.lua");
@@ -50,6 +50,17 @@ if (!skip) {
   if (/built without PostgreSQL/.test(probe.stderr)) skip = `this ssot cannot serve PostgreSQL: ${probe.stderr.trim()}`;
 }
 if (skip) console.log(`# SKIP nodes: ${skip}`);
+
+/** Waits until a presence request on channel answers users (sorted, comma-separated). */
+async function presenceIs(client, channel, users, what) {
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const got = (await client.ask({ type: "presence", channel })).data.users.sort().join();
+    if (got === users) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: users ${got}`);
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+}
 
 describe("several ssot serve processes on one PostgreSQL database", { skip }, () => {
   let a, b;
@@ -156,6 +167,53 @@ describe("several ssot serve processes on one PostgreSQL database", { skip }, ()
     await onB.settle(300);
     assert.equal(onA.events("room:1").length, 1);
     assert.equal(onB.events("room:1").length, 1, "the publisher's node does not deliver its own publish twice");
+    // one too large for a NOTIFY (8,000 bytes) crosses through the database's table
+    const big = "x".repeat(20000);
+    assert.equal((await onB.ask({ type: "publish", channel: "room:1", event: "typing", data: { big } })).type, "response");
+    await until(() => onA.events("room:1").length === 2, "the large publish on node A");
+    assert.equal(onA.events("room:1")[1].data.big, big);
+  });
+
+  it("presence crosses nodes: joins and leaves once per user whichever node its tabs are on; a node that stops or dies takes its users with it", async () => {
+    const [one, two, three, four] = ["1", "2", "3", "4"].map((sub) => mint(sub));
+    const watch = await Client.connect(a.url, { token: one });
+    clients.push(watch);
+    assert.deepEqual((await watch.subscribe("lobby:7")).presence, ["1"]);
+    const twoOnB = await Client.connect(b.url, { token: two });
+    clients.push(twoOnB);
+    await twoOnB.subscribe("lobby:7");
+    assert.deepEqual((await watch.event("lobby:7")).data, { userId: "2" }, "node A hears of the user on node B");
+    await presenceIs(twoOnB, "lobby:7", "1,2", "node B lists the user on node A");
+    // the same user in a second tab on the other node: no second join, and no leave while one tab stays
+    const twoOnA = await Client.connect(a.url, { token: two });
+    clients.push(twoOnA);
+    assert.deepEqual((await twoOnA.subscribe("lobby:7")).presence.sort(), ["1", "2"]);
+    twoOnB.ws.terminate();
+    await watch.settle(600);
+    assert.deepEqual(watch.events("lobby:7").map((e) => e.event), ["join"], "one join, no leave while a tab stays");
+    twoOnA.ws.terminate();
+    const left = await watch.event("lobby:7");
+    assert.deepEqual([left.event, left.data], ["leave", { userId: "2" }]);
+
+    // a node that stops says goodbye: its user leaves at once; one killed is dropped once silent
+    const c = await startServe(CONFIG, { db: url, args: ["--quiet"] });
+    const d = await startServe(CONFIG, { db: url, args: ["--quiet"] });
+    const threeOnC = await Client.connect(c.url, { token: three });
+    const fourOnD = await Client.connect(d.url, { token: four });
+    await threeOnC.subscribe("lobby:7");
+    await fourOnD.subscribe("lobby:7");
+    await presenceIs(watch, "lobby:7", "1,3,4", "node A lists the users of nodes C and D");
+    const stopped = Date.now();
+    threeOnC.ws.terminate();
+    fourOnD.ws.terminate();
+    d.proc.kill("SIGKILL");
+    await d.exited;
+    await c.stop();
+    await until(() => watch.events("lobby:7").some((e) => e.event === "leave" && e.data.userId === "3"), "3 leaves");
+    await until(() => watch.events("lobby:7").some((e) => e.event === "leave" && e.data.userId === "4"),
+      "4 leaves once node D is silent", 15000);
+    assert.ok(Date.now() - stopped < 12000, "a silent node's users go within seconds");
+    assert.deepEqual((await watch.ask({ type: "presence", channel: "lobby:7" })).data.users, ["1"]);
   });
 
   it("a lost LISTEN connection is made again, and what was committed meanwhile arrives", async () => {

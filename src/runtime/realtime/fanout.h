@@ -24,6 +24,14 @@ typedef struct ssot_fanout_ops {
     void (*publish_custom)(ssot_fanout *fanout, const char *channel, const char *event, const char *data,
                            size_t n, const char *from);
     void (*close)(ssot_fanout *fanout);
+    /* Presence across nodes (both optional, NULL: not handled). presence_here goes outward,
+     * from the gateway to the follower in front of it: user's first connection on this node to
+     * a presence channel arrived (present 1), or its last one left (0); the follower tells the
+     * other nodes. presence_elsewhere goes inward, from the follower to the gateway: user is
+     * now present on channel through other nodes (1), or on none of them any more (0); the
+     * gateway merges that with its own connections for joins, leaves and presence answers. */
+    void (*presence_here)(ssot_fanout *fanout, const char *channel, const char *user, int present);
+    void (*presence_elsewhere)(ssot_fanout *fanout, const char *channel, const char *user, int present);
 } ssot_fanout_ops;
 
 /* Every fan-out starts with this header; implementations put their state after it. */
@@ -37,6 +45,13 @@ static inline void ssot_fanout_publish_change(ssot_fanout *f, const ssot_change 
 static inline void ssot_fanout_publish_custom(ssot_fanout *f, const char *channel, const char *event,
                                               const char *data, size_t n, const char *from) {
     f->ops->publish_custom(f, channel, event, data, n, from);
+}
+static inline void ssot_fanout_presence_here(ssot_fanout *f, const char *channel, const char *user, int present) {
+    if (f && f->ops->presence_here) f->ops->presence_here(f, channel, user, present);
+}
+static inline void ssot_fanout_presence_elsewhere(ssot_fanout *f, const char *channel, const char *user,
+                                                  int present) {
+    if (f && f->ops->presence_elsewhere) f->ops->presence_elsewhere(f, channel, user, present);
 }
 static inline void ssot_fanout_close(ssot_fanout *f) {
     if (f) f->ops->close(f);

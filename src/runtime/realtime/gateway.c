@@ -343,6 +343,7 @@ static const ssot_fanout_ops gateway_ops = {
     .publish_change = gw_publish_change,
     .publish_custom = gw_publish_custom,
     .close = gateway_close,
+    .presence_elsewhere = gw_presence_elsewhere,
 };
 
 ssot_gateway *ssot_gateway_new(const ssot_gateway_options *options, char *err, size_t err_size) {

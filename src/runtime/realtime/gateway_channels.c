@@ -1,7 +1,9 @@
 /* The gateway's channels (gateway_internal.h): a hash table from name to the channels that
  * have subscribers, so finding an event's subscribers costs O(its subscribers), not
  * O(connections); subscriptions, indexed from both the channel and the connection so either
- * ends one in O(1); and presence, counted per user. Uses gateway_deliver.c for join/leave. */
+ * ends one in O(1); and presence, counted per user id, here and (through the follower) on
+ * other nodes. Uses gateway_deliver.c for join/leave, channel.h to resolve another node's
+ * channel. */
 #include "runtime/realtime/gateway_internal.h"
 
 #include <stdlib.h>
@@ -92,38 +94,89 @@ static int grow(void *items_ptr, size_t n, size_t *cap) {
     return 0;
 }
 
-/* Counts the session's user on a presence channel; sends join to the others for a user's
- * first connection. A leave for its last. */
-void gw_presence_enter(ssot_gateway *gw, gw_channel *c, gw_session *session) {
-    gw_user *user = session->user;
-    if (!c->ref.def || !c->ref.def->presence || !user->user.authenticated) return;
+/* The presence entry of user id on c, or NULL. */
+static struct presence_entry *presence_find(gw_channel *c, const char *id) {
     for (size_t i = 0; i < c->npresent; i++)
-        if (c->present[i].user == user) {
-            c->present[i].connections++;
-            return;
-        }
+        if (strcmp(c->present[i].id, id) == 0) return &c->present[i];
+    return NULL;
+}
+
+/* A new entry for id (connections 0, not elsewhere), or NULL when memory ran out. */
+static struct presence_entry *presence_add(gw_channel *c, const char *id) {
     if (c->npresent == c->present_cap) {
         size_t cap = c->present_cap ? 2 * c->present_cap : 4;
         struct presence_entry *grown = realloc(c->present, cap * sizeof *grown);
-        if (!grown) return; /* not listed: memory ran out */
+        if (!grown) return NULL;
         c->present = grown;
         c->present_cap = cap;
     }
-    user->refs++; /* the entry keeps the user (and its id) */
-    c->present[c->npresent++] = (struct presence_entry){user, 1};
-    gw_presence_event(gw, c, "join", user->user.id, session);
+    size_t n = strlen(id) + 1;
+    char *copy = malloc(n);
+    if (!copy) return NULL;
+    memcpy(copy, id, n);
+    c->present[c->npresent] = (struct presence_entry){copy, 0, 0};
+    return &c->present[c->npresent++];
 }
 
+/* Sends leave for e's user and takes the entry out. */
+static void presence_remove(ssot_gateway *gw, gw_channel *c, struct presence_entry *e, const gw_session *except) {
+    char *id = e->id;
+    *e = c->present[--c->npresent];
+    gw_presence_event(gw, c, "leave", id, except);
+    free(id);
+}
+
+/* Counts the session's user on a presence channel; sends join to the others when the user was
+ * on it nowhere (no connection here, none on another node); tells the fan-out in front (the
+ * follower, which tells the other nodes) about its first connection here. */
+void gw_presence_enter(ssot_gateway *gw, gw_channel *c, gw_session *session) {
+    const ssot_user *user = &session->user->user;
+    if (!c->ref.def || !c->ref.def->presence || !user->authenticated) return;
+    struct presence_entry *e = presence_find(c, user->id);
+    int joined = !e;
+    if (!e && !(e = presence_add(c, user->id))) return; /* not listed: memory ran out */
+    if (e->connections++ > 0) return;
+    if (joined) gw_presence_event(gw, c, "join", user->id, session);
+    ssot_fanout_presence_here(gw->outer, c->name, user->id, 1);
+}
+
+/* The other side: a leave when the session was its user's last connection here and no other
+ * node has the user on the channel. */
 void gw_presence_leave(ssot_gateway *gw, gw_channel *c, gw_session *session) {
-    for (size_t i = 0; i < c->npresent; i++) {
-        if (c->present[i].user != session->user) continue;
-        if (--c->present[i].connections > 0) return;
-        gw_user *user = c->present[i].user;
-        c->present[i] = c->present[--c->npresent];
-        gw_presence_event(gw, c, "leave", user->user.id, session);
-        gw_user_put(gw, user);
-        return;
+    const ssot_user *user = &session->user->user;
+    struct presence_entry *e = user->authenticated ? presence_find(c, user->id) : NULL;
+    if (!e || e->connections == 0 || --e->connections > 0) return;
+    ssot_fanout_presence_here(gw->outer, c->name, user->id, 0);
+    if (!e->elsewhere) presence_remove(gw, c, e, session);
+}
+
+/* A channel with neither subscribers nor users present elsewhere is freed. */
+static void channel_release(ssot_gateway *gw, gw_channel *c) {
+    if (c->nsubs == 0 && c->npresent == 0) channel_free(gw, c);
+}
+
+void gw_presence_elsewhere(ssot_fanout *fanout, const char *name, const char *user, int present) {
+    ssot_gateway *gw = (ssot_gateway *)fanout;
+    size_t len = strlen(name);
+    gw_channel *c = gw_channel_find(gw, name, len);
+    if (!c && !present) return;
+    if (!c) { /* nobody here is subscribed yet: the channel keeps who is there for those who come */
+        ssot_channel_ref ref;
+        char why[256];
+        if (ssot_channel_resolve(gw->app, name, len, &ref, why, sizeof why) != 0 || ref.kind != SSOT_CHANNEL_CUSTOM ||
+            !ref.def->presence)
+            return; /* not a presence channel of this app (another version of the config) */
+        if (!(c = channel_new(gw, name, len, &ref))) return;
     }
+    struct presence_entry *e = presence_find(c, user);
+    if (present) {
+        if (!e && (e = presence_add(c, user))) gw_presence_event(gw, c, "join", user, NULL);
+        if (e) e->elsewhere = 1;
+    } else if (e) {
+        e->elsewhere = 0;
+        if (e->connections == 0) presence_remove(gw, c, e, NULL);
+    }
+    channel_release(gw, c);
 }
 
 gw_sub *gw_subscribe(ssot_gateway *gw, gw_session *session, const char *name, size_t len,
@@ -164,14 +217,14 @@ void gw_unsubscribe(ssot_gateway *gw, gw_sub *sub) {
     gw->counts.subscriptions--;
     free(sub);
     gw_presence_leave(gw, c, session);
-    if (c->nsubs == 0) channel_free(gw, c);
+    channel_release(gw, c);
 }
 
 void gw_presence_json(const gw_channel *channel, ssot_buf *out) {
     ssot_buf_putc(out, '[');
     for (size_t i = 0; i < channel->npresent; i++) {
         if (i) ssot_buf_putc(out, ',');
-        const char *id = channel->present[i].user->user.id;
+        const char *id = channel->present[i].id;
         ssot_buf_put_json_string(out, id, strlen(id));
     }
     ssot_buf_putc(out, ']');
@@ -181,7 +234,7 @@ void gw_channels_free(ssot_gateway *gw) {
     for (size_t i = 0; i < gw->nbuckets; i++)
         while (gw->buckets[i]) {
             gw_channel *c = gw->buckets[i];
-            for (size_t k = 0; k < c->npresent; k++) gw_user_put(gw, c->present[k].user);
+            for (size_t k = 0; k < c->npresent; k++) free(c->present[k].id);
             for (size_t k = 0; k < c->nsubs; k++) free(c->subs[k]);
             channel_free(gw, c);
         }

@@ -35,7 +35,8 @@ typedef struct gw_sub {
     int64_t delivered;  /* model channels: the newest offset sent (events up to it are skipped) */
 } gw_sub;
 
-/* A channel somebody is subscribed to; gone with its last subscriber. */
+/* A channel somebody is subscribed to, or (presence channels) where users of other nodes are
+ * present; gone with the last of both. */
 struct gw_channel {
     gw_channel *next_in_bucket;
     uint32_t hash;
@@ -43,7 +44,9 @@ struct gw_channel {
     json_t *params;         /* custom channels: {"roomId": "3"}, for function rules */
     gw_sub **subs;          /* its subscribers, in no order */
     size_t nsubs, cap;
-    struct presence_entry { gw_user *user; size_t connections; } *present; /* presence channels */
+    /* presence channels: each user present, by id, with its connections here and whether other
+     * nodes have it too (a second tab, here or elsewhere, is not a second join) */
+    struct presence_entry { char *id; size_t connections; int elsewhere; } *present;
     size_t npresent, present_cap;
     char name[];            /* the name, NUL-terminated */
 };
@@ -135,6 +138,9 @@ void gw_unsubscribe(ssot_gateway *gw, gw_sub *sub);
  * enter with the new one after. */
 void gw_presence_leave(ssot_gateway *gw, gw_channel *channel, gw_session *session);
 void gw_presence_enter(ssot_gateway *gw, gw_channel *channel, gw_session *session);
+
+/* The fan-out op presence_elsewhere (fanout.h): other nodes' users on a presence channel. */
+void gw_presence_elsewhere(ssot_fanout *fanout, const char *channel, const char *user, int present);
 
 /* Appends the ids of the users present on channel as a JSON array. */
 void gw_presence_json(const gw_channel *channel, ssot_buf *out);

@@ -121,8 +121,11 @@ typedef struct ssot_store_signals {
     void *ctx;
 } ssot_store_signals;
 
-/* The largest signal_send message: PostgreSQL's NOTIFY payload is under 8000 bytes. */
+/* The largest signal_send message that travels in the signal itself: PostgreSQL's NOTIFY
+ * payload is under 8000 bytes. A store may carry larger ones another way (the PostgreSQL
+ * store through a table), up to SSOT_SIGNAL_MESSAGE_LARGE_MAX. */
 #define SSOT_SIGNAL_MESSAGE_MAX 7900
+#define SSOT_SIGNAL_MESSAGE_LARGE_MAX (1024 * 1024)
 
 typedef struct ssot_store_ops {
     const char *name; /* "sqlite" */
@@ -207,8 +210,10 @@ typedef struct ssot_store_ops {
      * waiting without blocking and passes each signal to `to` (ssot_store_signals, above).
      * Returns the number of signals passed on, or -1 on an error it describes in err (the
      * connection is dropped and made again at a later drain). signal_send (may be NULL even
-     * when the others are not) sends a message of n bytes, at most SSOT_SIGNAL_MESSAGE_MAX,
-     * to every process on the database, this one included, at once (not inside a write). */
+     * when the others are not) sends a message of n bytes to every process on the database,
+     * this one included, at once (not inside a write); a message is a JSON object (it starts
+     * with '{'). Over SSOT_SIGNAL_MESSAGE_MAX bytes a store that cannot carry it answers
+     * INVALID; none carries more than SSOT_SIGNAL_MESSAGE_LARGE_MAX. */
     int (*signal_fd)(ssot_store *store);
     int (*signal_drain)(ssot_store *store, const struct ssot_store_signals *to, ssot_store_error *err);
     ssot_store_status (*signal_send)(ssot_store *store, const char *message, size_t n, ssot_store_error *err);

@@ -2,7 +2,9 @@
  * signal_send): a second connection of its own that LISTENs on the channel ssot_changes,
  * where every write transaction of any process on the database NOTIFYs "<Model> <offset>"
  * (store_pg_write.c), delivered at COMMIT in commit order, and on ssot_messages, where
- * signal_send NOTIFYs its message from this same connection (outside any write, at once). Reads are non-blocking
+ * signal_send NOTIFYs its message from this same connection (outside any write, at once); a
+ * message too large for a NOTIFY goes into _ssot_messages and the NOTIFY carries its id.
+ * Reads are non-blocking
  * (PQconsumeInput, PQnotifies) so the server's event loop can watch the socket. A lost
  * connection is dropped and made again at a later drain, at most once a second; after every
  * (re)connect the first signal says "check every model" (offset -1), since what was
@@ -140,6 +142,18 @@ static int pg_signal_fd(ssot_store *store) {
     return n && n->conn ? PQsocket(n->conn) : -1;
 }
 
+/* Passes on the large message of id (text), read on the LISTEN connection (never in a
+ * transaction, so the read is its own); 1, or 0 when it is gone (older than a minute) or the
+ * read failed, which the next drain's PQconsumeInput reports. */
+static int large_message(PGconn *conn, const char *id, const ssot_store_signals *to) {
+    const char *params[1] = {id};
+    PGresult *r = PQexecParams(conn, "SELECT body FROM _ssot_messages WHERE id = $1", 1, NULL, params, NULL, NULL, 0);
+    int passed = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+    if (passed) to->message(to->ctx, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+    PQclear(r);
+    return passed;
+}
+
 static int pg_signal_drain(ssot_store *store, const ssot_store_signals *to, ssot_store_error *err) {
     pg_store *s = (pg_store *)store;
     pg_notify *n = state(s);
@@ -169,10 +183,13 @@ static int pg_signal_drain(ssot_store *store, const ssot_store_signals *to, ssot
     }
     for (PGnotify *note; (note = PQnotifies(n->conn)) != NULL; PQfreemem(note)) {
         if (note->relname && strcmp(note->relname, "ssot_messages") == 0) {
-            if (to->message && note->extra) {
-                to->message(to->ctx, note->extra, strlen(note->extra));
-                count++;
+            if (!to->message || !note->extra) continue;
+            if (note->extra[0] == '@') { /* "@<id>": a large message, in _ssot_messages */
+                count += large_message(n->conn, note->extra + 1, to);
+                continue;
             }
+            to->message(to->ctx, note->extra, strlen(note->extra));
+            count++;
             continue;
         }
         /* "<Model> <offset>": a model name has no space (an identifier) */
@@ -188,13 +205,22 @@ static int pg_signal_drain(ssot_store *store, const ssot_store_signals *to, ssot
     return count;
 }
 
+/* A message that fits a NOTIFY goes in it; a larger one into _ssot_messages, its id in the
+ * NOTIFY ("@<id>": a message itself starts with '{'), and messages older than a minute are
+ * deleted on the way (every node has read it by then, or was cut off and lost it anyway). */
+static const char notify_sql[] = "SELECT pg_notify('ssot_messages', $1)";
+static const char notify_large_sql[] =
+    "WITH m AS (INSERT INTO _ssot_messages (body) VALUES ($1) RETURNING id), "
+    "old AS (DELETE FROM _ssot_messages WHERE at < now() - interval '1 minute') "
+    "SELECT pg_notify('ssot_messages', '@' || m.id) FROM m";
+
 static ssot_store_status pg_signal_send(ssot_store *store, const char *message, size_t len, ssot_store_error *err) {
     pg_store *s = (pg_store *)store;
     pg_notify *n = state(s);
     if (!n) return pg_fail(err, SSOT_STORE_ERROR, "out of memory");
-    if (len > SSOT_SIGNAL_MESSAGE_MAX || memchr(message, '\0', len))
+    if (len > SSOT_SIGNAL_MESSAGE_LARGE_MAX || memchr(message, '\0', len))
         return pg_fail(err, SSOT_STORE_INVALID, "a signal of %zu bytes (at most %d, no NUL byte) cannot be sent",
-                       len, SSOT_SIGNAL_MESSAGE_MAX);
+                       len, SSOT_SIGNAL_MESSAGE_LARGE_MAX);
     if (!n->conn) {
         if (now_ms() < n->retry_ms)
             return pg_fail(err, SSOT_STORE_UNAVAILABLE, "the PostgreSQL database %s: the signal connection is down",
@@ -211,7 +237,8 @@ static ssot_store_status pg_signal_send(ssot_store *store, const char *message, 
     memcpy(text, message, len);
     text[len] = '\0';
     const char *params[1] = {text};
-    PGresult *r = PQexecParams(n->conn, "SELECT pg_notify('ssot_messages', $1)", 1, NULL, params, NULL, NULL, 0);
+    PGresult *r = PQexecParams(n->conn, len > SSOT_SIGNAL_MESSAGE_MAX ? notify_large_sql : notify_sql, 1, NULL, params,
+                               NULL, NULL, 0);
     free(text);
     ssot_store_status status = SSOT_STORE_OK;
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {

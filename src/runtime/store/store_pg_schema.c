@@ -40,6 +40,12 @@ static const char *const own_tables =
     "  previous_owner TEXT,\n"
     "  previous TEXT,\n"
     "  PRIMARY KEY (model, \"offset\")\n"
+    ");\n"
+    /* signal_send's messages too large for a NOTIFY (store_pg_notify.c), kept a minute */
+    "CREATE TABLE IF NOT EXISTS _ssot_messages (\n"
+    "  id BIGSERIAL PRIMARY KEY,\n"
+    "  body TEXT NOT NULL,\n"
+    "  at TIMESTAMPTZ NOT NULL DEFAULT now()\n"
     ");\n";
 
 /* The key of the advisory lock every node's sync takes ("ssot" in ASCII). */
