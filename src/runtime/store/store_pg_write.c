@@ -82,7 +82,8 @@ static const char *const *bound_values(bound *b) {
 /* --- errors -------------------------------------------------------------------------------- */
 
 /* The field whose column a constraint failure names: libpq's column field (NOT NULL), else the
- * detail's 'Key (column)=(value) ...' (unique, foreign key). */
+ * first column of the detail's 'Key (a, b)=(x, y) ...' (unique, foreign key): for a unique
+ * index of several fields the first, as the SQLite store names it. */
 static const ssot_field *failed_field(const ssot_model *m, const PGresult *r) {
     if (!m) return NULL;
     const char *column = PQresultErrorField(r, PG_DIAG_COLUMN_NAME);
@@ -90,10 +91,11 @@ static const ssot_field *failed_field(const ssot_model *m, const PGresult *r) {
     const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
     if (!column && detail && strncmp(detail, "Key (", 5) == 0) {
         column = detail + 5;
-        n = strcspn(column, ")");
-        if (n >= 2 && column[0] == '"' && column[n - 1] == '"') { /* a mixed-case name is quoted */
+        if (column[0] == '"') { /* a mixed-case name is quoted */
             column++;
-            n -= 2;
+            n = strcspn(column, "\"");
+        } else {
+            n = strcspn(column, ",)");
         }
     }
     for (size_t i = 0; column && i < m->nfields; i++)
