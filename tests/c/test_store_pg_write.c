@@ -30,7 +30,7 @@
 /* Every kind of write and answer a user relies on: integer and UUID ids, defaults, auto
  * datetimes, an owner, unique fields, a json field, belongsTo with restrict (Item.ownerId),
  * cascade (Doc.authorId) and setNull (Note.userId), and a restrict behind a cascade (a Book on
- * a Shelf that deleting its User would delete). */
+ * a Shelf that deleting its User would delete); unique camelCase fields, alone and together. */
 static const char *const write_config =
     "name = 'pgwrite'\n"
     "models = {\n"
@@ -60,6 +60,9 @@ static const char *const write_config =
     "                      { 'userId', 'int', belongsTo = 'User', onDelete = 'setNull', optional = true } } },\n"
     "  Shelf = { fields = { { 'id', 'id' }, { 'userId', 'int', belongsTo = 'User', onDelete = 'cascade' } } },\n"
     "  Book = { fields = { { 'id', 'id' }, { 'shelfId', 'int', belongsTo = 'Shelf' } } },\n"
+    "  Seat = { fields = { { 'id', 'id' }, { 'roomName', 'string' }, { 'row', 'int' },\n"
+    "                      { 'badgeCode', 'string', unique = true, optional = true } },\n"
+    "           indexes = { { fields = { 'roomName', 'row' }, unique = true } } },\n"
     "}\n";
 
 static const ssot_app *app;
@@ -303,6 +306,13 @@ static const step steps[] = {
     {'d', "Book", "$b1", NULL, NULL, SSOT_STORE_OK},
     {'d', "User", "$u4", NULL, NULL, SSOT_STORE_OK},
     {'g', "Shelf", "$s1", NULL, NULL, SSOT_STORE_NOT_FOUND},
+    /* conflicts on a camelCase unique field and on a unique index of two fields */
+    {'c', "Seat", NULL, "{\"roomName\":\"hall\",\"row\":1,\"badgeCode\":\"B1\"}", "t1", SSOT_STORE_OK},
+    {'c', "Seat", NULL, "{\"roomName\":\"hall\",\"row\":2,\"badgeCode\":\"B1\"}", NULL, SSOT_STORE_CONFLICT},
+    {'c', "Seat", NULL, "{\"roomName\":\"hall\",\"row\":1}", NULL, SSOT_STORE_CONFLICT},
+    {'c', "Seat", NULL, "{\"roomName\":\"hall\",\"row\":2}", "t2", SSOT_STORE_OK},
+    {'p', "Seat", "$t2", "{\"row\":1}", NULL, SSOT_STORE_CONFLICT},
+    {'u', "Seat", "$t2", "{\"roomName\":\"hall\",\"row\":3,\"badgeCode\":\"B1\"}", NULL, SSOT_STORE_CONFLICT},
 };
 
 /* The target id of a step in the store whose names are ns (buffer of SSOT_ID_TEXT_SIZE). */
