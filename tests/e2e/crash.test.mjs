@@ -9,10 +9,9 @@
 // (docs/protocol.md "Recovery"). SSOT_CRASH_TRIALS trials (3 by default; scripts/
 // crash-test.sh runs 20), each on a fresh database, killed after a random number of writes.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { database, mint, startServe, tempDir } from "./helpers.mjs";
+import { database, mint, queryDatabase, startServe, tempDir } from "./helpers.mjs";
 import { Client } from "./ws.mjs";
 
 const TRIALS = Number(process.env.SSOT_CRASH_TRIALS ?? 3);
@@ -51,24 +50,6 @@ function random(seed) {
     s ^= s << 5;
     return (s >>> 0) / 4294967296;
   };
-}
-
-/**
- * The rows of a query, as objects, in the database the server uses: the SQLite file, or, under
- * on-postgres.sh, the PostgreSQL database helpers.mjs gives that file (through psql).
- */
-function query(db, sql) {
-  const url = database(db);
-  if (url !== db) {
-    const result = spawnSync(process.env.SSOT_PSQL ?? "psql",
-      ["-X", "-q", "-A", "-t", "-d", url, "-c", `SELECT coalesce(json_agg(q), '[]') FROM (${sql}) q`],
-      { encoding: "utf8" });
-    assert.equal(result.status, 0, result.stderr);
-    return JSON.parse(result.stdout);
-  }
-  const result = spawnSync("sqlite3", ["-json", db, sql], { encoding: "utf8" });
-  assert.equal(result.status, 0, result.stderr);
-  return result.stdout.trim() ? JSON.parse(result.stdout) : [];
 }
 
 /**
@@ -148,7 +129,7 @@ function allowedStates(logs) {
 
 function checkEvents(db, rows) {
   for (const model of ["Room", "Message"]) {
-    const events = query(db, `SELECT "offset", event, row_id, data FROM _ssot_changes WHERE model = '${model}' ORDER BY "offset"`);
+    const events = queryDatabase(db, `SELECT "offset", event, row_id, data FROM _ssot_changes WHERE model = '${model}' ORDER BY "offset"`);
     events.forEach((e, i) => assert.equal(e.offset, events[0].offset + i, `${model}: offsets are gapless`));
     if (model !== "Message") continue;
     const replayed = new Map();
@@ -172,7 +153,7 @@ function checkSubscriber(db, start, received, logs) {
   received.forEach((e, i) => assert.equal(e.offset, start.offset + 1 + i,
     `event ${i} of the subscriber: offsets are gapless and increasing from ${start.offset + 1}, got ` +
     JSON.stringify(received.map((r) => r.offset))));
-  const changes = query(db,
+  const changes = queryDatabase(db,
     `SELECT "offset", event, row_id, data FROM _ssot_changes WHERE model = 'Message' AND "offset" > ${start.offset} ORDER BY "offset"`);
   assert.equal(received.length, changes.length,
     `the subscriber received ${received.length} events, the stream has ${changes.length} changes after ${start.offset}`);
@@ -251,7 +232,7 @@ describe("crash consistency: SIGKILL under a write load", () => {
       const since = { epoch: start.epoch, offset: before.length ? before.at(-1).offset : start.offset };
 
       // the database as another process finds it, then as the restarted server serves it
-      if (database(db) === db) assert.deepEqual(query(db, "PRAGMA integrity_check"), [{ integrity_check: "ok" }]);
+      if (database(db) === db) assert.deepEqual(queryDatabase(db, "PRAGMA integrity_check"), [{ integrity_check: "ok" }]);
       server = await startServe(config, { db, args: ["--quiet"] });
 
       // the subscriber comes back from where it was: the missed events, then live ones

@@ -43,6 +43,24 @@ export function database(db) {
   return base.replace(/^(postgres(?:ql)?:\/\/[^/?]*\/)[^?]*/, `$1${name}`);
 }
 
+/**
+ * The rows of an SQL query, as objects, in the database a suite names db: the SQLite file
+ * (sqlite3 -json), or under on-postgres.sh the PostgreSQL database database(db) gives it (psql).
+ */
+export function queryDatabase(db, sql) {
+  const url = database(db);
+  if (url !== db) {
+    const result = spawnSync(process.env.SSOT_PSQL ?? "psql",
+      ["-X", "-q", "-A", "-t", "-d", url, "-c", `SELECT coalesce(json_agg(q), '[]') FROM (${sql}) q`],
+      { encoding: "utf8" });
+    if (result.status !== 0) throw new Error(`psql: ${result.stderr || result.error}`);
+    return JSON.parse(result.stdout);
+  }
+  const result = spawnSync("sqlite3", ["-json", db, sql], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`sqlite3: ${result.stderr || result.error}`);
+  return result.stdout.trim() ? JSON.parse(result.stdout) : [];
+}
+
 const SANITIZER_REPORT = /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:/;
 
 /**
