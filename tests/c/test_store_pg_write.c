@@ -14,7 +14,8 @@
  *   CANNOT_RECOVER without a visit;
  * - a batch whose middle write fails commits the other two with consecutive offsets;
  * - two handles, and two processes, writing at once: offsets gapless, each once;
- * - a third handle's signals: one per committed write, none for a rolled-back one;
+ * - a third handle's signals: one per committed write, none for a rolled-back one; a write
+ *   waiting past lock_timeout for another's is BUSY;
  * - a lost connection is made again; a database refusing connections is UNAVAILABLE, naming
  *   it, writing nothing, until it accepts them again.
  * Uses store_list_cases.h (err, store, item, the list cases), test_store_support.h,
@@ -1192,9 +1193,34 @@ static void test_writers(void) {
     drain(h3, &g);
     check_signals(&g, "Note", last, last + 1);
     CHECK(strcmp(exec_sql(admin, "SELECT count(*) FROM notes WHERE text = 'in a lost batch'", 0, NULL), "0") == 0);
-    /* and the handle whose batch was lost writes again */
+    /* the handle whose batch was lost writes again, in a batch: a signal for each write, at
+     * its commit */
+    CHECK_STATUS(ssot_store_batch_begin(h1, &err), SSOT_STORE_OK);
     CHECK(create_note(h1, "after the lost batch", &change) == 0);
-    CHECK(change.offset == last + 2);
+    CHECK(create_note(h1, "after the lost batch", &change) == 0);
+    sleep_ms(100);
+    drain(h3, &g);
+    check_signals(&g, "Note", last, last + 1); /* nothing before the commit */
+    CHECK_STATUS(ssot_store_batch_end(h1, &err), SSOT_STORE_OK);
+    CHECK(change.offset == last + 3);
+    (void)wait_for(h3, &g, "Note", last + 3);
+    check_signals(&g, "Note", last, last + 3);
+
+    /* a write waiting for another's lock gives up after lock_timeout (5 s): BUSY, nothing
+     * written; the batch holding the model's stream then commits, and the write goes ahead */
+    CHECK_STATUS(ssot_store_batch_begin(h1, &err), SSOT_STORE_OK);
+    CHECK(create_note(h1, "holding the stream", &change) == 0);
+    ssot_buf_reset(&out);
+    ssot_buf_puts(&out, "kept");
+    body = parse("{\"text\":\"waiting\"}");
+    CHECK_STATUS(ssot_store_create(h2, note, body, &out, &change, &err), SSOT_STORE_BUSY);
+    CHECK_CONTAINS(err.message, "the database is busy");
+    CHECK(out.len == 4);
+    CHECK_STATUS(ssot_store_batch_end(h1, &err), SSOT_STORE_OK);
+    CHECK_STATUS(ssot_store_create(h2, note, body, &out, &change, &err), SSOT_STORE_OK);
+    CHECK(change.offset == last + 5);
+    json_decref(body);
+    CHECK(strcmp(exec_sql(admin, "SELECT count(*) FROM notes WHERE text = 'waiting'", 0, NULL), "1") == 0);
 
     PQfinish(admin);
     ssot_buf_free(&out);
