@@ -3,7 +3,8 @@
 // config (tests/fixtures/configs/nodes). Both starting at once migrate once; a subscriber on one
 // node gets what the other commits, in order, once; creates on both at once get unique gapless
 // offsets; a node killed with -9 under write load loses its client nothing when it resubscribes
-// on the other with since; a custom-channel publish crosses, a large one too; presence crosses; a lost LISTEN connection is made again and what was committed
+// on the other with since; a custom-channel publish crosses, a large one too; presence crosses;
+// a lost database connection is made again, and a database refusing connections answers 503; a lost LISTEN connection is made again and what was committed
 // meanwhile still arrives; an unknown scheme stays refused; a URL's password is never printed.
 // Skipped, saying why, when PostgreSQL is not installed (pg.sh exits 77) or this ssot was built
 // without libpq. Uses helpers.mjs, ws.mjs (npm: ws), pg.sh, psql.
@@ -214,6 +215,35 @@ describe("several ssot serve processes on one PostgreSQL database", { skip }, ()
       "4 leaves once node D is silent", 15000);
     assert.ok(Date.now() - stopped < 12000, "a silent node's users go within seconds");
     assert.deepEqual((await watch.ask({ type: "presence", channel: "lobby:7" })).data.users, ["1"]);
+  });
+
+  it("a lost database connection is made again; while the database refuses connections, requests get 503 unavailable, then work again", async () => {
+    const requests = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = 'ssot' " +
+      "AND application_name <> 'ssot listen' AND pid <> pg_backend_pid()";
+    const admin = (sql) => {
+      const bin = spawnSync("sh", [PG_SH, "bin"], { encoding: "utf8" }).stdout.trim();
+      const other = url.replace(/^(postgres(?:ql)?:\/\/[^/?]*\/)[^?]*/, "$1postgres");
+      const r = spawnSync(`${bin}/psql`, ["-X", "-q", "-At", "-d", other, "-c", sql], { encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+    };
+    admin(requests);
+    assert.equal((await api(a.url, "GET", "/api/items?take=1")).status, 200, "a read on a new connection");
+    admin(requests);
+    assert.equal((await api(a.url, "POST", "/api/items", { body: { text: "after" } })).status, 201, "a write too");
+    admin("ALTER DATABASE ssot ALLOW_CONNECTIONS false");
+    try {
+      admin(requests);
+      const read = await api(a.url, "GET", "/api/items?take=1");
+      assert.equal(read.status, 503, read.text);
+      assert.equal(read.json.error.code, "unavailable");
+      const write = await api(a.url, "POST", "/api/items", { body: { text: "refused" } });
+      assert.equal(write.status, 503, write.text);
+    } finally {
+      admin("ALTER DATABASE ssot ALLOW_CONNECTIONS true");
+    }
+    assert.equal((await api(a.url, "GET", "/api/items?take=1")).status, 200);
+    assert.equal((await api(a.url, "POST", "/api/items", { body: { text: "back" } })).status, 201);
+    assert.equal(psql("SELECT count(*) FROM items WHERE text = 'refused'"), "0");
   });
 
   it("a lost LISTEN connection is made again, and what was committed meanwhile arrives", async () => {
