@@ -4,10 +4,11 @@
 // node gets what the other commits, in order, once; creates on both at once get unique gapless
 // offsets; a node killed with -9 under write load loses its client nothing when it resubscribes
 // on the other with since; a custom-channel publish crosses, a large one too; presence crosses;
-// a lost database connection is made again, and a database refusing connections answers 503; a lost LISTEN connection is made again and what was committed
-// meanwhile still arrives; an unknown scheme stays refused; a URL's password is never printed.
-// Skipped, saying why, when PostgreSQL is not installed (pg.sh exits 77) or this ssot was built
-// without libpq. Uses helpers.mjs, ws.mjs (npm: ws), pg.sh, psql.
+// a lost database connection is made again, and a database refusing connections answers 503; a
+// lost LISTEN connection is made again and what was committed meanwhile still arrives; an
+// unknown scheme stays refused; a URL's password is never printed. Skipped, saying why, when
+// PostgreSQL is not installed (pg.sh exits 77) or this ssot was built without libpq.
+// Uses helpers.mjs, ws.mjs (npm: ws), pg.sh, psql.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync } from "node:fs";
