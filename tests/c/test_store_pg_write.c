@@ -1231,6 +1231,25 @@ static void test_writers(void) {
 
 /* --- 7. a lost connection -------------------------------------------------------------------- */
 
+/* An authorize callback that ends the writer's session from another one, as a server restart
+ * in the middle of a write would. */
+typedef struct lost_inside {
+    PGconn *admin;
+    const char *terminate;
+    int calls;
+} lost_inside;
+
+static int terminate_inside(void *ctx, const ssot_row_view *row, char *message, size_t size) {
+    (void)row;
+    (void)message;
+    (void)size;
+    lost_inside *l = ctx;
+    l->calls++;
+    exec_sql(l->admin, l->terminate, 0, NULL);
+    sleep_ms(50); /* the backend is gone before the write's next statement */
+    return 1;
+}
+
 static void test_lost_connection(void) {
     create_database("lost");
     ssot_store *s = open_pg_as("lost", "lost-writer", 0);
@@ -1269,12 +1288,44 @@ static void test_lost_connection(void) {
     ssot_buf_reset(&out);
     CHECK_STATUS(ssot_store_remove(s, note, "1", 1, NULL, &out, &change, &err), SSOT_STORE_OK);
     CHECK(change.offset == 4);
+
+    /* lost in the middle of a write (while authorize runs): UNAVAILABLE, nothing written;
+     * the next write reconnects */
+    lost_inside inside = {admin, terminate, 0};
+    ssot_authorize a = {terminate_inside, &inside};
+    ssot_buf_reset(&out);
+    ssot_buf_puts(&out, "kept");
+    CHECK_STATUS(ssot_store_update(s, note, "2", 1, body, SSOT_UPDATE_PATCH, &a, &out, &change, &err),
+                 SSOT_STORE_UNAVAILABLE);
+    CHECK(inside.calls == 1 && out.len == 4);
+    CHECK_STATUS(ssot_store_remove(s, note, "2", 1, &a, &out, &change, &err), SSOT_STORE_UNAVAILABLE);
+    CHECK(inside.calls == 2 && out.len == 4);
+    /* lost in a batch, between its writes: the batch fails as a whole */
+    CHECK_STATUS(ssot_store_batch_begin(s, &err), SSOT_STORE_OK);
+    CHECK(create_note(s, "in a batch lost between writes", &change) == 0);
+    exec_sql(admin, terminate, 0, NULL);
+    CHECK(create_note(s, "in a batch lost between writes", &change) != 0);
+    CHECK(err.status == SSOT_STORE_UNAVAILABLE);
+    CHECK(create_note(s, "in a batch lost between writes", &change) != 0);
+    CHECK(ssot_store_batch_end(s, &err) != SSOT_STORE_OK);
+    /* and after it, a replay and a write on a new connection */
+    ssot_stream_position since = {"", 0}, now;
+    CHECK_STATUS(ssot_store_position(s, note, &since, &err), SSOT_STORE_OK);
+    CHECK(since.offset == 4);
+    exec_sql(admin, terminate, 0, NULL);
+    since.offset = 0;
+    offsets_seen o = {.first = 0, .in_order = 1};
+    CHECK_STATUS(ssot_store_events_since(s, note, &since, see_offset, &o, &now, &err), SSOT_STORE_OK);
+    CHECK(o.n == 4 && o.in_order && now.offset == 4);
+    CHECK(create_note(s, "after the lost batch", &change) == 0);
+    CHECK(change.offset == 5);
     json_decref(body);
     PGconn *conn = connect_to("lost");
     CHECK(strcmp(exec_sql(conn, "SELECT count(*) || ' ' || (SELECT count(*) FROM _ssot_changes WHERE model = 'Note') "
                                 "FROM notes",
                           0, NULL),
-                 "1 4") == 0);
+                 "2 5") == 0);
+    CHECK(strcmp(exec_sql(conn, "SELECT text FROM notes WHERE id = 2", 0, NULL), "after the refusal") == 0);
     PQfinish(conn);
     PQfinish(admin);
     ssot_buf_free(&out);
