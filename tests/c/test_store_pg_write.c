@@ -690,6 +690,27 @@ static void free_events(event *e, int n) {
     }
 }
 
+/* A replay's visitor that gets the event's row and the position through the same store. */
+typedef struct reading_visitor {
+    ssot_store *store;
+    int visits, reads_ok;
+} reading_visitor;
+
+static int read_in_visit(void *ctx, const ssot_change *change) {
+    reading_visitor *v = ctx;
+    v->visits++;
+    ssot_store_error nested;
+    ssot_buf out = SSOT_BUF_INIT;
+    /* the rows as they are now: 1 and 2 updated, 3 deleted */
+    ssot_store_status want = strcmp(change->row.id, "3") == 0 ? SSOT_STORE_NOT_FOUND : SSOT_STORE_OK;
+    ssot_stream_position pos;
+    if (ssot_store_get(v->store, change->model, change->row.id, strlen(change->row.id), NULL, &out, &nested) == want &&
+        ssot_store_position(v->store, change->model, &pos, &nested) == SSOT_STORE_OK && pos.offset == 6)
+        v->reads_ok++;
+    ssot_buf_free(&out);
+    return 0;
+}
+
 static void test_stream(void) {
     create_database("stream");
     ssot_store *s = open_pg("stream");
@@ -768,6 +789,10 @@ static void test_stream(void) {
         CHECK(strcmp(a->previous_owner, b->previous_owner) == 0);
     }
     free_events(r.got, r.n < 16 ? r.n : 16);
+    /* a visitor reading through the store (a Lua rule filtering a replay) */
+    reading_visitor rv = {s, 0, 0};
+    CHECK_STATUS(ssot_store_events_since(s, m, &start, read_in_visit, &rv, NULL, &err), SSOT_STORE_OK);
+    CHECK(rv.visits == n && rv.reads_ok == n);
     /* from the middle: the rest */
     r.n = 0;
     since.offset = 4;
