@@ -1093,14 +1093,29 @@ static int see_offset(void *ctx, const ssot_change *change) {
     return 0;
 }
 
+/* Ends the sessions of application_name from admin's, as a server restart would, and waits
+ * (up to 5 s) until they are gone, so the next statement on them certainly fails. Returns how
+ * many there were. */
+static int end_sessions(PGconn *admin, const char *application_name) {
+    const char *params[1] = {application_name};
+    int n = atoi(exec_sql(admin, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+                          1, params));
+    for (int tries = 0; tries < 100; tries++) {
+        if (strcmp(exec_sql(admin, "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", 1, params),
+                   "0") == 0)
+            break;
+        sleep_ms(50);
+    }
+    return n;
+}
+
 /* A batch of one create whose connection is terminated before batch_end: the write answered
  * OK, but nothing was committed. */
 static void lost_batch(ssot_store *s, PGconn *admin, const char *application_name) {
     ssot_change change;
     CHECK_STATUS(ssot_store_batch_begin(s, &err), SSOT_STORE_OK);
     CHECK(create_note(s, "in a lost batch", &change) == 0);
-    const char *params[1] = {application_name};
-    exec_sql(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", 1, params);
+    CHECK(end_sessions(admin, application_name) == 1);
     ssot_store_status status = ssot_store_batch_end(s, &err);
     CHECK(status != SSOT_STORE_OK);
     if (status == SSOT_STORE_OK) fprintf(stderr, "a batch whose connection was terminated committed\n");
@@ -1260,7 +1275,7 @@ static void test_writers(void) {
  * in the middle of a write would. */
 typedef struct lost_inside {
     PGconn *admin;
-    const char *terminate;
+    const char *application_name;
     int calls;
 } lost_inside;
 
@@ -1270,8 +1285,7 @@ static int terminate_inside(void *ctx, const ssot_row_view *row, char *message, 
     (void)size;
     lost_inside *l = ctx;
     l->calls++;
-    exec_sql(l->admin, l->terminate, 0, NULL);
-    sleep_ms(50); /* the backend is gone before the write's next statement */
+    CHECK(end_sessions(l->admin, l->application_name) == 1);
     return 1;
 }
 
@@ -1280,23 +1294,21 @@ static void test_lost_connection(void) {
     ssot_store *s = open_pg_as("lost", "lost-writer", 0);
     const ssot_model *note = ssot_app_model(app, "Note");
     PGconn *admin = connect_to("ssot"); /* not on "lost": it must refuse every connection */
-    static const char terminate[] =
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'lost-writer'";
     ssot_change change;
     ssot_buf out = SSOT_BUF_INIT;
 
     /* the server ended the session: the next write reconnects and goes ahead */
-    CHECK(strcmp(exec_sql(admin, terminate, 0, NULL), "1") == 0);
+    CHECK(end_sessions(admin, "lost-writer") == 1);
     CHECK(create_note(s, "after a reconnect", &change) == 0);
     CHECK(change.offset == 1);
-    exec_sql(admin, terminate, 0, NULL);
+    CHECK(end_sessions(admin, "lost-writer") == 1);
     json_t *body = parse("{\"text\":\"updated after a reconnect\"}");
     CHECK_STATUS(ssot_store_update(s, note, "1", 1, body, SSOT_UPDATE_PATCH, NULL, &out, &change, &err), SSOT_STORE_OK);
     CHECK(change.offset == 2);
 
     /* the database refuses connections: UNAVAILABLE naming it, nothing written */
     exec_sql(admin, "ALTER DATABASE lost ALLOW_CONNECTIONS false", 0, NULL);
-    exec_sql(admin, terminate, 0, NULL);
+    CHECK(end_sessions(admin, "lost-writer") == 1);
     ssot_buf_reset(&out);
     ssot_buf_puts(&out, "kept");
     ssot_store_status status = ssot_store_create(s, note, body, &out, &change, &err);
@@ -1316,7 +1328,7 @@ static void test_lost_connection(void) {
 
     /* lost in the middle of a write (while authorize runs): UNAVAILABLE, nothing written;
      * the next write reconnects */
-    lost_inside inside = {admin, terminate, 0};
+    lost_inside inside = {admin, "lost-writer", 0};
     ssot_authorize a = {terminate_inside, &inside};
     ssot_buf_reset(&out);
     ssot_buf_puts(&out, "kept");
@@ -1328,7 +1340,7 @@ static void test_lost_connection(void) {
     /* lost in a batch, between its writes: the batch fails as a whole */
     CHECK_STATUS(ssot_store_batch_begin(s, &err), SSOT_STORE_OK);
     CHECK(create_note(s, "in a batch lost between writes", &change) == 0);
-    exec_sql(admin, terminate, 0, NULL);
+    CHECK(end_sessions(admin, "lost-writer") == 1);
     CHECK(create_note(s, "in a batch lost between writes", &change) != 0);
     CHECK(err.status == SSOT_STORE_UNAVAILABLE);
     CHECK(create_note(s, "in a batch lost between writes", &change) != 0);
@@ -1337,7 +1349,7 @@ static void test_lost_connection(void) {
     ssot_stream_position since = {"", 0}, now;
     CHECK_STATUS(ssot_store_position(s, note, &since, &err), SSOT_STORE_OK);
     CHECK(since.offset == 4);
-    exec_sql(admin, terminate, 0, NULL);
+    CHECK(end_sessions(admin, "lost-writer") == 1);
     since.offset = 0;
     offsets_seen o = {.first = 0, .in_order = 1};
     CHECK_STATUS(ssot_store_events_since(s, note, &since, see_offset, &o, &now, &err), SSOT_STORE_OK);
