@@ -81,6 +81,7 @@ static void pg_close(ssot_store *store) {
     if (s->conn) PQfinish(s->conn);
     free(s->get_prepared);
     free(s->write_prepared);
+    pg_lists_forget(s);
     ssot_buf_free(&s->existing);
     ssot_buf_free(&s->written);
     free(s->where);
@@ -104,6 +105,8 @@ ssot_store_status pg_connection_ready(pg_store *s, ssot_store_error *err) {
     size_t n = s->base.app->nmodels;
     if (s->get_prepared) memset(s->get_prepared, 0, n);
     if (s->write_prepared) memset(s->write_prepared, 0, n);
+    pg_lists_forget(s);
+    s->position_prepared = 0;
     s->change_prepared = 0;
     s->snapshot_open = 0;
     PQreset(s->conn);
@@ -121,6 +124,19 @@ int pg_reconnected(pg_store *s, ssot_store_error *err) {
     return pg_connection_ready(s, err) == SSOT_STORE_OK;
 }
 
+/* Runs the position statement, prepared at its first use on this connection (every list and
+ * subscription reads a position). */
+static PGresult *position_query(pg_store *s, const char *sql, const char *const *params) {
+    if (!s->position_prepared) {
+        PGresult *r = PQprepare(s->conn, "ssot_position", sql, 1, NULL);
+        int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok) return r; /* its error is the caller's */
+        PQclear(r);
+        s->position_prepared = 1;
+    }
+    return PQexecPrepared(s->conn, "ssot_position", 1, params, NULL, NULL, 0);
+}
+
 /* The position: the epoch of _ssot_streams and the larger of its recorded floor and the
  * newest event's offset (as in the SQLite store). */
 static ssot_store_status pg_position(ssot_store *store, const ssot_model *model, ssot_stream_position *pos,
@@ -134,10 +150,10 @@ static ssot_store_status pg_position(ssot_store *store, const ssot_model *model,
                               "WHERE c.model = s.model) FROM _ssot_streams s WHERE s.model = $1";
     const char *params[1] = {model->name};
     int alone = PQtransactionStatus(s->conn) == PQTRANS_IDLE;
-    PGresult *r = PQexecParams(s->conn, sql, 1, NULL, params, NULL, NULL, 0);
+    PGresult *r = position_query(s, sql, params);
     if (PQresultStatus(r) != PGRES_TUPLES_OK && alone && pg_reconnected(s, err)) {
         PQclear(r);
-        r = PQexecParams(s->conn, sql, 1, NULL, params, NULL, NULL, 0);
+        r = position_query(s, sql, params);
     }
     ssot_store_status status = SSOT_STORE_OK;
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {

@@ -19,6 +19,12 @@ typedef struct pg_store {
     struct pg_notify *notify; /* store_pg_notify.c: the LISTEN connection (NULL until asked) */
     unsigned char *get_prepared; /* store_pg_read.c: per model index, whether this connection has
                                   * its get statement prepared (calloc'd at the first get; close frees) */
+    /* store_pg_read.c: list statements prepared on this connection, by their SQL */
+    struct pg_list_statement { char *sql; uint64_t used; unsigned number; } *lists;
+    size_t nlists;
+    uint64_t list_clock;
+    unsigned list_numbers;
+    int position_prepared; /* store_pg.c */
     /* store_pg_write.c */
     unsigned char *write_prepared; /* per model index, PG_PREPARED_* bits of this connection */
     int change_prepared;           /* the change-append statement is prepared */
@@ -101,6 +107,10 @@ int pg_id_text(const ssot_model *m, const char *id, size_t n, char out[SSOT_ID_T
 /* Appends a checked, non-null JSON value of field f as the text PostgreSQL parses for its
  * column type (bool true/false, numbers, strings as they are, json compact). 0 or -1. */
 int pg_value_text(ssot_buf *out, const ssot_field *f, const json_t *value);
+
+/* store_pg_read.c: forgets the list statements, when the connection they were prepared on is
+ * gone or at close. */
+void pg_lists_forget(pg_store *s);
 
 /* --- store_pg_where.c: list queries as SQL ------------------------------------------------ */
 

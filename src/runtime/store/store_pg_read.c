@@ -123,14 +123,68 @@ static ssot_store_status pg_get(ssot_store *store, const ssot_model *model, cons
     return status;
 }
 
+/* List statements kept prepared per connection, as the SQLite store keeps 64 (a list's SQL
+ * depends on its conditions and order, not on their values); the least recently used one is
+ * deallocated to make room. */
+#define LIST_STATEMENTS_MAX 64
+
+void pg_lists_forget(pg_store *s) {
+    for (size_t i = 0; i < s->nlists; i++) free(s->lists[i].sql);
+    free(s->lists);
+    s->lists = NULL;
+    s->nlists = 0;
+}
+
+/* The name of sql's prepared statement on this connection, preparing it first when needed
+ * (name: at least 32 bytes). */
+static ssot_store_status list_statement(pg_store *s, const char *sql, int nparams, char *name, ssot_store_error *err) {
+    struct pg_list_statement *found = NULL;
+    for (size_t i = 0; i < s->nlists && !found; i++)
+        if (strcmp(s->lists[i].sql, sql) == 0) found = &s->lists[i];
+    if (!found) {
+        if (s->nlists == LIST_STATEMENTS_MAX) { /* the least recently used goes */
+            size_t oldest = 0;
+            for (size_t i = 1; i < s->nlists; i++)
+                if (s->lists[i].used < s->lists[oldest].used) oldest = i;
+            char deallocate[48];
+            snprintf(deallocate, sizeof deallocate, "DEALLOCATE ssot_list_%u", s->lists[oldest].number);
+            pg_exec_ok(s, deallocate);
+            free(s->lists[oldest].sql);
+            s->lists[oldest] = s->lists[--s->nlists];
+        } else if (!s->lists) {
+            s->lists = calloc(LIST_STATEMENTS_MAX, sizeof *s->lists);
+            if (!s->lists) return pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+        }
+        size_t n = strlen(sql) + 1;
+        char *copy = malloc(n);
+        if (!copy) return pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+        memcpy(copy, sql, n);
+        unsigned number = ++s->list_numbers;
+        snprintf(name, 32, "ssot_list_%u", number);
+        PGresult *r = PQprepare(s->conn, name, sql, nparams, NULL);
+        int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+        if (!ok) {
+            free(copy);
+            return pg_conn_error(s, "preparing a list", err);
+        }
+        found = &s->lists[s->nlists++];
+        *found = (struct pg_list_statement){copy, 0, number};
+    }
+    found->used = ++s->list_clock;
+    snprintf(name, 32, "ssot_list_%u", found->number);
+    return SSOT_STORE_OK;
+}
+
 /* Runs sql with p's values; *r gets the result (PQclear it, even on failure). */
 static ssot_store_status run(pg_store *s, const char *sql, pg_params *p, PGresult **r, ssot_store_error *err) {
     const char *const *values = pg_params_values(p);
-    if (p->n > 0 && !values) {
-        *r = NULL;
-        return pg_fail(err, SSOT_STORE_ERROR, "out of memory");
-    }
-    *r = PQexecParams(s->conn, sql, (int)p->n, NULL, values, NULL, NULL, 0);
+    *r = NULL;
+    if (p->n > 0 && !values) return pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+    char name[32];
+    ssot_store_status status = list_statement(s, sql, (int)p->n, name, err);
+    if (status != SSOT_STORE_OK) return status;
+    *r = PQexecPrepared(s->conn, name, (int)p->n, values, NULL, NULL, 0);
     if (PQresultStatus(*r) != PGRES_TUPLES_OK) return pg_conn_error(s, "reading a list", err);
     return SSOT_STORE_OK;
 }
