@@ -4,26 +4,11 @@
  * second open changes nothing, positions start at offset 0 with a random epoch; a removed
  * field is refused naming it, changing nothing; an added optional field and a new model are
  * accepted; two processes opening at once create the tables once; a refused connection is
- * UNAVAILABLE naming the socket, never the password. */
-#include "test_store_support.h"
-
-#include "runtime/store/store_pg.h"
-
-#include <libpq-fe.h>
-#include <sys/wait.h>
+ * UNAVAILABLE naming the socket, never the password. Uses test_store_pg_support.h (the server,
+ * URLs of databases on it). */
+#include "test_store_pg_support.h"
 
 static ssot_store_error err;
-static char pg_dir[64];
-static char pg_script[1024];
-static char base_url[1024];
-
-/* The URL of database name on the throwaway server. */
-static const char *url_of(const char *name) {
-    static char url[1200];
-    const char *q = strchr(base_url, '?');
-    snprintf(url, sizeof url, "postgresql:///%s%s", name, q ? q : "");
-    return url;
-}
 
 /* The first value of sql's first row on database name ("" when none; "ERROR" on failure;
  * static buffer). */
@@ -261,43 +246,9 @@ static void test_unavailable(void) {
     ssot_host_free(host);
 }
 
-static void stop_pg(void) {
-    char cmd[2200];
-    snprintf(cmd, sizeof cmd, "sh '%s' stop '%s'", pg_script, pg_dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not stop the PostgreSQL in %s\n", pg_dir);
-}
-
 int main(void) {
-    const char *source = getenv("SSOT_SOURCE_DIR");
-    if (!source) {
-        fprintf(stderr, "SSOT_SOURCE_DIR is not set\n");
-        return 1;
-    }
-    snprintf(pg_script, sizeof pg_script, "%s/tests/support/pg.sh", source);
-    snprintf(pg_dir, sizeof pg_dir, "/tmp/ssot-pgstore-XXXXXX");
-    if (!mkdtemp(pg_dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
-    char cmd[2200];
-    snprintf(cmd, sizeof cmd, "sh '%s' start '%s'", pg_script, pg_dir);
-    FILE *p = popen(cmd, "r");
-    if (!p || !fgets(base_url, sizeof base_url, p)) base_url[0] = '\0';
-    int status = p ? pclose(p) : -1;
-    base_url[strcspn(base_url, "\n")] = '\0';
-    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !base_url[0]) {
-        int code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-        char marker[128];
-        snprintf(marker, sizeof marker, "%s/.ssot-throwaway-postgres", pg_dir);
-        if (access(marker, F_OK) == 0) stop_pg();
-        else rmdir(pg_dir);
-        if (code == 77) {
-            printf("SKIPPED: PostgreSQL is not installed (Debian's postgresql package; scripts/install-deps.sh)\n");
-            return 77;
-        }
-        fprintf(stderr, "could not start a throwaway PostgreSQL\n");
-        return 1;
-    }
+    int started = start_pg("pgstore");
+    if (started != 0) return started;
     make_test_dir("pgstore");
     test_chat();
     test_migrate();

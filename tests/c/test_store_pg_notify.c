@@ -6,20 +6,14 @@
  * fails without naming the password, the descriptor is -1 until a second has passed, then
  * the connection is made again, says "check every model" and signals arrive again;
  * signal_send's message comes back through the drain, and one too large is refused. Uses
- * test_store_support.h (the app), store_pg.h, libpq for the other session. */
-#include "test_store_support.h"
+ * test_store_pg_support.h (the server; test_store_support.h for the app), libpq for the other
+ * session. */
+#include "test_store_pg_support.h"
 
-#include "runtime/store/store_pg.h"
-
-#include <libpq-fe.h>
 #include <poll.h>
-#include <sys/wait.h>
 #include <time.h>
 
 static ssot_store_error err;
-static char pg_dir[64];
-static char pg_script[1024];
-static char base_url[1024];
 
 typedef struct got {
     char model[64][32];
@@ -167,43 +161,9 @@ done:
     ssot_host_free(host);
 }
 
-static void stop_pg(void) {
-    char cmd[2200];
-    snprintf(cmd, sizeof cmd, "sh '%s' stop '%s'", pg_script, pg_dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not stop the PostgreSQL in %s\n", pg_dir);
-}
-
 int main(void) {
-    const char *source = getenv("SSOT_SOURCE_DIR");
-    if (!source) {
-        fprintf(stderr, "SSOT_SOURCE_DIR is not set\n");
-        return 1;
-    }
-    snprintf(pg_script, sizeof pg_script, "%s/tests/support/pg.sh", source);
-    snprintf(pg_dir, sizeof pg_dir, "/tmp/ssot-pgnotify-XXXXXX");
-    if (!mkdtemp(pg_dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
-    char cmd[2200];
-    snprintf(cmd, sizeof cmd, "sh '%s' start '%s'", pg_script, pg_dir);
-    FILE *p = popen(cmd, "r");
-    if (!p || !fgets(base_url, sizeof base_url, p)) base_url[0] = '\0';
-    int status = p ? pclose(p) : -1;
-    base_url[strcspn(base_url, "\n")] = '\0';
-    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !base_url[0]) {
-        int code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-        char marker[128];
-        snprintf(marker, sizeof marker, "%s/.ssot-throwaway-postgres", pg_dir);
-        if (access(marker, F_OK) == 0) stop_pg();
-        else rmdir(pg_dir);
-        if (code == 77) {
-            printf("SKIPPED: PostgreSQL is not installed (Debian's postgresql package; scripts/install-deps.sh)\n");
-            return 77;
-        }
-        fprintf(stderr, "could not start a throwaway PostgreSQL\n");
-        return 1;
-    }
+    int started = start_pg("pgnotify");
+    if (started != 0) return started;
     make_test_dir("pgnotify");
     test_signals();
     stop_pg();

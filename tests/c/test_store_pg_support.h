@@ -1,9 +1,9 @@
-/* Shared by the PostgreSQL store's tests (test_store_pg_read.c, test_store_pg_write.c): a
- * throwaway PostgreSQL started and stopped with tests/support/pg.sh (start_pg answers 77, the
- * ctest skip code, when PostgreSQL is not installed), URLs of databases on it, and a libpq
- * session of the test's own to create databases, run SQL and read a value back. Header-only,
- * as test_store_support.h, so each test stays one executable. Uses libpq,
- * test_store_support.h (failures). */
+/* Shared by the PostgreSQL store's tests (test_store_pg.c, test_store_pg_notify.c,
+ * test_store_pg_read.c, test_store_pg_write.c): a throwaway PostgreSQL started and stopped
+ * with tests/support/pg.sh (start_pg answers 77, the ctest skip code, when PostgreSQL is not
+ * installed), URLs of databases on it, and a libpq session of the test's own to create
+ * databases, run SQL and read a value back. Header-only, as test_store_support.h, so each
+ * test stays one executable. Uses libpq, test_store_support.h (failures). */
 #ifndef SSOT_TEST_STORE_PG_SUPPORT_H
 #define SSOT_TEST_STORE_PG_SUPPORT_H
 
