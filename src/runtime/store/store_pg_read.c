@@ -4,6 +4,7 @@
  * (store_sqlite_read.c). The SQL of a list comes from store_pg_where.c, the row JSON from
  * store_pg_row.c; the transaction from store_pg_txn.c. Uses libpq (store_pg_internal.h). */
 #include "runtime/store/store_pg_internal.h"
+#include "runtime/store/store_messages.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,10 +72,9 @@ static ssot_store_status prepare_get(pg_store *s, const ssot_model *m, const cha
 static ssot_store_status pg_get(ssot_store *store, const ssot_model *model, const char *id, size_t n,
                                 const ssot_row_filter *filter, ssot_buf *out, ssot_store_error *err) {
     pg_store *s = (pg_store *)store;
-    int shown = (int)(n > 64 ? 64 : n);
     char key[SSOT_ID_TEXT_SIZE];
     if (pg_id_text(model, id, n, key) != 0)
-        return pg_fail(err, SSOT_STORE_NOT_FOUND, "%s %.*s not found (not a valid id)", model->name, shown, id);
+        return ssot_store_not_found(err, model, id, n, 1);
     /* One statement sees one state on its own: a transaction only to share the snapshot's
      * (inside a write or batch the statement joins theirs anyway), as the SQLite store does. */
     int began = 0;
@@ -101,7 +101,7 @@ static ssot_store_status pg_get(ssot_store *store, const ssot_model *model, cons
     if (status == SSOT_STORE_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
         status = pg_conn_error(s, "reading a row", err);
     else if (status == SSOT_STORE_OK && PQntuples(r) == 0)
-        status = pg_fail(err, SSOT_STORE_NOT_FOUND, "%s %.*s not found", model->name, shown, id);
+        status = ssot_store_not_found(err, model, id, n, 0);
     /* The result is complete on the client: the filter's callback may read through this
      * store (its reads join the snapshot's transaction, still open) */
     ssot_buf json = SSOT_BUF_INIT;
@@ -113,7 +113,7 @@ static ssot_store_status pg_get(ssot_store *store, const ssot_model *model, cons
         if (visible < 0)
             status = SSOT_STORE_REJECTED;
         else if (!visible)
-            status = pg_fail(err, SSOT_STORE_DENIED, "%s %s is not visible to this user", model->name, row.id);
+            status = ssot_store_not_visible(err, model, row.id);
         else if (ssot_buf_append(out, row.json, row.json_len) != 0)
             status = pg_fail(err, SSOT_STORE_ERROR, "out of memory");
     }

@@ -12,6 +12,7 @@
 #include "runtime/store/store_pg_internal.h"
 
 #include "runtime/model/value.h"
+#include "runtime/store/store_messages.h"
 #include "runtime/store/store_stream.h"
 
 #include <stdint.h>
@@ -103,12 +104,6 @@ static const ssot_field *failed_field(const ssot_model *m, const PGresult *r) {
     return NULL;
 }
 
-/* Names the field at fault in err (pg_fail leaves it NULL). */
-static ssot_store_status at_field(ssot_store_status status, const ssot_field *f, ssot_store_error *err) {
-    err->field = f;
-    return status;
-}
-
 /* The status of a failed write statement r, with the SQLite store's messages. */
 static ssot_store_status write_error(pg_store *s, const ssot_model *m, const PGresult *r, const char *doing,
                                      ssot_store_error *err) {
@@ -118,18 +113,10 @@ static ssot_store_status write_error(pg_store *s, const ssot_model *m, const PGr
     if (!state) state = "";
     if (!primary) primary = "";
     const ssot_field *f = failed_field(m, r);
-    if (strcmp(state, "23505") == 0)
-        return at_field(pg_fail(err, SSOT_STORE_CONFLICT, "%s already has a row with this %s", m ? m->name : "",
-                                f ? f->name : "value"),
-                        f, err);
-    if (strcmp(state, "23502") == 0) return at_field(pg_fail(err, SSOT_STORE_INVALID, "is required"), f, err);
-    if (strcmp(state, "23503") == 0) {
-        if (f && f->ref_model)
-            return at_field(pg_fail(err, SSOT_STORE_INVALID, "refers to a %s that does not exist", f->ref_model), f, err);
-        return at_field(pg_fail(err, SSOT_STORE_INVALID, "refers to a row that does not exist"), f, err);
-    }
-    if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0)
-        return at_field(pg_fail(err, SSOT_STORE_INVALID, "is not allowed by the database (%s)", primary), f, err);
+    if (strcmp(state, "23505") == 0) return ssot_store_duplicate(err, m, f);
+    if (strcmp(state, "23502") == 0) return ssot_store_required(err, f);
+    if (strcmp(state, "23503") == 0) return ssot_store_missing_reference(err, f);
+    if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0) return ssot_store_refused_value(err, f, primary);
     if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0)
         return pg_fail(err, SSOT_STORE_BUSY, "the database is busy (%s): try again", primary);
     if (strcmp(state, "53100") == 0)
@@ -166,19 +153,19 @@ static ssot_store_status still_referenced(pg_store *s, const ssot_model *m, cons
                 PQclear(r);
             }
             ssot_buf_free(&sql);
-            if (n > 0)
-                return pg_fail(err, SSOT_STORE_CONFLICT,
-                               "%s %s is still referenced by %lld %s row%s (%s.%s); delete or change those first, "
-                               "or declare onDelete = \"cascade\" or \"setNull\"",
-                               m->name, id, n, app->models[i].name, n == 1 ? "" : "s", app->models[i].name, f->name);
+            if (n > 0) return ssot_store_still_referenced(err, m, id, n, &app->models[i], f);
         }
-    return pg_fail(err, SSOT_STORE_CONFLICT,
-                   "%s %s cannot be deleted: rows that onDelete = \"cascade\" would delete with it are still "
-                   "referenced by other rows; delete or change those first",
-                   m->name, id);
+    return ssot_store_still_referenced(err, m, id, 0, NULL, NULL);
 }
 
 /* --- statements ---------------------------------------------------------------------------- */
+
+/* Appends " WHERE <primary key> = $k". */
+static void where_id(ssot_buf *sql, const ssot_model *m, int k) {
+    ssot_buf_puts(sql, " WHERE ");
+    pg_ident(sql, m->primary_key->column);
+    ssot_buf_printf(sql, " = $%d", k);
+}
 
 /* Appends the SQL of one of the model's statements (which: a PREPARED_* bit); *nparams gets
  * the number of its parameters. */
@@ -209,10 +196,8 @@ static void statement_sql(ssot_buf *sql, const ssot_model *m, int which, int *np
         pg_select_columns(sql, m, NULL);
         ssot_buf_puts(sql, " FROM ");
         pg_ident(sql, m->table);
-        ssot_buf_puts(sql, " WHERE ");
-        pg_ident(sql, m->primary_key->column);
-        ssot_buf_puts(sql, " = $1 FOR UPDATE");
-        n = 1;
+        where_id(sql, m, n = 1);
+        ssot_buf_puts(sql, " FOR UPDATE");
         break;
     case PREPARED_UPDATE: /* per writable field: col = CASE WHEN $flag THEN $value ELSE col END */
         ssot_buf_puts(sql, "UPDATE ");
@@ -233,18 +218,14 @@ static void statement_sql(ssot_buf *sql, const ssot_model *m, int which, int *np
             ssot_buf_puts(sql, " = ");
             pg_ident(sql, m->primary_key->column);
         }
-        ssot_buf_puts(sql, " WHERE ");
-        pg_ident(sql, m->primary_key->column);
-        ssot_buf_printf(sql, " = $%d RETURNING ", ++n);
+        where_id(sql, m, ++n);
+        ssot_buf_puts(sql, " RETURNING ");
         pg_select_columns(sql, m, NULL);
         break;
     default: /* PREPARED_REMOVE */
         ssot_buf_puts(sql, "DELETE FROM ");
         pg_ident(sql, m->table);
-        ssot_buf_puts(sql, " WHERE ");
-        pg_ident(sql, m->primary_key->column);
-        ssot_buf_puts(sql, " = $1");
-        n = 1;
+        where_id(sql, m, n = 1);
         break;
     }
     *nparams = n;
@@ -455,7 +436,6 @@ static int capture_row(pg_store *s, const ssot_model *m, const PGresult *r, ssot
 static ssot_store_status load_and_authorize(pg_store *s, const ssot_model *m, const char *key, const char *id,
                                             size_t n, const ssot_authorize *authorize, ssot_row_view *existing,
                                             ssot_store_error *err) {
-    int shown = (int)(n > 64 ? 64 : n);
     bound b;
     ssot_store_status status = SSOT_STORE_OK;
     PGresult *r = NULL;
@@ -466,7 +446,7 @@ static ssot_store_status load_and_authorize(pg_store *s, const ssot_model *m, co
     }
     bound_free(&b);
     if (status == SSOT_STORE_OK && PQntuples(r) == 0)
-        status = pg_fail(err, SSOT_STORE_NOT_FOUND, "%s %.*s not found", m->name, shown, id);
+        status = ssot_store_not_found(err, m, id, n, 0);
     if (status == SSOT_STORE_OK) {
         ssot_buf *e = &s->existing;
         ssot_buf_reset(e);
@@ -555,8 +535,7 @@ static ssot_store_status pg_update(ssot_store *store, const ssot_model *m, const
     change->previous = (ssot_row_view){0};
     char key[SSOT_ID_TEXT_SIZE];
     if (pg_id_text(m, id, n, key) != 0)
-        return pg_fail(err, SSOT_STORE_NOT_FOUND, "%s %.*s not found (not a valid id)", m->name, (int)(n > 64 ? 64 : n),
-                       id);
+        return ssot_store_not_found(err, m, id, n, 1);
     size_t start = out->len;
     ssot_store_status status = begin_write(s, err);
     if (status != SSOT_STORE_OK) return status;
@@ -591,7 +570,7 @@ static ssot_store_status pg_update(ssot_store *store, const ssot_model *m, const
         PGresult *r = NULL;
         status = run(s, m, PREPARED_UPDATE, "update", &b, PGRES_TUPLES_OK, &r, err);
         if (status == SSOT_STORE_OK && PQntuples(r) == 0)
-            status = pg_fail(err, SSOT_STORE_NOT_FOUND, "%s %.*s not found", m->name, (int)(n > 64 ? 64 : n), id);
+            status = ssot_store_not_found(err, m, id, n, 0);
         else if (status == SSOT_STORE_OK && capture_row(s, m, r, out, change) != 0)
             status = pg_fail(err, SSOT_STORE_ERROR, "out of memory");
         PQclear(r);
@@ -607,8 +586,7 @@ static ssot_store_status pg_remove(ssot_store *store, const ssot_model *m, const
     change->previous = (ssot_row_view){0}; /* the deleted row is the change's row */
     char key[SSOT_ID_TEXT_SIZE];
     if (pg_id_text(m, id, n, key) != 0)
-        return pg_fail(err, SSOT_STORE_NOT_FOUND, "%s %.*s not found (not a valid id)", m->name, (int)(n > 64 ? 64 : n),
-                       id);
+        return ssot_store_not_found(err, m, id, n, 1);
     size_t start = out->len;
     ssot_store_status status = begin_write(s, err);
     if (status != SSOT_STORE_OK) return status;

@@ -4,6 +4,7 @@
  * Uses SQLite (store_sqlite.h). */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "runtime/store/store_sqlite.h"
+#include "runtime/store/store_messages.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -70,12 +71,11 @@ ssot_store_status sq_db_error(sqlite_store *s, const ssot_model *model, int rc, 
     if ((rc & 0xff) == SQLITE_CONSTRAINT) {
         const ssot_field *f = field_in_message(model, msg);
         if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
-            return sq_fail(err, SSOT_STORE_CONFLICT, f, "%s already has a row with this %s", model ? model->name : "",
-                           f ? f->name : "value");
-        if (ext == SQLITE_CONSTRAINT_NOTNULL) return sq_fail(err, SSOT_STORE_INVALID, f, "is required");
+            return ssot_store_duplicate(err, model, f);
+        if (ext == SQLITE_CONSTRAINT_NOTNULL) return ssot_store_required(err, f);
         if (sq_foreign_key_error(s))
-            return sq_fail(err, SSOT_STORE_INVALID, f, "refers to a row that does not exist");
-        return sq_fail(err, SSOT_STORE_INVALID, f, "is not allowed by the database (%s)", msg);
+            return ssot_store_missing_reference(err, f);
+        return ssot_store_refused_value(err, f, msg);
     }
     if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
         return sq_fail(err, SSOT_STORE_BUSY, NULL, "the database is busy (%s): try again", msg);

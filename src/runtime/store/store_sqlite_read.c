@@ -1,7 +1,8 @@
 /* The SQLite store's reads: list pages (conditions, order, paging, total and the stream
  * position in one read transaction, with rows hidden by the caller's filter left out before
  * paging) and get by id. Row JSON comes straight from SQLite. Uses SQLite (store_sqlite.h). */
-#include "store_sqlite.h"
+#include "runtime/store/store_sqlite.h"
+#include "runtime/store/store_messages.h"
 
 #include <string.h>
 
@@ -30,8 +31,7 @@ ssot_store_status sq_get(ssot_store *store, const ssot_model *model, const char 
         if (status != SSOT_STORE_OK) return status;
     }
     if (sq_bind_id(stmt, 1, model, id, n) != 0)
-        return sq_fail(err, SSOT_STORE_NOT_FOUND, NULL, "%s %.*s not found (not a valid id)", model->name,
-                       (int)(n > 64 ? 64 : n), id);
+        return ssot_store_not_found(err, model, id, n, 1);
     int rc = sqlite3_step(stmt);
     ssot_store_status status = SSOT_STORE_OK;
     ssot_buf copy = SSOT_BUF_INIT; /* the row, out of the statement before the filter runs */
@@ -39,7 +39,7 @@ ssot_store_status sq_get(ssot_store *store, const ssot_model *model, const char 
         sq_pack_row_view(&copy, stmt);
         if (copy.failed) status = sq_fail(err, SSOT_STORE_ERROR, NULL, "out of memory");
     } else if (rc == SQLITE_DONE) {
-        status = sq_fail(err, SSOT_STORE_NOT_FOUND, NULL, "%s %.*s not found", model->name, (int)(n > 64 ? 64 : n), id);
+        status = ssot_store_not_found(err, model, id, n, 0);
     } else {
         status = sq_db_error(s, model, rc, err);
     }
@@ -52,7 +52,7 @@ ssot_store_status sq_get(ssot_store *store, const ssot_model *model, const char 
         if (visible < 0)
             status = SSOT_STORE_REJECTED;
         else if (!visible)
-            status = sq_fail(err, SSOT_STORE_DENIED, NULL, "%s %s is not visible to this user", model->name, row.id);
+            status = ssot_store_not_visible(err, model, row.id);
         else if (ssot_buf_append(out, row.json, row.json_len) != 0)
             status = sq_fail(err, SSOT_STORE_ERROR, NULL, "out of memory");
     }

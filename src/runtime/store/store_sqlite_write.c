@@ -4,6 +4,7 @@
  * change carries that row as its previous one. Server-filled values (uuid ids, auto
  * datetimes, defaults) are set here. Uses SQLite, jansson (store_sqlite.h), value.h. */
 #include "runtime/store/store_sqlite.h"
+#include "runtime/store/store_messages.h"
 
 #include "runtime/model/value.h"
 
@@ -44,7 +45,7 @@ static ssot_store_status write_error(sqlite_store *s, const ssot_model *m, json_
     if (sq_foreign_key_error(s) && body) {
         const ssot_field *f = missing_reference(s, m, body);
         if (f)
-            sq_fail(err, SSOT_STORE_INVALID, f, "refers to a %s that does not exist", f->ref_model);
+            ssot_store_missing_reference(err, f);
     }
     return status;
 }
@@ -73,18 +74,10 @@ static ssot_store_status still_referenced(sqlite_store *s, const ssot_model *m, 
                 n = sqlite3_column_int64(stmt, 0);
             sqlite3_finalize(stmt);
             ssot_buf_free(&sql);
-            if (n > 0)
-                return sq_fail(err, SSOT_STORE_CONFLICT, NULL,
-                               "%s %s is still referenced by %lld %s row%s (%s.%s); delete or change those first, "
-                               "or declare onDelete = \"cascade\" or \"setNull\"",
-                               m->name, id, (long long)n, app->models[i].name, n == 1 ? "" : "s",
-                               app->models[i].name, f->name);
+            if (n > 0) return ssot_store_still_referenced(err, m, id, (long long)n, &app->models[i], f);
         }
     /* a restrict reference to a row that a cascade would delete with this one */
-    return sq_fail(err, SSOT_STORE_CONFLICT, NULL,
-                   "%s %s cannot be deleted: rows that onDelete = \"cascade\" would delete with it are still "
-                   "referenced by other rows; delete or change those first",
-                   m->name, id);
+    return ssot_store_still_referenced(err, m, id, 0, NULL, NULL);
 }
 
 static ssot_store_status begin_write(sqlite_store *s, const ssot_model *m, ssot_store_error *err) {
@@ -174,12 +167,11 @@ static ssot_store_status load_and_authorize(sqlite_store *s, const ssot_model *m
                                             ssot_store_error *err) {
     sqlite3_stmt *get = s->models[m->index].get;
     if (sq_bind_id(get, 1, m, id, n) != 0)
-        return sq_fail(err, SSOT_STORE_NOT_FOUND, NULL, "%s %.*s not found (not a valid id)", m->name,
-                       (int)(n > 64 ? 64 : n), id);
+        return ssot_store_not_found(err, m, id, n, 1);
     int rc = sqlite3_step(get);
     ssot_store_status status = SSOT_STORE_OK;
     if (rc == SQLITE_DONE) {
-        status = sq_fail(err, SSOT_STORE_NOT_FOUND, NULL, "%s %.*s not found", m->name, (int)(n > 64 ? 64 : n), id);
+        status = ssot_store_not_found(err, m, id, n, 0);
     } else if (rc != SQLITE_ROW) {
         status = sq_db_error(s, m, rc, err);
     } else {
@@ -240,7 +232,7 @@ ssot_store_status sq_update(ssot_store *store, const ssot_model *m, const char *
         if (rc == SQLITE_ROW) {
             if (sq_capture_row(s, stmt, out, change) != 0) status = sq_fail(err, SSOT_STORE_ERROR, NULL, "out of memory");
         } else if (rc == SQLITE_DONE) {
-            status = sq_fail(err, SSOT_STORE_NOT_FOUND, NULL, "%s %.*s not found", m->name, (int)(n > 64 ? 64 : n), id);
+            status = ssot_store_not_found(err, m, id, n, 0);
         } else {
             status = write_error(s, m, body, rc, err);
         }

@@ -1,0 +1,30 @@
+/* The messages both stores answer with, declared once so that a client cannot tell the SQLite
+ * store from the PostgreSQL one by them (docs/runtime-storage.md, the status table). Each sets
+ * err (status, the field at fault or NULL, the message) and returns the status.
+ * Uses store.h. */
+#ifndef SSOT_RUNTIME_STORE_MESSAGES_H
+#define SSOT_RUNTIME_STORE_MESSAGES_H
+
+#include "runtime/store/store.h"
+
+/* NOT_FOUND: no row of m with the id of the URL segment (n bytes; at most 64 shown), or
+ * (malformed) an id that cannot be one of m's. */
+ssot_store_status ssot_store_not_found(ssot_store_error *err, const ssot_model *m, const char *id, size_t n,
+                                       int malformed);
+/* DENIED: the row exists but the caller's filter hides it. */
+ssot_store_status ssot_store_not_visible(ssot_store_error *err, const ssot_model *m, const char *id);
+/* CONFLICT: a unique constraint of m (on f, or a field the database did not name). */
+ssot_store_status ssot_store_duplicate(ssot_store_error *err, const ssot_model *m, const ssot_field *f);
+/* INVALID: f is missing (NOT NULL). */
+ssot_store_status ssot_store_required(ssot_store_error *err, const ssot_field *f);
+/* INVALID: f refers to a row that does not exist (f NULL: a reference the database did not name). */
+ssot_store_status ssot_store_missing_reference(ssot_store_error *err, const ssot_field *f);
+/* INVALID: another constraint refused f's value; why is the database's own words. */
+ssot_store_status ssot_store_refused_value(ssot_store_error *err, const ssot_field *f, const char *why);
+/* CONFLICT: deleting row id of m is refused by count rows of referring.field (restrict); count
+ * 0: by rows that a cascade would delete with it, which others still refer to. */
+ssot_store_status ssot_store_still_referenced(ssot_store_error *err, const ssot_model *m, const char *id,
+                                              long long count, const ssot_model *referring,
+                                              const ssot_field *field);
+
+#endif
