@@ -33,12 +33,13 @@ export function parseChildTimes(text) {
   return m ? Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4]) : null;
 }
 
-// sample(pid) -> { cpus, server } now, or null where /proc is missing.
+// sample(pid) -> { cpus, server } now, or null where /proc is missing. For a server made of
+// several processes (nodes, a database server), pid is a function returning their ticks.
 export function sample(pid) {
   try {
     return {
       cpus: parseCpuLines(fs.readFileSync('/proc/stat', 'utf8')),
-      server: parseProcessTicks(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')),
+      server: typeof pid === 'function' ? pid() : parseProcessTicks(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')),
     };
   } catch {
     return null;

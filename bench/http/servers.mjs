@@ -72,10 +72,11 @@ export function commandFor(name, prepared, port, db, config = path.join(HERE, 'c
 
 // start(name, o, prepared, work, how) -> { child, pid, base, port, db, logFile } once GET
 // /healthz answers 200, or { skip } with the server's own words when it exits or never
-// answers. how (for other benchmarks): { port, config, wrap(cmd, args) -> [cmd, args] }.
+// answers. how (for other benchmarks): { port, config, wrap(cmd, args) -> [cmd, args], db:
+// the database (a file or, for ssot, a postgresql:// URL) instead of a fresh file in work }.
 export async function start(name, o, prepared, work, how = {}) {
   const port = how.port ?? SERVERS[name].port;
-  const db = path.join(work, `${name}.db`);
+  const db = how.db ?? path.join(work, `${name}.db`);
   const logFile = path.join(work, `${name}.log`);
   const [serverCmd, serverArgs] = commandFor(name, prepared, port, db, how.config);
   const [cmd, args] = pinned(o, o.serverCpu, ...(how.wrap ? how.wrap(serverCmd, serverArgs) : [serverCmd, serverArgs]));

@@ -34,15 +34,22 @@ export function problems(r) {
   return parts.join(', ');
 }
 
-// wrk(o, base, op, connections, seconds) -> { text: wrk's output, wrkSeconds: the CPU time
-// it used (null if unknown) }. A shell runs it and then reports its children's CPU time.
-function wrk(o, base, op, connections, seconds) {
+// wrkCommand(o, base, op, connections, seconds) -> [command, args]: wrk with requests.lua
+// for op, pinned to the client CPU, in a shell that then prints its children's CPU time on
+// stderr (parseChildTimes reads it). Exported for benchmarks that run several wrk at once.
+export function wrkCommand(o, base, op, connections, seconds) {
   const arg = op === 'get' ? o.rows : o.rooms;
   const threads = Math.min(o.threads, connections);
-  const [cmd, args] = pinned(o, o.clientCpu, 'sh', ['-c', 'wrk "$@" && times >&2', 'sh',
+  return pinned(o, o.clientCpu, 'sh', ['-c', 'wrk "$@" && times >&2', 'sh',
     // A generous timeout: a slow answer counts in the latency instead of vanishing from it.
     '-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '--latency',
     '-s', path.join(HERE, 'requests.lua'), base, '--', op, String(arg)]);
+}
+
+// wrk(o, base, op, connections, seconds) -> { text: wrk's output, wrkSeconds: the CPU time
+// it used (null if unknown) }.
+function wrk(o, base, op, connections, seconds) {
+  const [cmd, args] = wrkCommand(o, base, op, connections, seconds);
   const { stdout, stderr } = run(cmd, args, {}, true);
   return { text: stdout, wrkSeconds: parseChildTimes(stderr) };
 }

@@ -8,8 +8,9 @@
  *      reads the server's memory with every client connected and idle in between);
  *   3. for each rate of --rate: writes over a few keep-alive HTTP/1.1 connections at that many
  *      writes a second (POST /api/messages, or PATCH /api/messages/<id> for the items
- *      scenario), each carrying its send time (CLOCK_MONOTONIC ns) in the row's text,
- *      "t=<ns>", so every event frame a subscriber receives gives a latency; warm-up, then a
+ *      scenario; to --write-port when given: another node on the same database, so every
+ *      delivery crosses nodes), each carrying its send time (CLOCK_MONOTONIC ns) in the row's
+ *      text, "t=<ns>", so every event frame a subscriber receives gives a latency; warm-up, then a
  *      measured window framed by {"event":"measure-start"} and {"event":"measure-end"} lines
  *      (the harness reads the server's CPU time there), then a drain until every delivery the
  *      window's writes owe has arrived (or --drain seconds); prints one {"event":"result"}
@@ -46,6 +47,7 @@ enum scenario { SC_LIST, SC_ITEMS, SC_ROOMS };
 static struct {
     const char *host;
     int port;
+    int write_port; /* the writes' server (another node); 0: port */
     const char *path;
     int subscribers;
     enum scenario scenario;
@@ -70,6 +72,7 @@ static void usage(FILE *f) {
     fputs("usage: loadgen --port N [options]\n"
           "  --host ADDR            server address (default 127.0.0.1)\n"
           "  --port N               server port\n"
+          "  --write-port N         send the writes to this port instead (another node on the same database)\n"
           "  --path PATH            WebSocket path (default /ws)\n"
           "  --subscribers N        client connections (default 1000)\n"
           "  --scenario S           list | items | rooms (default list)\n"
@@ -114,6 +117,7 @@ static void parse_args(int argc, char **argv) {
 #define VALUE() (v ? (i++, v) : (die("%s: missing value", a), ""))
         if (!strcmp(a, "--host")) opt.host = VALUE();
         else if (!strcmp(a, "--port")) opt.port = (int)parse_number(a, VALUE(), 1);
+        else if (!strcmp(a, "--write-port")) opt.write_port = (int)parse_number(a, VALUE(), 1);
         else if (!strcmp(a, "--path")) opt.path = VALUE();
         else if (!strcmp(a, "--subscribers")) opt.subscribers = (int)parse_number(a, VALUE(), 1);
         else if (!strcmp(a, "--scenario")) {
@@ -284,7 +288,7 @@ struct conn {
 static struct conn *ws;   /* the subscribers */
 static struct conn *http; /* the writers */
 static int epfd;
-static struct sockaddr_in server_addr;
+static struct sockaddr_in server_addr, write_addr; /* subscribers', writers' */
 
 /* counters of the whole run and of the step being measured */
 static struct {
@@ -690,7 +694,7 @@ static void open_http(struct conn *c) {
     if (c->fd < 0) die("socket: %s", strerror(errno));
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(c->fd, (struct sockaddr *)&server_addr, sizeof server_addr) != 0) die("connect (writer): %s", strerror(errno));
+    if (connect(c->fd, (struct sockaddr *)&write_addr, sizeof write_addr) != 0) die("connect (writer): %s", strerror(errno));
     set_nonblock(c->fd);
     c->kind = K_HTTP;
     c->sent_ns = 0;
@@ -707,11 +711,11 @@ static void send_write(struct conn *c) {
     if (opt.scenario == SC_ITEMS) {
         bl = snprintf(body, sizeof body, "{\"text\":\"t=%" PRIu64 "\"}", t);
         n = snprintf(req, sizeof req, "PATCH /api/messages/%d HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-                     target, opt.host, opt.port, bl, body);
+                     target, opt.host, opt.write_port, bl, body);
     } else {
         bl = snprintf(body, sizeof body, "{\"roomId\":%d,\"author\":\"loadgen\",\"text\":\"t=%" PRIu64 "\"}", target, t);
         n = snprintf(req, sizeof req, "POST /api/messages HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-                     opt.host, opt.port, bl, body);
+                     opt.host, opt.write_port, bl, body);
     }
     c->sent_ns = t;
     step.sent++;
@@ -964,6 +968,9 @@ int main(int argc, char **argv) {
     server_addr.sin_family = AF_INET;
     server_addr.sin_port = htons((uint16_t)opt.port);
     if (inet_pton(AF_INET, opt.host, &server_addr.sin_addr) != 1) die("--host: an IPv4 address, not '%s'", opt.host);
+    if (!opt.write_port) opt.write_port = opt.port;
+    write_addr = server_addr;
+    write_addr.sin_port = htons((uint16_t)opt.write_port);
 
     epfd = epoll_create1(0);
     ws = calloc((size_t)opt.subscribers, sizeof *ws);

@@ -83,9 +83,13 @@ export function otherWorkWithNice(before, after, serverCpu, clientCpu, loadgenSe
 // runLoadgen(o, binary, server, scenario, subscribers, rates, { hold }) -> { ready, steps:
 // [{ ...the loadgen's result, serverCpuS, cpuPerDeliveryUs, other }], done, memory: { before,
 // idle, peak } (KiB), stderr }. With hold, no writes: the clients connect, subscribe, the
-// memory is read, and they leave.
+// memory is read, and they leave. server.writePort, when set, takes the writes (another
+// node on the same database: they reach the subscribers across nodes); server.cpuTicks, when
+// set, returns the CPU ticks of every process that counts as the server (nodes, the database
+// server) instead of server.pid's.
 export function runLoadgen(o, binary, server, scenario, subscribers, rates, { hold = false } = {}) {
   const args = loadgenArgs(o, server.port, scenario, subscribers, rates);
+  if (server.writePort) args.push('--write-port', String(server.writePort));
   if (hold) args.push('--hold');
   const [cmd, cmdArgs] = pinned(o, o.clientCpu, binary, args);
   const mem = { before: memory(server.pid)?.rss ?? null, idle: null, peak: null };
@@ -113,10 +117,10 @@ export function runLoadgen(o, binary, server, scenario, subscribers, rates, { ho
         if (hold) child.stdin.end();
         else child.stdin.write('go\n');
       } else if (msg.event === 'measure-start') {
-        before = sampleWithNice(server.pid);
+        before = sampleWithNice(server.cpuTicks ?? server.pid);
         windowStart = msg;
       } else if (msg.event === 'measure-end') {
-        windowStart.after = sampleWithNice(server.pid);
+        windowStart.after = sampleWithNice(server.cpuTicks ?? server.pid);
       } else if (msg.event === 'result') {
         const after = windowStart?.after ?? null;
         const serverCpuS = before && after ? (after.server - before.server) / HZ : null;

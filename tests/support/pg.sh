@@ -9,6 +9,9 @@
 # PostgreSQL refuses to run as root: as root, the server runs as SSOT_PG_USER (default
 # nobody) through runuser, and DIR is given to that user; the client connects as the database
 # user "postgres" over the socket (trust: the socket is reachable through DIR only).
+# SSOT_PG_DURABLE=1 keeps PostgreSQL's durable defaults (fsync, synchronous_commit and
+# full_page_writes on: a commit is on disk when it is answered), for benchmarks set beside
+# SQLite's durable commits; otherwise those are off, as a throwaway test database can afford.
 # Exit status 77 when PostgreSQL is not installed (ctest's SKIP_RETURN_CODE), 1 on any other
 # failure, with a message saying why on stderr. Uses only POSIX sh and PostgreSQL's programs.
 set -eu
@@ -96,7 +99,9 @@ start() {
   fi
   log="$dir/server.log"
   # trust: no password over the socket, which only who can reach DIR can use. --no-sync and
-  # fsync=off: a throwaway database need not survive a crash, and starts in about a second.
+  # fsync=off: a throwaway database need not survive a crash, and starts in about a second
+  # (--no-sync only skips syncing the files initdb writes, not how the server commits: it
+  # stays with SSOT_PG_DURABLE=1).
   if ! as_server "$bin/initdb" --pgdata="$dir/data" --username=postgres --auth=trust --encoding=UTF8 \
     --locale=C --no-sync >"$dir/initdb.log" 2>&1; then
     cat "$dir/initdb.log" >&2
@@ -106,9 +111,11 @@ start() {
   {
     echo "listen_addresses = ''"
     echo "unix_socket_directories = $(conf_string "$dir")"
-    echo "fsync = off"
-    echo "synchronous_commit = off"
-    echo "full_page_writes = off"
+    if [ "${SSOT_PG_DURABLE:-0}" != 1 ]; then
+      echo "fsync = off"
+      echo "synchronous_commit = off"
+      echo "full_page_writes = off"
+    fi
   } >>"$dir/data/postgresql.conf"
   if ! as_server "$bin/pg_ctl" --pgdata="$dir/data" --log="$log" --wait --timeout=30 start \
     >"$dir/pg_ctl.log" 2>&1; then
