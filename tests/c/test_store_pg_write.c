@@ -11,7 +11,7 @@
  *   message), changing the body (applied), reading through the store (works), on both stores;
  * - the change stream: offsets one after another in the store's epoch, the row and the row
  *   before, replayed from 0 with the same bytes; a wrong epoch or pruned history is
- *   CANNOT_RECOVER without a visit;
+ *   CANNOT_RECOVER without a visit; history deleted by hand starts a new epoch;
  * - a batch whose middle write fails commits the other two with consecutive offsets;
  * - two handles, and two processes, writing at once: offsets gapless, each once;
  * - a third handle's signals: one per committed write, none for a rolled-back one; a write
@@ -865,6 +865,22 @@ static void test_stream(void) {
     }
     PGconn *conn = connect_to("pruned");
     CHECK(strcmp(exec_sql(conn, "SELECT count(*) FROM _ssot_changes WHERE model = 'User'", 0, NULL), "16") == 0);
+    CHECK(strcmp(exec_sql(conn, "SELECT \"offset\" FROM _ssot_streams WHERE model = 'User'", 0, NULL), "64") == 0);
+
+    /* the history deleted by hand: offsets after the floor (64) would repeat 65..70, which
+     * subscribers have seen, so the next write starts a new epoch; the old one cannot recover */
+    ssot_stream_position old = since;
+    exec_sql(conn, "DELETE FROM _ssot_changes WHERE model = 'User'", 0, NULL);
+    body = parse("{\"name\":\"after\"}");
+    ssot_buf_reset(&out);
+    CHECK_STATUS(ssot_store_create(s, user, body, &out, &change, &err), SSOT_STORE_OK);
+    json_decref(body);
+    CHECK(change.offset == 65 && strcmp(change.epoch, old.epoch) != 0);
+    CHECK_STATUS(ssot_store_position(s, user, &now, &err), SSOT_STORE_OK);
+    CHECK(now.offset == 65 && strcmp(now.epoch, change.epoch) == 0);
+    r.n = 0;
+    CHECK_STATUS(ssot_store_events_since(s, user, &old, keep_event, &r, NULL, &err), SSOT_STORE_CANNOT_RECOVER);
+    CHECK(r.n == 0);
     PQfinish(conn);
     ssot_store_close(s);
     ssot_buf_free(&out);

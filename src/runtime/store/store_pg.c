@@ -81,6 +81,7 @@ static void pg_close(ssot_store *store) {
     if (s->conn) PQfinish(s->conn);
     free(s->get_prepared);
     free(s->write_prepared);
+    free(s->stream_locked);
     pg_lists_forget(s);
     ssot_buf_free(&s->existing);
     ssot_buf_free(&s->written);

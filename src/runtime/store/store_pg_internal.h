@@ -27,7 +27,10 @@ typedef struct pg_store {
     int position_prepared; /* store_pg.c */
     /* store_pg_write.c */
     unsigned char *write_prepared; /* per model index, PG_PREPARED_* bits of this connection */
-    int change_prepared;           /* the change-append statement is prepared */
+    int change_prepared;           /* the change stream's statements are prepared */
+    unsigned transaction;          /* numbers the write transactions this connection began */
+    unsigned *stream_locked;       /* per model index, the write transaction holding its stream lock */
+    int took_lock;                 /* the write in progress took its model's stream lock */
     int batch, batch_writes, batch_lost; /* between batch_begin and batch_end (store_sqlite_batch.c's) */
     ssot_store_error batch_loss;   /* why the batch's transaction was lost */
     ssot_buf existing;             /* the row before an update or delete: json, id, owner (NUL-ended) */

@@ -4,9 +4,10 @@
  * stream. The same statuses, messages and row JSON as the SQLite store (store_sqlite_write.c,
  * store_sqlite_stream.c), so nothing above store.h can tell them apart.
  *
- * Offsets: a model's _ssot_streams row is its counter, raised by each write in the write's own
- * transaction. The row lock that takes is held until COMMIT, so the writers of one model, on
- * any node, commit one after another: offsets are gapless and in commit order, and NOTIFY
+ * Offsets: each write takes its model's advisory lock in the write's own transaction, held
+ * until COMMIT, and appends its event at the newest offset plus one, as the SQLite store does
+ * (_ssot_streams."offset" is a floor written when pruning). The writers of one model, on any
+ * node, thus commit one after another: offsets are gapless and in commit order, and NOTIFY
  * (sent at COMMIT, in commit order) tells every node which offset is new.
  * Uses libpq (store_pg_internal.h), store_stream.h, value.h. */
 #include "runtime/store/store_pg_internal.h"
@@ -23,6 +24,7 @@
 /* The statements prepared per model and connection (bits of s->write_prepared). */
 enum { PREPARED_INSERT = 1, PREPARED_LOCK = 2, PREPARED_UPDATE = 4, PREPARED_REMOVE = 8 };
 
+#define CHANGE_LOCK "ssot_change_lock"
 #define CHANGE_APPEND "ssot_change_append"
 
 /* As the SQLite store's statements (store_sqlite_prepare.c): an insert sets every column but
@@ -274,28 +276,74 @@ static ssot_store_status run(pg_store *s, const ssot_model *m, int which, const 
 
 /* --- the change stream --------------------------------------------------------------------- */
 
-/* One statement raises the model's counter (taking its row lock until COMMIT), inserts the
- * event and queues the NOTIFY that PostgreSQL sends at COMMIT: "model offset". */
+/* The model's lock, held to the end of the transaction: the writers of one model, on every
+ * node, append one after another, so offsets are gapless and in commit order. An advisory lock
+ * (two keys: ssot's namespace, the model's name hashed), not a row lock, so that no row is
+ * updated by every write: a row updated thousands of times a second leaves dead versions that
+ * every later update walks until vacuum comes. */
+static const char change_lock_sql[] = "SELECT pg_advisory_xact_lock(1936945013, hashtext($1))";
+
+/* Under that lock, one statement reads the position as the SQLite store does (the newest
+ * event's offset, or the floor _ssot_streams records when pruning), inserts the event at the
+ * next offset and queues the NOTIFY that PostgreSQL sends at COMMIT: "model offset". A history
+ * found empty above a floor (events deleted by hand) inserts nothing unless $9 says the
+ * epoch was just renewed: offsets after the floor could repeat ones subscribers have seen. */
 static const char change_append_sql[] =
-    "WITH s AS (UPDATE _ssot_streams SET \"offset\" = \"offset\" + 1 WHERE model = $1 RETURNING epoch, \"offset\"), "
-    "c AS (INSERT INTO _ssot_changes (model, \"offset\", event, row_id, owner, data, at, previous_owner, previous) "
-    "SELECT $1, s.\"offset\", $2, $3, $4, $5, $6, $7, $8 FROM s) "
-    "SELECT s.epoch, s.\"offset\", pg_notify('ssot_changes', $1 || ' ' || s.\"offset\") FROM s";
+    "WITH pos AS (SELECT s.epoch, s.\"offset\" AS floor, "
+    "(SELECT max(c.\"offset\") FROM _ssot_changes c WHERE c.model = $1) AS newest "
+    "FROM _ssot_streams s WHERE s.model = $1), "
+    "ins AS (INSERT INTO _ssot_changes (model, \"offset\", event, row_id, owner, data, at, previous_owner, previous) "
+    "SELECT $1, greatest(pos.floor, coalesce(pos.newest, 0)) + 1, $2, $3, $4, $5, $6, $7, $8 FROM pos "
+    "WHERE $9::boolean OR pos.newest IS NOT NULL OR pos.floor = 0 RETURNING \"offset\") "
+    "SELECT pos.epoch, ins.\"offset\", CASE WHEN ins.\"offset\" IS NOT NULL THEN "
+    "pg_notify('ssot_changes', $1 || ' ' || ins.\"offset\") END FROM pos LEFT JOIN ins ON true";
+
+/* Prepares the two statements of the stream on this connection once. */
+static ssot_store_status prepare_stream(pg_store *s, ssot_store_error *err) {
+    if (s->change_prepared) return SSOT_STORE_OK;
+    static const Oid text_types[9] = {25, 25, 25, 25, 25, 25, 25, 25, 16}; /* text, and a boolean */
+    PGresult *r = PQprepare(s->conn, CHANGE_LOCK, change_lock_sql, 1, text_types);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (ok) {
+        PQclear(r);
+        r = PQprepare(s->conn, CHANGE_APPEND, change_append_sql, 9, text_types);
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    }
+    ssot_store_status status = ok ? SSOT_STORE_OK : write_error(s, NULL, r, "preparing the change stream", err);
+    PQclear(r);
+    if (ok) s->change_prepared = 1;
+    return status;
+}
+
+/* Takes the model's stream lock unless this transaction holds it already (s->stream_locked:
+ * the transaction's number per model, 0 after a savepoint that took it was rolled back). */
+static ssot_store_status lock_stream(pg_store *s, const ssot_model *m, ssot_store_error *err) {
+    if (!s->stream_locked) {
+        s->stream_locked = calloc(s->base.app->nmodels ? s->base.app->nmodels : 1, sizeof *s->stream_locked);
+        if (!s->stream_locked) return pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+    }
+    if (s->stream_locked[m->index] == s->transaction) return SSOT_STORE_OK;
+    const char *params[1] = {m->name};
+    PGresult *r = PQexecPrepared(s->conn, CHANGE_LOCK, 1, params, NULL, NULL, 0);
+    ssot_store_status status = SSOT_STORE_OK;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        status = write_error(s, NULL, r, "waiting for the change stream", err);
+    } else {
+        s->stream_locked[m->index] = s->transaction;
+        s->took_lock = 1;
+    }
+    PQclear(r);
+    return status;
+}
 
 static ssot_store_status append_change(pg_store *s, const ssot_model *m, ssot_event_kind kind, ssot_change *change,
                                        ssot_store_error *err) {
-    if (!s->change_prepared) {
-        static const Oid text_types[8] = {25, 25, 25, 25, 25, 25, 25, 25}; /* text */
-        PGresult *r = PQprepare(s->conn, CHANGE_APPEND, change_append_sql, 8, text_types);
-        int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-        ssot_store_status status = ok ? SSOT_STORE_OK : write_error(s, NULL, r, "preparing the change stream", err);
-        PQclear(r);
-        if (!ok) return status;
-        s->change_prepared = 1;
-    }
+    ssot_store_status status = prepare_stream(s, err);
+    if (status == SSOT_STORE_OK) status = lock_stream(s, m, err);
+    if (status != SSOT_STORE_OK) return status;
     ssot_datetime_now(s->at);
     bound b;
-    if (bound_init(&b, 8) != 0) {
+    if (bound_init(&b, 9) != 0) {
         bound_free(&b);
         return pg_fail(err, SSOT_STORE_ERROR, "out of memory");
     }
@@ -312,18 +360,36 @@ static ssot_store_status append_change(pg_store *s, const ssot_model *m, ssot_ev
         if (before->owner) bound_text(&b, 6, before->owner, strlen(before->owner));
         bound_text(&b, 7, before->json, before->json_len);
     }
-    const char *const *values = bound_values(&b);
-    ssot_store_status status = SSOT_STORE_OK;
     PGresult *r = NULL;
-    if (!values) {
-        status = pg_fail(err, SSOT_STORE_ERROR, "out of memory");
-    } else {
-        r = PQexecPrepared(s->conn, CHANGE_APPEND, 8, values, NULL, NULL, 0);
+    for (int renewed = 0; status == SSOT_STORE_OK; renewed = 1) {
+        bound_text(&b, 8, renewed ? "true" : "false", renewed ? 4 : 5);
+        const char *const *values = bound_values(&b);
+        if (!values) {
+            status = pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+            break;
+        }
+        r = PQexecPrepared(s->conn, CHANGE_APPEND, 9, values, NULL, NULL, 0);
         if (PQresultStatus(r) != PGRES_TUPLES_OK)
             status = write_error(s, NULL, r, "writing a change event", err);
         else if (PQntuples(r) != 1)
             status = pg_fail(err, SSOT_STORE_ERROR, "no change stream for %s", m->name);
+        if (status != SSOT_STORE_OK || !PQgetisnull(r, 0, 1) || renewed) break;
+        /* the history was deleted behind ssot's back: a new epoch, then the event */
+        PQclear(r);
+        r = NULL;
+        char epoch[SSOT_EPOCH_SIZE];
+        if (pg_new_epoch(epoch) != 0) {
+            status = pg_fail(err, SSOT_STORE_ERROR, "no random bytes for a stream epoch");
+            break;
+        }
+        const char *params[2] = {m->name, epoch};
+        r = PQexecParams(s->conn, "UPDATE _ssot_streams SET epoch = $2 WHERE model = $1", 2, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) status = write_error(s, NULL, r, "renewing a stream epoch", err);
+        PQclear(r);
+        r = NULL;
     }
+    if (status == SSOT_STORE_OK && PQgetisnull(r, 0, 1))
+        status = pg_fail(err, SSOT_STORE_ERROR, "the change stream of %s could not be appended to", m->name);
     if (status == SSOT_STORE_OK) {
         change->model = m;
         change->kind = kind;
@@ -333,16 +399,24 @@ static ssot_store_status append_change(pg_store *s, const ssot_model *m, ssot_ev
     }
     PQclear(r);
     bound_free(&b);
-    /* every SSOT_STREAM_PRUNE_EVERY events: drop those older than the kept history (the
-     * counter row keeps the position, so no floor needs writing) */
-    if (status == SSOT_STORE_OK && change->offset % SSOT_STREAM_PRUNE_EVERY == 0 && change->offset > s->history) {
-        char upto[24];
+    /* every SSOT_STREAM_PRUNE_EVERY events: record the offset as the stream's floor (so the
+     * position survives the history) and drop events older than the kept history */
+    if (status == SSOT_STORE_OK && change->offset % SSOT_STREAM_PRUNE_EVERY == 0) {
+        char at[24], upto[24];
+        snprintf(at, sizeof at, "%lld", (long long)change->offset);
         snprintf(upto, sizeof upto, "%lld", (long long)(change->offset - s->history));
-        const char *params[2] = {m->name, upto};
-        r = PQexecParams(s->conn, "DELETE FROM _ssot_changes WHERE model = $1 AND \"offset\" <= $2", 2, NULL, params,
+        const char *floor_params[2] = {m->name, at}, *prune_params[2] = {m->name, upto};
+        r = PQexecParams(s->conn, "UPDATE _ssot_streams SET \"offset\" = $2 WHERE model = $1", 2, NULL, floor_params,
                          NULL, NULL, 0);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) status = write_error(s, NULL, r, "pruning the change history", err);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) status = write_error(s, NULL, r, "recording a stream floor", err);
         PQclear(r);
+        if (status == SSOT_STORE_OK && change->offset > s->history) {
+            r = PQexecParams(s->conn, "DELETE FROM _ssot_changes WHERE model = $1 AND \"offset\" <= $2", 2, NULL,
+                             prune_params, NULL, NULL, 0);
+            if (PQresultStatus(r) != PGRES_COMMAND_OK)
+                status = write_error(s, NULL, r, "pruning the change history", err);
+            PQclear(r);
+        }
     }
     return status;
 }
@@ -365,6 +439,7 @@ static ssot_store_status lose_batch(pg_store *s, const ssot_store_error *cause, 
 
 static ssot_store_status begin_write(pg_store *s, ssot_store_error *err) {
     pg_snapshot_close(s); /* a write sees the latest state, not the reads' snapshot */
+    s->took_lock = 0;
     PGTransactionStatusType ts = PQtransactionStatus(s->conn);
     if (s->batch && ts == PQTRANS_INTRANS) /* a batch's: the first write opened it */
         return pg_exec_ok(s, "SAVEPOINT ssot_write") ? SSOT_STORE_OK : pg_conn_error(s, "starting a write", err);
@@ -376,6 +451,7 @@ static ssot_store_status begin_write(pg_store *s, ssot_store_error *err) {
     if (!pg_exec_ok(s, "BEGIN ISOLATION LEVEL READ COMMITTED") &&
         !(pg_reconnected(s, err) && pg_exec_ok(s, "BEGIN ISOLATION LEVEL READ COMMITTED")))
         return pg_conn_error(s, "starting a write", err);
+    s->transaction++; /* stream locks of earlier transactions are gone */
     if (s->batch && !pg_exec_ok(s, "SAVEPOINT ssot_write")) return pg_conn_error(s, "starting a write", err);
     return SSOT_STORE_OK;
 }
@@ -399,6 +475,7 @@ static ssot_store_status finish_write(pg_store *s, const ssot_model *m, ssot_eve
             if (status == SSOT_STORE_OK) status = pg_conn_error(s, "ending a write", err);
             pg_exec_ok(s, "ROLLBACK TO SAVEPOINT ssot_write"); /* this write only */
             pg_exec_ok(s, "RELEASE SAVEPOINT ssot_write");
+            if (s->took_lock) s->stream_locked[m->index] = 0; /* released with the savepoint */
         }
     } else if (status == SSOT_STORE_OK) {
         PGresult *r = PQexec(s->conn, "COMMIT");
