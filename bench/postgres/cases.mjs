@@ -2,10 +2,14 @@
 // on one node and on two nodes sharing one database), its command line, splitting a wrk load
 // over the nodes and adding their figures up, a database URL for another database of the
 // same server, and the markdown report. Kept apart from run.mjs so the tests can call them.
-// Uses bench/http's report cells (req/s, p99) and bench/ws's (deliveries, latency, CPU).
+// Uses bench/http's report cells (req/s, p99), bench/ws's (deliveries, latency, CPU) and its
+// option checks (list, positive, UsageError).
 import os from 'node:os';
 import { formatCell as restCell } from '../http/report.mjs';
 import { formatCell as fanoutCell, formatSaturation } from '../ws/report.mjs';
+import { list, positive, UsageError } from '../ws/options.mjs';
+
+export { UsageError };
 
 // Each case's nodes listen on their own ports, apart from bench/http's (1818x) and bench/ws's
 // (1828x), so the three benchmarks can run at once.
@@ -45,25 +49,6 @@ export const USAGE = `usage: node bench/postgres/run.mjs [options]
   --raw FILE           also write every measurement as JSON to FILE
 PostgreSQL: a throwaway server from tests/support/pg.sh with SSOT_PG_DURABLE=1 (fsync and
 synchronous_commit on, as SQLite's commits are durable). Ports 18380-18383 on 127.0.0.1.`;
-
-export class UsageError extends Error {}
-
-function list(flag, value, allowed) {
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  if (items.length === 0) throw new UsageError(`${flag}: empty list`);
-  for (const item of items) {
-    if (allowed && !allowed.includes(item)) throw new UsageError(`${flag}: unknown '${item}' (expected ${allowed.join(', ')})`);
-  }
-  return items;
-}
-
-function positive(flag, value, integer = true) {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`${flag}: expected a positive ${integer ? 'integer' : 'number'}, got '${value}'`);
-  }
-  return n;
-}
 
 // parseArgs(argv) -> the options, in the shape bench/http's wrk.mjs and bench/ws's
 // loadgen.mjs read (rows, rooms, threads, pin, serverCpu, clientCpu; channels, writers,

@@ -40,7 +40,8 @@ Ports 18280 (ssot), 18281 (uws), 18282 (express) on 127.0.0.1 must be free.`;
 
 export class UsageError extends Error {}
 
-function list(flag, value, allowed) {
+/** The items of a comma-separated option value, each one of allowed when given. */
+export function list(flag, value, allowed) {
   const items = value.split(',').map((s) => s.trim()).filter(Boolean);
   if (items.length === 0) throw new UsageError(`${flag}: empty list`);
   for (const item of items) {
@@ -49,7 +50,8 @@ function list(flag, value, allowed) {
   return items;
 }
 
-function positive(flag, value, integer = true) {
+/** An option value that must be a positive number (an integer unless integer is false). */
+export function positive(flag, value, integer = true) {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
     throw new UsageError(`${flag}: expected a positive ${integer ? 'integer' : 'number'}, got '${value}'`);
