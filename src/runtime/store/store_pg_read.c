@@ -1,7 +1,8 @@
 /* The PostgreSQL store's reads: list pages (conditions, order, paging, total and the stream
  * position in one read transaction, with rows hidden by the caller's filter left out before
  * paging) and get by id, with the SQLite store's statuses, messages and JSON bytes
- * (store_sqlite_read.c). The SQL of a list comes from store_pg_where.c, the row JSON from
+ * (store_sqlite_read.c). A list is one statement (position, total and page) unless a callback
+ * filters its rows. The SQL of a list comes from store_pg_where.c, the row JSON from
  * store_pg_row.c; the transaction from store_pg_txn.c. Uses libpq (store_pg_internal.h). */
 #include "runtime/store/store_pg_internal.h"
 #include "runtime/store/store_messages.h"
@@ -189,27 +190,15 @@ static ssot_store_status run(pg_store *s, const char *sql, pg_params *p, PGresul
     return SSOT_STORE_OK;
 }
 
-/* The count and the page of a query, or (with a callback filter) every candidate row in
- * order, the callback's filter and the paging then done in C. */
+/* With a callback filter: every candidate row in order, the callback's filter, then the paging
+ * and the total done in C. */
 static ssot_store_status read_rows(pg_store *s, const ssot_query *q, const ssot_row_filter *filter, int64_t *total,
                                    ssot_buf *out, ssot_store_error *err) {
     const ssot_model *m = q->model;
-    int callback = filter && filter->visible;
     ssot_buf where = SSOT_BUF_INIT, sql = SSOT_BUF_INIT, json = SSOT_BUF_INIT;
     pg_params p = {0};
     PGresult *r = NULL;
-    ssot_store_status status = pg_compile_where(q, filter ? filter->pred : NULL, &where, &p, err);
-    if (status == SSOT_STORE_OK && !callback) {
-        ssot_buf_puts(&sql, "SELECT count(*) FROM ");
-        pg_ident(&sql, m->table);
-        ssot_buf_append(&sql, where.data, where.len);
-        if (sql.failed) status = pg_fail(err, SSOT_STORE_ERROR, "out of memory");
-        if (status == SSOT_STORE_OK) status = run(s, sql.data, &p, &r, err);
-        if (status == SSOT_STORE_OK) *total = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-        PQclear(r);
-        r = NULL;
-        ssot_buf_reset(&sql);
-    }
+    ssot_store_status status = pg_compile_where(q, filter->pred, &where, &p, err);
     if (status == SSOT_STORE_OK) {
         ssot_buf_puts(&sql, "SELECT ");
         pg_select_columns(&sql, m, NULL);
@@ -217,12 +206,6 @@ static ssot_store_status read_rows(pg_store *s, const ssot_query *q, const ssot_
         pg_ident(&sql, m->table);
         ssot_buf_append(&sql, where.data, where.len);
         pg_order_by(&sql, q);
-        if (!callback) {
-            ssot_buf_puts(&sql, " LIMIT ");
-            pg_param_int(&p, &sql, q->take);
-            ssot_buf_puts(&sql, " OFFSET ");
-            pg_param_int(&p, &sql, q->skip);
-        }
         if (sql.failed || p.text.failed) status = pg_fail(err, SSOT_STORE_ERROR, "out of memory");
         if (status == SSOT_STORE_OK) status = run(s, sql.data, &p, &r, err);
     }
@@ -231,11 +214,6 @@ static ssot_store_status read_rows(pg_store *s, const ssot_query *q, const ssot_
     int rows = status == SSOT_STORE_OK ? PQntuples(r) : 0;
     int64_t seen = 0, emitted = 0;
     for (int i = 0; status == SSOT_STORE_OK && i < rows; i++) {
-        if (!callback) {
-            if (i) ssot_buf_putc(out, ',');
-            pg_row_json(out, m, r, i, 0);
-            continue;
-        }
         ssot_row_view row;
         if (row_view(m, r, i, &json, &row) != 0) {
             status = pg_fail(err, SSOT_STORE_ERROR, "out of memory");
@@ -249,7 +227,7 @@ static ssot_store_status read_rows(pg_store *s, const ssot_query *q, const ssot_
         ssot_buf_append(out, row.json, row.json_len);
     }
     if (status == SSOT_STORE_OK && out->failed) status = pg_fail(err, SSOT_STORE_ERROR, "out of memory");
-    if (status == SSOT_STORE_OK && callback) *total = seen;
+    if (status == SSOT_STORE_OK) *total = seen;
     PQclear(r);
     pg_params_free(&p);
     ssot_buf_free(&where);
@@ -258,22 +236,95 @@ static ssot_store_status read_rows(pg_store *s, const ssot_query *q, const ssot_
     return status;
 }
 
+/* A list without a callback filter in one statement: the stream position, the total and the
+ * page. One statement sees one state, so outside a snapshot it needs no transaction, and it is
+ * one round trip where BEGIN, position, count, page and ROLLBACK were five. Its columns: the
+ * epoch, the offset, the total, the model's columns, the row's place in the page (NULL: the
+ * page is empty, and this one row only carries the rest). */
+static ssot_store_status list_at_once(pg_store *s, const ssot_query *q, const ssot_pred *pred, ssot_buf *items,
+                                      int64_t *total, ssot_stream_position *pos, ssot_store_error *err) {
+    const ssot_model *m = q->model;
+    ssot_buf where = SSOT_BUF_INIT, order = SSOT_BUF_INIT, sql = SSOT_BUF_INIT;
+    pg_params p = {0};
+    PGresult *r = NULL;
+    ssot_store_status status = pg_compile_where(q, pred, &where, &p, err);
+    if (status == SSOT_STORE_OK) {
+        pg_order_by(&order, q); /* " ORDER BY ..." */
+        ssot_buf_puts(&sql, "WITH pos AS (SELECT s.epoch, greatest(s.\"offset\", coalesce((SELECT max(c.\"offset\") "
+                            "FROM _ssot_changes c WHERE c.model = s.model), 0)) AS _ssot_offset "
+                            "FROM _ssot_streams s WHERE s.model = ");
+        pg_param_text(&p, &sql, m->name);
+        ssot_buf_puts(&sql, "), total AS (SELECT count(*) AS _ssot_total FROM ");
+        pg_ident(&sql, m->table);
+        ssot_buf_append(&sql, where.data, where.len);
+        ssot_buf_puts(&sql, "), page AS (SELECT ");
+        pg_select_columns(&sql, m, NULL);
+        ssot_buf_puts(&sql, ", row_number() OVER (");
+        ssot_buf_append(&sql, order.data + 1, order.len - 1);
+        ssot_buf_puts(&sql, ") AS _ssot_row FROM ");
+        pg_ident(&sql, m->table);
+        ssot_buf_append(&sql, where.data, where.len);
+        ssot_buf_append(&sql, order.data, order.len);
+        ssot_buf_puts(&sql, " LIMIT ");
+        pg_param_int(&p, &sql, q->take);
+        ssot_buf_puts(&sql, " OFFSET ");
+        pg_param_int(&p, &sql, q->skip);
+        ssot_buf_puts(&sql, ") SELECT pos.epoch, pos._ssot_offset, total._ssot_total, ");
+        pg_select_columns(&sql, m, "page");
+        ssot_buf_puts(&sql, ", page._ssot_row FROM pos CROSS JOIN total LEFT JOIN page ON true ORDER BY page._ssot_row");
+        if (sql.failed || order.failed || p.text.failed) status = pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+    }
+    int alone = PQtransactionStatus(s->conn) == PQTRANS_IDLE;
+    if (status == SSOT_STORE_OK) status = run(s, sql.data, &p, &r, err);
+    if (status != SSOT_STORE_OK && alone && pg_reconnected(s, err)) { /* the first statement on a lost connection */
+        PQclear(r);
+        status = run(s, sql.data, &p, &r, err);
+    }
+    int rows = status == SSOT_STORE_OK ? PQntuples(r) : 0;
+    if (status == SSOT_STORE_OK && rows == 0) status = pg_fail(err, SSOT_STORE_ERROR, "no change stream for %s", m->name);
+    if (status == SSOT_STORE_OK) {
+        snprintf(pos->epoch, SSOT_EPOCH_SIZE, "%s", PQgetvalue(r, 0, 0));
+        pos->offset = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+        *total = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+        int place = 3 + (int)m->nfields;
+        for (int i = 0; i < rows && !PQgetisnull(r, i, place); i++) {
+            if (i) ssot_buf_putc(items, ',');
+            pg_row_json(items, m, r, i, 3);
+        }
+        if (items->failed) status = pg_fail(err, SSOT_STORE_ERROR, "out of memory");
+    }
+    PQclear(r);
+    pg_params_free(&p);
+    ssot_buf_free(&where);
+    ssot_buf_free(&order);
+    ssot_buf_free(&sql);
+    return status;
+}
+
 static ssot_store_status pg_list(ssot_store *store, const ssot_query *q, const ssot_row_filter *filter,
                                  ssot_buf *out, ssot_stream_position *pos_out, ssot_store_error *err) {
     pg_store *s = (pg_store *)store;
     const ssot_model *m = q->model;
     int nothing = filter && filter->pred && filter->pred->op == SSOT_PRED_FALSE;
+    int at_once = !nothing && !(filter && filter->visible);
 
+    /* one statement needs a transaction only to share the snapshot's (as get) */
     int began = 0;
-    ssot_store_status status = pg_read_begin(s, &began, err);
+    ssot_store_status status = SSOT_STORE_OK;
+    if (!at_once || s->snapshot) status = pg_read_begin(s, &began, err);
+    else if (PQtransactionStatus(s->conn) != PQTRANS_INTRANS) status = pg_connection_ready(s, err);
     if (status != SSOT_STORE_OK) return status;
     ssot_stream_position pos;
-    status = store->ops->position(store, m, &pos, err);
     int64_t total = 0;
     size_t start = out->len;
     ssot_buf_puts(out, "{\"items\":[");
-    if (status == SSOT_STORE_OK && !nothing) status = read_rows(s, q, filter, &total, out, err);
-    pg_read_end(s, began);
+    if (at_once) {
+        status = list_at_once(s, q, filter ? filter->pred : NULL, out, &total, &pos, err);
+    } else {
+        status = store->ops->position(store, m, &pos, err);
+        if (status == SSOT_STORE_OK && !nothing) status = read_rows(s, q, filter, &total, out, err);
+    }
+    if (!at_once || s->snapshot) pg_read_end(s, began);
     if (status != SSOT_STORE_OK) {
         ssot_buf_truncate(out, start);
         return status;
