@@ -239,8 +239,10 @@ static ssot_store_status read_rows(pg_store *s, const ssot_query *q, const ssot_
 /* A list without a callback filter in one statement: the stream position, the total and the
  * page. One statement sees one state, so outside a snapshot it needs no transaction, and it is
  * one round trip where BEGIN, position, count, page and ROLLBACK were five. Its columns: the
- * epoch, the offset, the total, the model's columns, the row's place in the page (NULL: the
- * page is empty, and this one row only carries the rest). */
+ * epoch, the offset, the total, then the model's (all NULL when the page is empty: the one row
+ * then only carries the rest). The page keeps its top-N sort (ORDER BY ... LIMIT); the outer
+ * query orders its few rows again by the same columns, which only the page has (ssot's own are
+ * named _ssot_..., which no field name can be). */
 static ssot_store_status list_at_once(pg_store *s, const ssot_query *q, const ssot_pred *pred, ssot_buf *items,
                                       int64_t *total, ssot_stream_position *pos, ssot_store_error *err) {
     const ssot_model *m = q->model;
@@ -250,7 +252,7 @@ static ssot_store_status list_at_once(pg_store *s, const ssot_query *q, const ss
     ssot_store_status status = pg_compile_where(q, pred, &where, &p, err);
     if (status == SSOT_STORE_OK) {
         pg_order_by(&order, q); /* " ORDER BY ..." */
-        ssot_buf_puts(&sql, "WITH pos AS (SELECT s.epoch, greatest(s.\"offset\", coalesce((SELECT max(c.\"offset\") "
+        ssot_buf_puts(&sql, "WITH pos AS (SELECT s.epoch AS _ssot_epoch, greatest(s.\"offset\", coalesce((SELECT max(c.\"offset\") "
                             "FROM _ssot_changes c WHERE c.model = s.model), 0)) AS _ssot_offset "
                             "FROM _ssot_streams s WHERE s.model = ");
         pg_param_text(&p, &sql, m->name);
@@ -259,9 +261,7 @@ static ssot_store_status list_at_once(pg_store *s, const ssot_query *q, const ss
         ssot_buf_append(&sql, where.data, where.len);
         ssot_buf_puts(&sql, "), page AS (SELECT ");
         pg_select_columns(&sql, m, NULL);
-        ssot_buf_puts(&sql, ", row_number() OVER (");
-        ssot_buf_append(&sql, order.data + 1, order.len - 1);
-        ssot_buf_puts(&sql, ") AS _ssot_row FROM ");
+        ssot_buf_puts(&sql, " FROM ");
         pg_ident(&sql, m->table);
         ssot_buf_append(&sql, where.data, where.len);
         ssot_buf_append(&sql, order.data, order.len);
@@ -269,9 +269,10 @@ static ssot_store_status list_at_once(pg_store *s, const ssot_query *q, const ss
         pg_param_int(&p, &sql, q->take);
         ssot_buf_puts(&sql, " OFFSET ");
         pg_param_int(&p, &sql, q->skip);
-        ssot_buf_puts(&sql, ") SELECT pos.epoch, pos._ssot_offset, total._ssot_total, ");
+        ssot_buf_puts(&sql, ") SELECT pos._ssot_epoch, pos._ssot_offset, total._ssot_total, ");
         pg_select_columns(&sql, m, "page");
-        ssot_buf_puts(&sql, ", page._ssot_row FROM pos CROSS JOIN total LEFT JOIN page ON true ORDER BY page._ssot_row");
+        ssot_buf_puts(&sql, " FROM pos CROSS JOIN total LEFT JOIN page ON true");
+        ssot_buf_append(&sql, order.data, order.len);
         if (sql.failed || order.failed || p.text.failed) status = pg_fail(err, SSOT_STORE_ERROR, "out of memory");
     }
     int alone = PQtransactionStatus(s->conn) == PQTRANS_IDLE;
@@ -286,8 +287,8 @@ static ssot_store_status list_at_once(pg_store *s, const ssot_query *q, const ss
         snprintf(pos->epoch, SSOT_EPOCH_SIZE, "%s", PQgetvalue(r, 0, 0));
         pos->offset = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
         *total = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
-        int place = 3 + (int)m->nfields;
-        for (int i = 0; i < rows && !PQgetisnull(r, i, place); i++) {
+        int key = 3 + (int)m->primary_key->index; /* never NULL in a row of the page */
+        for (int i = 0; i < rows && !PQgetisnull(r, i, key); i++) {
             if (i) ssot_buf_putc(items, ',');
             pg_row_json(items, m, r, i, 3);
         }
