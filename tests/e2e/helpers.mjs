@@ -19,10 +19,15 @@ export const SECRET = "e2e-secret-0123456789abcdef0123456789abcdef";
 /** A path under the source tree. */
 export const source = (path) => resolve(SOURCE_DIR, path);
 
-/** A fresh temporary directory, removed when the process exits. */
+const tempDirs = [];
+process.on("exit", () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed when the process exits (one exit listener for all). */
 export function tempDir(prefix) {
   const dir = mkdtempSync(join(tmpdir(), `ssot-e2e-${prefix}-`));
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  tempDirs.push(dir);
   return dir;
 }
 
