@@ -242,7 +242,8 @@ static ssot_store_status read_rows(pg_store *s, const ssot_query *q, const ssot_
  * epoch, the offset, the total, then the model's (all NULL when the page is empty: the one row
  * then only carries the rest). The page keeps its top-N sort (ORDER BY ... LIMIT); the outer
  * query orders its few rows again by the same columns, which only the page has (ssot's own are
- * named _ssot_..., which no field name can be). */
+ * named _ssot_..., which no field name can be). The position is MATERIALIZED: inlined, its
+ * subquery would run once per row of the page. */
 static ssot_store_status list_at_once(pg_store *s, const ssot_query *q, const ssot_pred *pred, ssot_buf *items,
                                       int64_t *total, ssot_stream_position *pos, ssot_store_error *err) {
     const ssot_model *m = q->model;
@@ -252,7 +253,7 @@ static ssot_store_status list_at_once(pg_store *s, const ssot_query *q, const ss
     ssot_store_status status = pg_compile_where(q, pred, &where, &p, err);
     if (status == SSOT_STORE_OK) {
         pg_order_by(&order, q); /* " ORDER BY ..." */
-        ssot_buf_puts(&sql, "WITH pos AS (SELECT s.epoch AS _ssot_epoch, greatest(s.\"offset\", coalesce((SELECT max(c.\"offset\") "
+        ssot_buf_puts(&sql, "WITH pos AS MATERIALIZED (SELECT s.epoch AS _ssot_epoch, greatest(s.\"offset\", coalesce((SELECT max(c.\"offset\") "
                             "FROM _ssot_changes c WHERE c.model = s.model), 0)) AS _ssot_offset "
                             "FROM _ssot_streams s WHERE s.model = ");
         pg_param_text(&p, &sql, m->name);
