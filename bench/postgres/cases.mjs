@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { formatCell as restCell } from '../http/report.mjs';
 import { formatCell as fanoutCell, formatSaturation } from '../ws/report.mjs';
-import { list, positive, UsageError } from '../ws/options.mjs';
+import { checkShared, list, positive, sharedOption, UsageError } from '../ws/options.mjs';
 
 export { UsageError };
 
@@ -96,26 +96,10 @@ export function parseArgs(argv) {
       case '--rows': o.rows = positive(flag, value()); break;
       case '--rooms': o.rooms = positive(flag, value()); break;
       case '--threads': o.threads = positive(flag, value()); break;
-      case '--ssot': o.ssot = value(); break;
-      case '--server-cpu': o.serverCpu = Number(value()); break;
-      case '--client-cpu': o.clientCpu = Number(value()); break;
-      case '--no-pin': o.pin = false; break;
-      case '--max-other': {
-        const percent = Number(value());
-        if (!Number.isFinite(percent) || percent < 0 || percent > 100) throw new UsageError('--max-other: expected a percentage 0..100');
-        o.maxOther = percent / 100;
-        break;
-      }
-      case '--attempts': o.attempts = positive(flag, value()); break;
-      case '--check-only': o.checkOnly = true; break;
-      case '--out': o.out = value(); break;
-      case '--raw': o.raw = value(); break;
-      case '-h': case '--help': o.help = true; break;
-      default: throw new UsageError(`unknown option '${flag}'`);
+      default: if (!sharedOption(o, flag, value)) throw new UsageError(`unknown option '${flag}'`);
     }
   }
-  if (o.steps > 32) throw new UsageError('--steps: at most 32');
-  if (o.pin && o.serverCpu === o.clientCpu) throw new UsageError('--server-cpu and --client-cpu must differ (or --no-pin)');
+  checkShared(o);
   if (o.rows < o.rooms * 20) throw new UsageError(`--rows ${o.rows}: need at least 20 rows per room (--rooms ${o.rooms}) for full pages`);
   const most = Math.max(...o.cases.map((c) => CASES[c].ports.length));
   const few = o.connections.find((c) => c < most);

@@ -21,7 +21,8 @@ import { HERE as HTTP_DIR, tryRun } from '../http/shell.mjs';
 import { disturbance as restDisturbance, parseWrk, plan, problems, summarize as summarizeRest, wrkCommand } from '../http/wrk.mjs';
 import { buildLoadgen, disturbance as fanoutDisturbance, rateSteps, runLoadgen, summarize as summarizeFanout } from '../ws/loadgen.mjs';
 import { withFileLimit } from '../ws/servers.mjs';
-import { CASES, USAGE, UsageError, combineWrk, parseArgs, report, splitConnections } from './cases.mjs';
+import { CASES, USAGE, combineWrk, parseArgs, report, splitConnections } from './cases.mjs';
+import { optionsOrExit } from '../ws/options.mjs';
 import { createDatabase, pinPostgres, postgresTicks, postgresVersion, settings, startPostgres, stopPostgres } from './postgres.mjs';
 
 const say = (text) => console.error(`bench/postgres: ${text}`);
@@ -186,15 +187,7 @@ async function measureFanout(o, loadgen, c, pg, subscribers) {
 }
 
 async function main() {
-  let o;
-  try {
-    o = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    console.error(`bench/postgres: ${err.message}\n${USAGE}`);
-    process.exit(2);
-  }
-  if (o.help) { console.log(USAGE); process.exit(0); }
+  const o = optionsOrExit(parseArgs, process.argv.slice(2), 'bench/postgres', USAGE);
   if (o.ssot) o.ssot = path.resolve(o.ssot);
   const command = ['node', 'bench/postgres/run.mjs', ...process.argv.slice(2)].join(' ');
   o.loadBefore = os.loadavg();

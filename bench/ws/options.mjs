@@ -112,26 +112,62 @@ export function parseArgs(argv) {
       case '--channels': o.channels = positive(flag, value()); break;
       case '--max-p99': o.maxP99 = positive(flag, value(), false); break;
       case '--settle': o.settle = seconds(); break;
-      case '--ssot': o.ssot = value(); break;
-      case '--server-cpu': o.serverCpu = Number(value()); break;
-      case '--client-cpu': o.clientCpu = Number(value()); break;
-      case '--no-pin': o.pin = false; break;
-      case '--max-other': {
-        const percent = Number(value());
-        if (!Number.isFinite(percent) || percent < 0 || percent > 100) throw new UsageError('--max-other: expected a percentage 0..100');
-        o.maxOther = percent / 100;
-        break;
-      }
-      case '--attempts': o.attempts = positive(flag, value()); break;
-      case '--check-only': o.checkOnly = true; break;
-      case '--out': o.out = value(); break;
-      case '--raw': o.raw = value(); break;
-      case '-h': case '--help': o.help = true; break;
-      default: throw new UsageError(`unknown option '${flag}'`);
+      default: if (!sharedOption(o, flag, value)) throw new UsageError(`unknown option '${flag}'`);
     }
   }
+  checkShared(o);
+  o.subscribers = [...new Set(o.subscribers)].sort((a, b) => a - b);
+  return o;
+}
+
+/**
+ * The options every bench/ws-style runner shares (bench/ws, bench/postgres): the binary, CPU
+ * pinning, measuring again when disturbed, check-only, output files and help. Sets o from flag
+ * (value() takes its argument) and returns true, or false for a flag it does not know.
+ */
+export function sharedOption(o, flag, value) {
+  switch (flag) {
+    case '--ssot': o.ssot = value(); return true;
+    case '--server-cpu': o.serverCpu = Number(value()); return true;
+    case '--client-cpu': o.clientCpu = Number(value()); return true;
+    case '--no-pin': o.pin = false; return true;
+    case '--max-other': {
+      const percent = Number(value());
+      if (!Number.isFinite(percent) || percent < 0 || percent > 100) throw new UsageError('--max-other: expected a percentage 0..100');
+      o.maxOther = percent / 100;
+      return true;
+    }
+    case '--attempts': o.attempts = positive(flag, value()); return true;
+    case '--check-only': o.checkOnly = true; return true;
+    case '--out': o.out = value(); return true;
+    case '--raw': o.raw = value(); return true;
+    case '-h': case '--help': o.help = true; return true;
+    default: return false;
+  }
+}
+
+/** The checks of the shared options once all are read (and of --steps, which both have). */
+export function checkShared(o) {
   if (o.steps > 32) throw new UsageError('--steps: at most 32');
   if (o.pin && o.serverCpu === o.clientCpu) throw new UsageError('--server-cpu and --client-cpu must differ (or --no-pin)');
-  o.subscribers = [...new Set(o.subscribers)].sort((a, b) => a - b);
+}
+
+/**
+ * parse(argv) for a runner's main: the options, or exit 2 with the message and the usage; exit 0
+ * after printing the usage for --help. name prefixes the message ("bench/ws").
+ */
+export function optionsOrExit(parse, argv, name, usage) {
+  let o;
+  try {
+    o = parse(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`${name}: ${err.message}\n${usage}`);
+    process.exit(2);
+  }
+  if (o.help) {
+    console.log(usage);
+    process.exit(0);
+  }
   return o;
 }

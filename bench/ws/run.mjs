@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { versions as httpVersions } from '../http/report.mjs';
 import { PEERS, tryRun } from '../http/shell.mjs';
-import { USAGE, UsageError, parseArgs } from './options.mjs';
+import { USAGE, optionsOrExit, parseArgs } from './options.mjs';
 import { SERVERS, inspectDatabase, preparePeer, prepareSsot, seed, start, stop } from './servers.mjs';
 import { buildLoadgen, disturbance, plan, rateSteps, runLoadgen, summarize } from './loadgen.mjs';
 import { report } from './report.mjs';
@@ -94,15 +94,7 @@ async function measureOne(o, binary, server, { op: scenario, connections: subscr
 }
 
 async function main() {
-  let o;
-  try {
-    o = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    console.error(`bench/ws: ${err.message}\n${USAGE}`);
-    process.exit(2);
-  }
-  if (o.help) { console.log(USAGE); process.exit(0); }
+  const o = optionsOrExit(parseArgs, process.argv.slice(2), 'bench/ws', USAGE);
   if (o.ssot) o.ssot = path.resolve(o.ssot);
   const command = ['node', 'bench/ws/run.mjs', ...process.argv.slice(2)].join(' ');
   o.loadBefore = os.loadavg();
