@@ -1385,6 +1385,71 @@ static void test_lost_connection(void) {
     ssot_store_close(s);
 }
 
+/* Ends the sessions of application_name once one of them waits in a COMMIT for a synchronous
+ * standby (that never comes), then lets later commits through again: a COMMIT whose answer is
+ * lost although it committed, as a failover or a restart at that moment would leave it. In a
+ * child process, while the parent's store waits in its commit. */
+static pid_t end_session_in_commit(const char *application_name) {
+    pid_t child = fork();
+    if (child != 0) return child;
+    PGconn *c = connect_to("ssot");
+    const char *params[1] = {application_name};
+    int waiting = 0;
+    for (int tries = 0; tries < 400 && !waiting; tries++) {
+        waiting = strcmp(exec_sql(c, "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND "
+                                     "wait_event = 'SyncRep'",
+                                  1, params),
+                         "1") == 0;
+        if (!waiting) sleep_ms(25);
+    }
+    exec_sql(c, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", 1, params);
+    exec_sql(c, "ALTER SYSTEM RESET synchronous_standby_names", 0, NULL);
+    exec_sql(c, "SELECT pg_reload_conf()", 0, NULL);
+    PQfinish(c);
+    _exit(waiting ? 0 : 1); /* 1: the commit never waited, and the case proved nothing */
+}
+
+/* A COMMIT left unanswered that did commit: the store asks the transaction's fate on a new
+ * connection and answers the write as written, a single write and a batch alike. */
+static void test_commit_unanswered(void) {
+    create_database("unanswered");
+    PGconn *admin = connect_to("ssot");
+    /* the throwaway server does not wait for its own disk (synchronous_commit off): this
+     * database's sessions wait, for the standby too */
+    exec_sql(admin, "ALTER DATABASE unanswered SET synchronous_commit = on", 0, NULL);
+    ssot_store *s = open_pg_as("unanswered", "unanswered-writer", 0);
+    ssot_change change;
+    CHECK(create_note(s, "before", &change) == 0); /* statements prepared, the stream begun */
+    for (int batch = 0; batch <= 1; batch++) {
+        exec_sql(admin, "ALTER SYSTEM SET synchronous_standby_names = 'nobody'", 0, NULL);
+        exec_sql(admin, "SELECT pg_reload_conf()", 0, NULL);
+        pid_t child = end_session_in_commit("unanswered-writer");
+        int written;
+        if (batch) {
+            CHECK_STATUS(ssot_store_batch_begin(s, &err), SSOT_STORE_OK);
+            CHECK(create_note(s, "a batch committed unanswered", &change) == 0);
+            written = ssot_store_batch_end(s, &err) == SSOT_STORE_OK;
+        } else {
+            written = create_note(s, "committed unanswered", &change) == 0;
+        }
+        int child_status = 0;
+        waitpid(child, &child_status, 0);
+        if (!WIFEXITED(child_status) || WEXITSTATUS(child_status) != 0)
+            fprintf(stderr, "the commit%s never waited for the standby\n", batch ? " of a batch" : "");
+        CHECK(WIFEXITED(child_status) && WEXITSTATUS(child_status) == 0);
+        if (!written) fprintf(stderr, "the unanswered commit%s: %s\n", batch ? " of a batch" : "", err.message);
+        CHECK(written);
+        CHECK(change.offset == 2 + batch);
+    }
+    PGconn *conn = connect_to("unanswered");
+    CHECK(strcmp(exec_sql(conn, "SELECT count(*) || ' ' || (SELECT count(*) FROM _ssot_changes) FROM notes", 0, NULL),
+                 "3 3") == 0);
+    PQfinish(conn);
+    CHECK(create_note(s, "after", &change) == 0 && change.offset == 4);
+    PQfinish(admin);
+    ssot_store_close(s);
+}
+
 int main(void) {
     int started = start_pg("pgwrite");
     if (started != 0) return started;
@@ -1401,6 +1466,7 @@ int main(void) {
     test_batches();
     test_writers(); /* forks: after every SQLite store (and its checkpoint thread) is closed */
     test_lost_connection();
+    test_commit_unanswered();
     ssot_app_free(write_app);
     ssot_host_free(host);
     ssot_app_free(list_app);

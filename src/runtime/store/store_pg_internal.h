@@ -31,6 +31,7 @@ typedef struct pg_store {
     unsigned transaction;          /* numbers the write transactions this connection began */
     unsigned *stream_locked;       /* per model index, the write transaction holding its stream lock */
     int took_lock;                 /* the write in progress took its model's stream lock */
+    char xid[24];                  /* the open write transaction's id once it appended an event, or "" */
     int batch, batch_writes, batch_lost; /* between batch_begin and batch_end (store_sqlite_batch.c's) */
     ssot_store_error batch_loss;   /* why the batch's transaction was lost */
     ssot_buf existing;             /* the row before an update or delete: json, id, owner (NUL-ended) */

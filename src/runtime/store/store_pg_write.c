@@ -296,7 +296,7 @@ static const char change_append_sql[] =
     "SELECT $1, greatest(pos.floor, coalesce(pos.newest, 0)) + 1, $2, $3, $4, $5, $6, $7, $8 FROM pos "
     "WHERE $9::boolean OR pos.newest IS NOT NULL OR pos.floor = 0 RETURNING \"offset\") "
     "SELECT pos.epoch, ins.\"offset\", CASE WHEN ins.\"offset\" IS NOT NULL THEN "
-    "pg_notify('ssot_changes', $1 || ' ' || ins.\"offset\") END FROM pos LEFT JOIN ins ON true";
+    "pg_notify('ssot_changes', $1 || ' ' || ins.\"offset\") END, txid_current() FROM pos LEFT JOIN ins ON true";
 
 /* Prepares the two statements of the stream on this connection once. */
 static ssot_store_status prepare_stream(pg_store *s, ssot_store_error *err) {
@@ -396,6 +396,7 @@ static ssot_store_status append_change(pg_store *s, const ssot_model *m, ssot_ev
         change->offset = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
         snprintf(change->epoch, SSOT_EPOCH_SIZE, "%s", PQgetvalue(r, 0, 0));
         change->at = s->at;
+        snprintf(s->xid, sizeof s->xid, "%s", PQgetvalue(r, 0, 3)); /* for a COMMIT left unanswered */
     }
     PQclear(r);
     bound_free(&b);
@@ -452,8 +453,46 @@ static ssot_store_status begin_write(pg_store *s, ssot_store_error *err) {
         !(pg_reconnected(s, err) && pg_exec_ok(s, "BEGIN ISOLATION LEVEL READ COMMITTED")))
         return pg_conn_error(s, "starting a write", err);
     s->transaction++; /* stream locks of earlier transactions are gone */
+    s->xid[0] = '\0';
     if (s->batch && !pg_exec_ok(s, "SAVEPOINT ssot_write")) return pg_conn_error(s, "starting a write", err);
     return SSOT_STORE_OK;
+}
+
+/* COMMITs the open write transaction. A COMMIT left unanswered (the connection lost on the
+ * way: the server restarted, or ended the session while the commit waited) may have committed
+ * all the same: the transaction's fate is asked on a new connection (txid_status), so a
+ * committed write is answered as one, and one that was not as unavailable with nothing written.
+ * Only when the database cannot tell is the answer "may or may not have been written". */
+static ssot_store_status commit(pg_store *s, const ssot_model *m, const char *doing, ssot_store_error *err) {
+    char xid[sizeof s->xid];
+    snprintf(xid, sizeof xid, "%s", s->xid);
+    s->xid[0] = '\0';
+    PGresult *r = PQexec(s->conn, "COMMIT");
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    ssot_store_status status = ok ? SSOT_STORE_OK : write_error(s, m, r, doing, err);
+    PQclear(r);
+    if (ok || !xid[0] || PQstatus(s->conn) == CONNECTION_OK) return status;
+    ssot_store_error again;
+    if (pg_connection_ready(s, &again) != SSOT_STORE_OK)
+        return pg_fail(err, SSOT_STORE_UNAVAILABLE,
+                       "the PostgreSQL database %s went away while %s, which may or may not have been written: %s",
+                       s->where, doing, again.message);
+    const char *params[1] = {xid};
+    r = PQexecParams(s->conn, "SELECT txid_status($1)", 1, NULL, params, NULL, NULL, 0);
+    const char *fate = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)
+                           ? PQgetvalue(r, 0, 0)
+                           : "";
+    if (strcmp(fate, "committed") == 0)
+        status = SSOT_STORE_OK;
+    else if (strcmp(fate, "aborted") == 0)
+        status = pg_fail(err, SSOT_STORE_UNAVAILABLE, "the PostgreSQL database %s went away while %s: nothing was written",
+                         s->where, doing);
+    else
+        status = pg_fail(err, SSOT_STORE_UNAVAILABLE,
+                         "the PostgreSQL database %s went away while %s, which may or may not have been written",
+                         s->where, doing);
+    PQclear(r);
+    return status;
 }
 
 /* Finishes a write: on success appends the change and commits (or releases the batch's
@@ -478,9 +517,7 @@ static ssot_store_status finish_write(pg_store *s, const ssot_model *m, ssot_eve
             if (s->took_lock) s->stream_locked[m->index] = 0; /* released with the savepoint */
         }
     } else if (status == SSOT_STORE_OK) {
-        PGresult *r = PQexec(s->conn, "COMMIT");
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) status = write_error(s, m, r, "committing a write", err);
-        PQclear(r);
+        status = commit(s, m, "committing a write", err);
     } else if (PQstatus(s->conn) == CONNECTION_OK) {
         pg_exec_ok(s, "ROLLBACK");
     }
@@ -721,11 +758,7 @@ static ssot_store_status pg_batch_end(ssot_store *store, ssot_store_error *err) 
         return pg_fail(err, s->batch_loss.status, "the batch was rolled back: %s", s->batch_loss.message);
     }
     if (ts == PQTRANS_IDLE) return SSOT_STORE_OK; /* no write opened it */
-    PGresult *r = PQexec(s->conn, "COMMIT");
-    ssot_store_status status = SSOT_STORE_OK;
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) status = write_error(s, NULL, r, "committing a batch", err);
-    PQclear(r);
-    return status;
+    return commit(s, NULL, "committing a batch", err);
 }
 
 /* --- replay -------------------------------------------------------------------------------- */
