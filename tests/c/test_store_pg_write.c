@@ -1420,9 +1420,21 @@ static void test_commit_unanswered(void) {
     ssot_store *s = open_pg_as("unanswered", "unanswered-writer", 0);
     ssot_change change;
     CHECK(create_note(s, "before", &change) == 0); /* statements prepared, the stream begun */
+    const ssot_model *note = ssot_app_model(app, "Note");
     for (int batch = 0; batch <= 1; batch++) {
         exec_sql(admin, "ALTER SYSTEM SET synchronous_standby_names = 'nobody'", 0, NULL);
         exec_sql(admin, "SELECT pg_reload_conf()", 0, NULL);
+        /* the reload is asynchronous: once a new session sees the setting, the postmaster has
+         * signalled every backend, and the store's takes it at its next statement (position) */
+        for (int tries = 0; tries < 200; tries++) {
+            PGconn *probe = connect_to("ssot");
+            int seen = strcmp(exec_sql(probe, "SHOW synchronous_standby_names", 0, NULL), "nobody") == 0;
+            PQfinish(probe);
+            if (seen) break;
+            sleep_ms(20);
+        }
+        ssot_stream_position at;
+        CHECK_STATUS(ssot_store_position(s, note, &at, &err), SSOT_STORE_OK);
         pid_t child = end_session_in_commit("unanswered-writer");
         int written;
         if (batch) {
