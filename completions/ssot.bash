@@ -23,7 +23,7 @@ _ssot_options() {
         run) echo "--config --lib -o --output --dry-run --check --diff -f --force -w --watch -q --quiet" \
                   "-v --verbose -h --help" ;;
         phases) echo "--config --lib -h --help" ;;
-        serve) echo "--config --port --host --db --production -q --quiet -v --verbose --lib -h --help" ;;
+        serve) echo "--config --port --host --db --workers --production -q --quiet -v --verbose --lib -h --help" ;;
         token) echo "--sub --role --ttl --config --db -h --help" ;;
         help | version) echo "-h --help" ;;
         *) echo "-h --help --version -V" ;;

@@ -26,6 +26,10 @@ typedef struct ssot_serve_options {
     /* Production: the token secret must be in the environment (auth.secretEnv), never the
      * development secret file. Also on when SSOT_ENV (or, without it, NODE_ENV) is production. */
     int production;
+    /* Worker processes serving the port together, each with its own database connections
+     * (PostgreSQL only: they share their events through it); 0 or 1: this process alone.
+     * With workers, only SIGINT or SIGTERM stop the server (not ssot_serve_stop). */
+    int workers;
 } ssot_serve_options;
 
 /* Loads and validates config_path in host, opens (and migrates) the database and serves

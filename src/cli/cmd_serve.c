@@ -1,5 +1,5 @@
-/* `ssot serve [config.lua | --config FILE] [--port N] [--host H] [--db FILE|URL] [--production]
- * [--quiet] [--verbose] [--lib DIR]`: parses the command line and serves REST until
+/* `ssot serve [config.lua | --config FILE] [--port N] [--host H] [--db FILE|URL] [--workers N]
+ * [--production] [--quiet] [--verbose] [--lib DIR]`: parses the command line and serves REST until
  * SIGINT/SIGTERM through ssot_serve (include/ssot_runtime.h). */
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -25,6 +25,8 @@ static const char usage[] =
     "                  environment's DATABASE_URL, else serve.database, else data/<name>.db next\n"
     "                  to the config. Several servers on one PostgreSQL database share their\n"
     "                  events (docs/deploy.md)\n"
+    "  --workers N     N processes serve the port together, each with its own database\n"
+    "                  connection: the node's pool (PostgreSQL only; default 1, at most 64)\n"
     "  --production    refuse to start without the secret in the environment, never using the\n"
     "                  development secret (SSOT_ENV=production, or NODE_ENV=production, does the\n"
     "                  same)\n"
@@ -50,6 +52,7 @@ typedef struct serve_args {
     int quiet;
     int verbose;
     int production;
+    int workers; /* 0: one process */
     const char *lib_dirs[MAX_LIB_DIRS + 1]; /* NULL-terminated */
     int nlib;
 } serve_args;
@@ -76,6 +79,12 @@ static int parse_args(int argc, char **argv, serve_args *args) {
             args->verbose = 1;
         } else if (strcmp(arg, "--production") == 0) {
             args->production = 1;
+        } else if ((value = ssot_cli_option_value(argc, argv, &i, "--workers"))) {
+            char *end;
+            long workers = strtol(value, &end, 10);
+            if (!*value || *end || workers < 1 || workers > 64)
+                return usage_error("--workers needs a number from 1 to 64, got '%s'", value);
+            args->workers = (int)workers;
         } else if ((value = ssot_cli_option_value(argc, argv, &i, "--port"))) {
             char *end;
             long port = strtol(value, &end, 10);
@@ -122,7 +131,7 @@ int ssot_cmd_serve(int argc, char **argv) {
         return SSOT_ERR_FAILURE;
     }
     ssot_serve_options options = {.host = args.host, .port = args.port, .database = args.db, .quiet = args.quiet,
-                                  .production = args.production};
+                                  .production = args.production, .workers = args.workers};
     status = ssot_serve(host, args.config, &options);
     ssot_host_free(host);
     return status;

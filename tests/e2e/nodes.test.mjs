@@ -11,7 +11,8 @@
 // Uses helpers.mjs, ws.mjs (npm: ws), pg.sh, psql.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync } from "node:fs";
+import { chmodSync, existsSync } from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { api, mint, serveFails, SSOT_BIN, source, startServe, tempDir, until } from "./helpers.mjs";
@@ -261,6 +262,84 @@ describe("several ssot serve processes on one PostgreSQL database", { skip }, ()
       assert.deepEqual(c.events("Item:list").map((e) => e.offset), [1, 2, 3, 4, 5].map((i) => sub.offset + i));
     } finally {
       await other.stop();
+    }
+  });
+});
+
+/** A POST on a connection of its own (so the kernel hands it to any worker): its status, and
+ *  the worker that answered (the process prefix of its request id). */
+function postAlone(base, path, body) {
+  return new Promise((ok, fail) => {
+    const data = JSON.stringify(body);
+    const req = http.request(`${base}${path}`, {
+      method: "POST", agent: false,
+      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(data) },
+    }, (res) => {
+      res.resume();
+      res.on("end", () => ok({ status: res.statusCode, worker: String(res.headers["x-request-id"] ?? "").split("-")[0] }));
+    });
+    req.on("error", fail);
+    req.end(data);
+  });
+}
+
+/** The pids of a process's children. */
+function childrenOf(pid) {
+  const r = spawnSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" });
+  return r.stdout.split(/\s+/).filter(Boolean).map(Number);
+}
+
+describe("--workers: several processes of one node on one port", { skip }, () => {
+  it("on SQLite it is refused before the database is touched", () => {
+    const db = `${tempDir("workers")}/w.db`;
+    const refused = serveFails(CONFIG, { db, args: ["--workers", "2"] });
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--workers 2 needs a PostgreSQL database/);
+    assert.equal(existsSync(db), false);
+  });
+
+  it("each worker serves, and delivers every worker's writes; a killed worker is started again; SIGTERM stops them all", async () => {
+    const server = await startServe(CONFIG, { db: url, args: ["--quiet", "--workers", "2"] });
+    let c;
+    try {
+      assert.match(server.stdout(), /2 workers/);
+      await until(() => childrenOf(server.proc.pid).length === 2, "two workers");
+      const workers = childrenOf(server.proc.pid);
+      c = await Client.connect(server.url);
+      const sub = await c.subscribe("Item:list");
+      // one worker stopped at a time: the other accepts every connection
+      const answered = [];
+      for (const [paused, name] of [[workers[0], "a"], [workers[1], "b"]]) {
+        process.kill(paused, "SIGSTOP");
+        try {
+          for (let i = 0; i < 5; i++) {
+            const r = await postAlone(server.url, "/api/items", { text: `${name}${i}` });
+            assert.equal(r.status, 201);
+            answered.push(r.worker);
+          }
+        } finally {
+          process.kill(paused, "SIGCONT");
+        }
+      }
+      assert.equal(new Set(answered.slice(0, 5)).size, 1);
+      assert.equal(new Set(answered).size, 2, `two workers answered: ${answered.join(" ")}`);
+      await until(() => c.events("Item:list").length >= 10, "10 events, whichever worker wrote them");
+      await c.settle(300);
+      assert.deepEqual(c.events("Item:list").map((e) => e.offset), Array.from({ length: 10 }, (_, i) => sub.offset + 1 + i));
+      assert.deepEqual(c.events("Item:list").map((e) => e.data.text), ["a0", "a1", "a2", "a3", "a4", "b0", "b1", "b2", "b3", "b4"]);
+
+      process.kill(workers[0], "SIGKILL");
+      await until(() => {
+        const now = childrenOf(server.proc.pid);
+        return now.length === 2 && !now.includes(workers[0]);
+      }, "the killed worker started again");
+      for (let i = 0; i < 4; i++) assert.equal((await postAlone(server.url, "/api/items", { text: `after${i}` })).status, 201);
+      assert.match(server.stderr(), /worker 1 \(pid \d+\) was killed by signal 9: starting another/);
+    } finally {
+      if (c) c.ws.terminate();
+      const children = childrenOf(server.proc.pid);
+      await server.stop();
+      for (const pid of children) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} stopped too`);
     }
   });
 });

@@ -36,6 +36,7 @@ static void on_stop_signal(int signo) {
 
 static const struct lws_protocols protocols[] = {
     {"ssot-http", ssot_server_http_callback, sizeof(http_conn), 0, 0, NULL, 0},
+    {"ssot-accept", ssot_server_accept_callback, 0, 0, 0, NULL, 0}, /* shared listeners (server_listen.c) */
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -134,19 +135,6 @@ static int connection_limits(int *lws_limit, size_t *max_conns, char *err, size_
     return 0;
 }
 
-/* The addresses a host option means: "localhost" (and no host at all) is the loopback of
- * both families, so a development server is not reachable from the network by default;
- * "0.0.0.0", "*" and "" are every IPv4 interface (lws wants NULL), "::" every interface. */
-static size_t listen_addresses(const char *host, const char *out[2]) {
-    if (!host || strcmp(host, "localhost") == 0) {
-        out[0] = "127.0.0.1";
-        out[1] = "::1";
-        return 2;
-    }
-    out[0] = !*host || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "*") == 0 ? NULL : host;
-    return 1;
-}
-
 /* Creates the vhost listening on iface (NULL: every IPv4 interface) at port (0: any free
  * port). Returns it, or NULL. */
 static struct lws_vhost *listen_on(struct lws_context *context, const char *iface, int port) {
@@ -219,8 +207,22 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
     ssot_event_loop *loop = NULL;
     server.context = ssot_event_loop_create_context(&info, &loop);
     const char *addresses[2], *bound[2];
-    size_t naddresses = listen_addresses(options->host, addresses), nbound = 0;
+    size_t naddresses = ssot_server_listen_addresses(options->host, addresses), nbound = 0;
     int port = options->port, loopback = naddresses == 2, missing = 0;
+    if (options->nlisten > 0) { /* the workers' shared listeners: accepted from, not made here */
+        struct lws_context_creation_info vinfo;
+        memset(&vinfo, 0, sizeof vinfo);
+        vinfo.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+        vinfo.protocols = protocols;
+        vinfo.vhost_name = "shared";
+        struct lws_vhost *vhost = server.context ? lws_create_vhost(server.context, &vinfo) : NULL;
+        if (vhost && ssot_server_adopt_listeners(&server, vhost) == 0) {
+            port = options->port;
+            for (size_t i = 0; i < naddresses && i < options->nlisten; i++)
+                bound[nbound++] = addresses[i] ? addresses[i] : "0.0.0.0";
+        }
+        naddresses = 0; /* nothing to listen on here */
+    }
     for (size_t i = 0; server.context && i < naddresses; i++) {
         struct lws_vhost *vhost = listen_on(server.context, addresses[i], port);
         if (!vhost) {

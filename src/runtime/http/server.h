@@ -48,7 +48,17 @@ typedef struct ssot_server_options {
         void (*settled)(void *ctx);
         void *ctx;
     } watch;
+    /* Sockets already listening (ssot_server_listen, made before worker processes forked),
+     * which the other workers accept from too; nlisten 0: listen here on host and port. */
+    const int *listen_fds;
+    size_t nlisten;
 } ssot_server_options;
+
+/* Makes the sockets listening on host and port (the addresses ssot_server_run listens on)
+ * for worker processes to share after a fork: each accepts from them in its ssot_server_run
+ * (listen_fds). Fills fds (up to 2) and *bound_port (the port bound, for port 0). Returns how
+ * many, or -1 with a message in err. */
+int ssot_server_listen(const char *host, int port, int fds[2], int *bound_port, char *err, size_t err_size);
 
 /* Serves until SIGINT or SIGTERM (or ssot_server_request_stop), then stops accepting,
  * lets requests in flight finish, closes idle connections and returns. Returns 0, or -1

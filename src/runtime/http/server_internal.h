@@ -108,6 +108,13 @@ typedef struct ssot_server {
 #define SSOT_FILE_CHUNK (64 * 1024)
 
 /* The protocol callback of server_http.c. */
+/* server_listen.c: the addresses a host option means (NULL in out: every IPv4 interface);
+ * adopting the shared listeners (listen_fds) into vhost, 0 or -1; and the callback of the
+ * "ssot-accept" protocol, which accepts from them. */
+size_t ssot_server_listen_addresses(const char *host, const char *out[2]);
+int ssot_server_adopt_listeners(ssot_server *server, struct lws_vhost *vhost);
+int ssot_server_accept_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
+
 int ssot_server_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                               size_t len);
 

@@ -15,6 +15,7 @@
 #include "runtime/realtime/fanout.h"
 #include "runtime/realtime/gateway.h"
 #include "runtime/rest/service.h"
+#include "runtime/serve/workers.h"
 #include "runtime/store/store_database.h"
 #include "runtime/store/store_sqlite.h"
 #ifdef SSOT_HAVE_POSTGRES
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Whether this server runs in production: --production (options->production), or the
  * environment (SSOT_ENV, NODE_ENV; dev_secret.h). Returns 1 or 0 and sets *why to what said
@@ -87,10 +89,13 @@ typedef struct listening_info {
     const ssot_app *app;
     const char *db;
     const ssot_serve_options *options;
+    int workers; /* >1: says so in the line */
+    int silent;  /* a worker after the first: the first said it */
 } listening_info;
 
 static void on_listening(void *ctx, const char *const *addresses, size_t naddresses, int port) {
     const listening_info *info = ctx;
+    if (info->silent) return;
     char url[128];
     if (!(info->options && info->options->on_listening)) printf("ssot serve: %s listening on", info->app->name);
     for (size_t i = 0; i < naddresses; i++) {
@@ -100,7 +105,10 @@ static void on_listening(void *ctx, const char *const *addresses, size_t naddres
         else if (i == 0) info->options->on_listening(info->options->listening_ctx, url);
     }
     if (info->options && info->options->on_listening) return;
-    printf(" (%zu model%s, database %s)\n", info->app->nmodels, info->app->nmodels == 1 ? "" : "s", info->db);
+    char workers[32] = "";
+    if (info->workers > 1) snprintf(workers, sizeof workers, "%d workers, ", info->workers);
+    printf(" (%s%zu model%s, database %s)\n", workers, info->app->nmodels, info->app->nmodels == 1 ? "" : "s",
+           info->db);
     fflush(stdout);
 }
 
@@ -108,9 +116,19 @@ static int follow_fd(void *follow) { return ssot_fanout_follow_fd(follow); }
 static void follow_read(void *follow) { ssot_fanout_follow_read(follow); }
 static void follow_catch_up(void *follow) { ssot_fanout_follow_catch_up(follow); }
 
+/* A worker's place among the processes serving one port (--workers); all 0 for a server of
+ * its own. */
+typedef struct worker_role {
+    int workers;           /* how many */
+    int index;             /* this one */
+    int port;              /* the port their shared listeners are on */
+    const int *listen_fds; /* the listeners (ssot_server_listen) */
+    size_t nlisten;
+} worker_role;
+
 /* Serves the open store (closed on return) until a stop signal. */
 static int serve_store(ssot_app *app, const ssot_serve_options *opts, const char *db, ssot_store *store,
-                       const char *secret) {
+                       const char *secret, const worker_role *role) {
     ssot_service service;
     ssot_service_options service_options = {.jwt_secret = secret, .jwt_secret_len = secret ? strlen(secret) : 0,
                                             .group_commit = 1};
@@ -148,10 +166,12 @@ static int serve_store(ssot_app *app, const ssot_serve_options *opts, const char
         }
         ssot_service_set_fanout(&service, fanout); /* the service closes it (and the gateway) */
     }
-    listening_info info = {.app = app, .db = db, .options = opts};
+    listening_info info = {.app = app, .db = db, .options = opts, .workers = role->workers, .silent = role->index > 0};
     ssot_server_options options = {
         .host = opts && opts->host ? opts->host : app->serve.host,
-        .port = opts && opts->port >= 0 ? opts->port : app->serve.port,
+        .port = role->workers > 1 ? role->port : opts && opts->port >= 0 ? opts->port : app->serve.port,
+        .listen_fds = role->listen_fds,
+        .nlisten = role->nlisten,
         .max_body = app->serve.max_body,
         .quiet = opts ? opts->quiet : 0,
         .headers = {.schema_hash = app->hash, .cors_origins = app->serve.cors_origins,
@@ -187,6 +207,64 @@ static int serve_store(ssot_app *app, const ssot_serve_options *opts, const char
     return status;
 }
 
+/* What each worker needs to open its own store and serve. */
+typedef struct worker_ctx {
+    ssot_app *app;
+    const ssot_serve_options *opts;
+    const char *db, *shown, *secret;
+    worker_role role;
+} worker_ctx;
+
+static int run_worker(void *ctx, int index) {
+    worker_ctx *w = ctx;
+    ssot_store *store = NULL;
+    ssot_store_error err;
+    ssot_store_status opened = SSOT_STORE_ERROR;
+#ifdef SSOT_HAVE_POSTGRES
+    ssot_pg_options pg_options = {.conninfo = w->db, .history = w->app->websockets.history};
+    opened = ssot_store_pg_open(w->app, &pg_options, &store, &err);
+#else
+    snprintf(err.message, sizeof err.message, "this ssot was built without PostgreSQL");
+#endif
+    if (opened != SSOT_STORE_OK) {
+        ssot_logf(SSOT_LOG_ERROR, "worker %d: %s", index + 1, err.message);
+        return SSOT_ERR_FAILURE;
+    }
+    worker_role role = w->role;
+    role.index = index;
+    return serve_store(w->app, w->opts, w->shown, store, w->secret, &role);
+}
+
+/* --workers N: N processes accept from listeners made here, each with its own store (its own
+ * database connections). Only a store whose processes share their events (signals:
+ * PostgreSQL) can: on SQLite a worker's subscribers would never hear of the other workers'
+ * commits (serve_app refuses it before opening). The store opened here has migrated the
+ * schema; it is closed before the fork. */
+static int serve_workers(ssot_app *app, const ssot_serve_options *opts, const char *db, const char *shown,
+                         ssot_store *store, const char *secret, int workers) {
+    int shared = ssot_store_can_signal(store);
+    ssot_store_close(store);
+    if (!shared) { /* serve_app refused SQLite already: a store without signals */
+        ssot_logf(SSOT_LOG_ERROR, "--workers %d needs a database its processes share events through", workers);
+        return SSOT_ERR_USAGE;
+    }
+    int fds[2], port = 0;
+    char message[512];
+    int n = ssot_server_listen(opts && opts->host ? opts->host : app->serve.host,
+                               opts && opts->port >= 0 ? opts->port : app->serve.port, fds, &port, message,
+                               sizeof message);
+    if (n < 0) {
+        ssot_logf(SSOT_LOG_ERROR, "%s", message);
+        return SSOT_ERR_FAILURE;
+    }
+    worker_ctx ctx = {.app = app, .opts = opts, .db = db, .shown = shown, .secret = secret,
+                      .role = {.workers = workers, .port = port, .listen_fds = fds, .nlisten = (size_t)n}};
+    ssot_workers w = {.count = workers, .run = run_worker, .ctx = &ctx};
+    int status = ssot_serve_workers(&w);
+    for (int i = 0; i < n; i++) close(fds[i]);
+    return status;
+}
+
 static int serve_app(ssot_app *app, const ssot_serve_options *opts) {
     const char *why = NULL;
     int production = production_mode(opts, &why);
@@ -213,6 +291,13 @@ static int serve_app(ssot_app *app, const ssot_serve_options *opts) {
                   "the database is a %s:// URL (%s), but ssot serve stores in SQLite or PostgreSQL only: give a "
                   "file path, e.g. --db data/app.db, or a postgres:// URL",
                   scheme, source);
+        return SSOT_ERR_USAGE;
+    }
+    if (opts && opts->workers > 1 && !is_url) { /* refused before the file is made or migrated */
+        ssot_logf(SSOT_LOG_ERROR,
+                  "--workers %d needs a PostgreSQL database (--db postgres://...): on SQLite each worker's "
+                  "subscribers would miss the other workers' changes; serve SQLite with one process",
+                  opts->workers);
         return SSOT_ERR_USAGE;
     }
     if (is_url) {
@@ -245,7 +330,14 @@ static int serve_app(ssot_app *app, const ssot_serve_options *opts) {
         }
         secret = owned_secret;
     }
-    int status = serve_store(app, opts, shown, store, secret);
+    int workers = opts && opts->workers > 1 ? opts->workers : 1;
+    int status;
+    if (workers > 1) {
+        status = serve_workers(app, opts, db, shown, store, secret, workers);
+    } else {
+        worker_role alone = {0};
+        status = serve_store(app, opts, shown, store, secret, &alone);
+    }
     free(owned_secret);
     return status;
 }
