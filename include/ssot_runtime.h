@@ -27,7 +27,7 @@ typedef struct ssot_serve_options {
      * development secret file. Also on when SSOT_ENV (or, without it, NODE_ENV) is production. */
     int production;
     /* Worker processes serving the port together, each with its own database connections
-     * (PostgreSQL only: they share their events through it); 0 or 1: this process alone.
+     * (PostgreSQL only: they share their events through it); 0: the config's serve.workers.
      * With workers, only SIGINT or SIGTERM stop the server (not ssot_serve_stop). */
     int workers;
 } ssot_serve_options;

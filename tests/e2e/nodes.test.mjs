@@ -11,7 +11,7 @@
 // Uses helpers.mjs, ws.mjs (npm: ws), pg.sh, psql.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
@@ -294,8 +294,14 @@ describe("--workers: several processes of one node on one port", { skip }, () =>
     const db = `${tempDir("workers")}/w.db`;
     const refused = serveFails(CONFIG, { db, args: ["--workers", "2"] });
     assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /--workers 2 needs a PostgreSQL database/);
+    assert.match(refused.stderr, /2 workers \(--workers\) need a PostgreSQL database/);
     assert.equal(existsSync(db), false);
+    // serve.workers in the config means the same
+    const dir = tempDir("workers-config");
+    writeFileSync(`${dir}/config.lua`, `${readFileSync(CONFIG, "utf8")}\nserve = { workers = 3 }\n`);
+    const fromConfig = serveFails(`${dir}/config.lua`, { db: `${dir}/w.db` });
+    assert.equal(fromConfig.code, 2);
+    assert.match(fromConfig.stderr, /3 workers \(serve\.workers in the config\) need a PostgreSQL database/);
   });
 
   it("each worker serves, and delivers every worker's writes; a killed worker is started again; SIGTERM stops them all", async () => {

@@ -44,7 +44,7 @@ describe("the model IR", function()
         role_claim = "role", admin_role = "admin" }, ir.auth)
       assert.are.same({
         host = "127.0.0.1", port = 8099, database = support.source_dir .. "/tests/fixtures/configs/data/everything.db",
-        cors = { origins = { "http://localhost:5173" }, credentials = true }, max_body = 65536, default_take = 10,
+        cors = { origins = { "http://localhost:5173" }, credentials = true }, max_body = 65536, default_take = 10, workers = 1,
         max_take = 50,
       }, ir.serve)
       assert.are.same({}, ir.lib)
@@ -79,7 +79,7 @@ routes = {
       assert.are.same({ secret_env = "SSOT_JWT_SECRET", algorithm = "HS256", id_claim = "sub", role_claim = "role",
         admin_role = "admin" }, minimal.auth)
       assert.are.same({ host = "localhost", port = 8080, database = cwd .. "/data/" .. minimal.name .. ".db",
-        cors = { origins = { "*" }, credentials = false }, max_body = 1048576, default_take = 20, max_take = 100 },
+        cors = { origins = { "*" }, credentials = false }, max_body = 1048576, default_take = 20, max_take = 100, workers = 1 },
         minimal.serve)
       assert.are.same({ enabled = false, path = "/ws", channels = {},
         reconnect = { max_attempts = 10, backoff = "exponential", base_delay = 1000 },

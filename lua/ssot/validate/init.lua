@@ -127,7 +127,7 @@ end
 local function check_serve(c, value, ctx, name)
   local function default(key) return schema.default("serve", key) end
   local serve = { host = default("host"), port = default("port"), static = nil, max_body = default("maxBody"),
-    default_take = default("defaultTake"), max_take = default("maxTake") }
+    default_take = default("defaultTake"), max_take = default("maxTake"), workers = default("workers") }
   serve.database = ctx.resolve("data/" .. (name or "app") .. ".db")
   local path = { "serve" }
   if value == nil or not c:is(value, path, "table") then
@@ -164,6 +164,7 @@ local function check_serve(c, value, ctx, name)
   if integer("maxBody") then serve.max_body = value.maxBody end
   if integer("maxTake") then serve.max_take = value.maxTake end
   if integer("defaultTake") then serve.default_take = value.defaultTake end
+  if integer("workers") then serve.workers = value.workers end
   if serve.default_take > serve.max_take then
     c:error(sub(path, value.defaultTake ~= nil and "defaultTake" or "maxTake"),
       string.format("defaultTake (%d) is larger than maxTake (%d)", serve.default_take, serve.max_take))

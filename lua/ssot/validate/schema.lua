@@ -364,6 +364,9 @@ declare {
       meaning = "port to listen on (`--port` overrides; 0 picks a free one)", example = "3000" },
     { "static", "string", allowed = "a directory", meaning = "a directory (e.g. a built front end) served at `/`",
       example = '"web/dist"' },
+    { "workers", "integer", default = 1, min = 1, max = 64,
+      meaning = "processes serving the port together, each with its own database connection: the node's pool "
+        .. "(PostgreSQL only; `--workers` overrides)", example = "4" },
   },
 }
 

@@ -422,6 +422,7 @@ static void load_serve(lua_State *L, loader *ld, int ir, ssot_app *app) {
     ssot_serve_config *s = &app->serve;
     s->host = "localhost";
     s->port = 8080;
+    s->workers = 1;
     s->max_body = 1048576;
     s->default_take = 20;
     s->max_take = 100;
@@ -433,6 +434,7 @@ static void load_serve(lua_State *L, loader *ld, int ir, ssot_app *app) {
     const char *host = get_string(L, ld, -1, "host", 0);
     if (host) s->host = host;
     s->port = (int)get_integer(L, ld, -1, "port", s->port);
+    s->workers = (int)get_integer(L, ld, -1, "workers", 1);
     s->database = get_string(L, ld, -1, "database", 0);
     s->static_dir = get_string(L, ld, -1, "static", 0);
     if (push_table(L, ld, -1, "cors", 0)) {

@@ -131,6 +131,7 @@ typedef struct ssot_model {
 typedef struct ssot_serve_config {
     const char *host;     /* "localhost" */
     int port;             /* 8080 */
+    int workers;          /* processes serving the port (ssot serve --workers), 1 */
     const char *database; /* absolute path of the SQLite file */
     const char *static_dir; /* absolute directory served at /, or NULL */
     const char *const *cors_origins; /* {"*"} or a list */

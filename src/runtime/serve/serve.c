@@ -293,11 +293,12 @@ static int serve_app(ssot_app *app, const ssot_serve_options *opts) {
                   scheme, source);
         return SSOT_ERR_USAGE;
     }
-    if (opts && opts->workers > 1 && !is_url) { /* refused before the file is made or migrated */
+    int workers = opts && opts->workers > 0 ? opts->workers : app->serve.workers;
+    if (workers > 1 && !is_url) { /* refused before the file is made or migrated */
         ssot_logf(SSOT_LOG_ERROR,
-                  "--workers %d needs a PostgreSQL database (--db postgres://...): on SQLite each worker's "
+                  "%d workers (%s) need a PostgreSQL database (--db postgres://...): on SQLite each worker's "
                   "subscribers would miss the other workers' changes; serve SQLite with one process",
-                  opts->workers);
+                  workers, opts && opts->workers > 0 ? "--workers" : "serve.workers in the config");
         return SSOT_ERR_USAGE;
     }
     if (is_url) {
@@ -330,7 +331,6 @@ static int serve_app(ssot_app *app, const ssot_serve_options *opts) {
         }
         secret = owned_secret;
     }
-    int workers = opts && opts->workers > 1 ? opts->workers : 1;
     int status;
     if (workers > 1) {
         status = serve_workers(app, opts, db, shown, store, secret, workers);
