@@ -21,10 +21,20 @@ ssot_store_status ssot_store_required(ssot_store_error *err, const ssot_field *f
 ssot_store_status ssot_store_missing_reference(ssot_store_error *err, const ssot_field *f);
 /* INVALID: another constraint refused f's value; why is the database's own words. */
 ssot_store_status ssot_store_refused_value(ssot_store_error *err, const ssot_field *f, const char *why);
-/* CONFLICT: deleting row id of m is refused by count rows of referring.field (restrict); count
- * 0: by rows that a cascade would delete with it, which others still refer to. */
-ssot_store_status ssot_store_still_referenced(ssot_store_error *err, const ssot_model *m, const char *id,
-                                              long long count, const ssot_model *referring,
-                                              const ssot_field *field);
+/* Counts the rows of referring whose field holds id (the store's own query); 0 when it cannot. */
+typedef long long (*ssot_store_count_refs_fn)(void *ctx, const ssot_model *referring, const ssot_field *field,
+                                              const char *id);
+
+/* CONFLICT after a delete of row id of m was refused by a foreign key: names the first restrict
+ * reference (a belongsTo m without onDelete cascade or setNull) whose rows, counted by count,
+ * still point at it — only those block a delete: rows referring through cascade or setNull go
+ * or are cleared with it, so naming them would send the user after the wrong field — else says
+ * that rows a cascade would delete with it are still referred to. */
+ssot_store_status ssot_store_still_referenced(ssot_store_error *err, const ssot_app *app, const ssot_model *m,
+                                              const char *id, ssot_store_count_refs_fn count, void *ctx);
+
+/* Fills err (status, field, message) and returns status: for the stores' own messages. */
+ssot_store_status ssot_store_fail(ssot_store_error *err, ssot_store_status status, const ssot_field *f,
+                                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

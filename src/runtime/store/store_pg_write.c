@@ -131,33 +131,25 @@ static ssot_store_status write_error(pg_store *s, const ssot_model *m, const PGr
     return pg_conn_error(s, doing, err);
 }
 
-/* After a delete refused by a foreign key (outside the failed statement's transaction or
- * savepoint): the SQLite store's message naming a model that still refers to the row. Only
- * restrict references block a delete. */
-static ssot_store_status still_referenced(pg_store *s, const ssot_model *m, const char *id, ssot_store_error *err) {
-    const ssot_app *app = s->base.app;
-    for (size_t i = 0; i < app->nmodels; i++)
-        for (size_t k = 0; k < app->models[i].nfields; k++) {
-            const ssot_field *f = &app->models[i].fields[k];
-            if (!f->ref_model || f->on_delete != SSOT_ON_DELETE_RESTRICT || strcmp(f->ref_model, m->name) != 0)
-                continue;
-            ssot_buf sql = SSOT_BUF_INIT;
-            ssot_buf_puts(&sql, "SELECT count(*) FROM ");
-            pg_ident(&sql, app->models[i].table);
-            ssot_buf_puts(&sql, " WHERE ");
-            pg_ident(&sql, f->column);
-            ssot_buf_puts(&sql, " = $1");
-            long long n = 0;
-            if (!sql.failed) {
-                const char *params[1] = {id};
-                PGresult *r = PQexecParams(s->conn, sql.data, 1, NULL, params, NULL, NULL, 0);
-                if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-                PQclear(r);
-            }
-            ssot_buf_free(&sql);
-            if (n > 0) return ssot_store_still_referenced(err, m, id, n, &app->models[i], f);
-        }
-    return ssot_store_still_referenced(err, m, id, 0, NULL, NULL);
+/* How many rows of referring still point at row id through field (store_messages.h); run
+ * outside the failed delete's transaction or savepoint. */
+static long long count_refs(void *ctx, const ssot_model *referring, const ssot_field *field, const char *id) {
+    pg_store *s = ctx;
+    ssot_buf sql = SSOT_BUF_INIT;
+    ssot_buf_puts(&sql, "SELECT count(*) FROM ");
+    pg_ident(&sql, referring->table);
+    ssot_buf_puts(&sql, " WHERE ");
+    pg_ident(&sql, field->column);
+    ssot_buf_puts(&sql, " = $1");
+    long long n = 0;
+    if (!sql.failed) {
+        const char *params[1] = {id};
+        PGresult *r = PQexecParams(s->conn, sql.data, 1, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        PQclear(r);
+    }
+    ssot_buf_free(&sql);
+    return n;
 }
 
 /* --- statements ---------------------------------------------------------------------------- */
@@ -731,7 +723,7 @@ static ssot_store_status pg_remove(ssot_store *store, const ssot_model *m, const
     }
     status = finish_write(s, m, SSOT_EVENT_DELETED, status, out, start, change, err);
     /* counted after the rollback, which the failed statement's transaction needed first */
-    if (referenced) return still_referenced(s, m, existing.id, err);
+    if (referenced) return ssot_store_still_referenced(err, s->base.app, m, existing.id, count_refs, s);
     return status;
 }
 

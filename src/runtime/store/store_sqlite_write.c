@@ -50,34 +50,24 @@ static ssot_store_status write_error(sqlite_store *s, const ssot_model *m, json_
     return status;
 }
 
-/* After a foreign-key failure on delete: a message naming a model that still refers to it.
- * Only restrict references block a delete: rows referring through cascade or setNull are
- * deleted or cleared with it, so naming them would send the user after the wrong field. */
-static ssot_store_status still_referenced(sqlite_store *s, const ssot_model *m, const char *id,
-                                          ssot_store_error *err) {
-    const ssot_app *app = s->base.app;
-    for (size_t i = 0; i < app->nmodels; i++)
-        for (size_t k = 0; k < app->models[i].nfields; k++) {
-            const ssot_field *f = &app->models[i].fields[k];
-            if (!f->ref_model || f->on_delete != SSOT_ON_DELETE_RESTRICT || strcmp(f->ref_model, m->name) != 0)
-                continue;
-            ssot_buf sql = SSOT_BUF_INIT;
-            ssot_buf_puts(&sql, "SELECT count(*) FROM ");
-            sq_ident(&sql, app->models[i].table);
-            ssot_buf_puts(&sql, " WHERE ");
-            sq_ident(&sql, f->column);
-            ssot_buf_puts(&sql, " = ?1");
-            sqlite3_stmt *stmt = NULL;
-            int64_t n = 0;
-            if (!sql.failed && sqlite3_prepare_v2(s->db, sql.data, -1, &stmt, NULL) == SQLITE_OK &&
-                sq_bind_id(stmt, 1, m, id, strlen(id)) == 0 && sqlite3_step(stmt) == SQLITE_ROW)
-                n = sqlite3_column_int64(stmt, 0);
-            sqlite3_finalize(stmt);
-            ssot_buf_free(&sql);
-            if (n > 0) return ssot_store_still_referenced(err, m, id, (long long)n, &app->models[i], f);
-        }
-    /* a restrict reference to a row that a cascade would delete with this one */
-    return ssot_store_still_referenced(err, m, id, 0, NULL, NULL);
+/* How many rows of referring still point at row id through field (store_messages.h). */
+static long long count_refs(void *ctx, const ssot_model *referring, const ssot_field *field, const char *id) {
+    sqlite_store *s = ctx;
+    ssot_buf sql = SSOT_BUF_INIT;
+    ssot_buf_puts(&sql, "SELECT count(*) FROM ");
+    sq_ident(&sql, referring->table);
+    ssot_buf_puts(&sql, " WHERE ");
+    sq_ident(&sql, field->column);
+    ssot_buf_puts(&sql, " = ?1");
+    sqlite3_stmt *stmt = NULL;
+    long long n = 0;
+    const ssot_model *target = ssot_app_model(s->base.app, field->ref_model);
+    if (!sql.failed && target && sqlite3_prepare_v2(s->db, sql.data, -1, &stmt, NULL) == SQLITE_OK &&
+        sq_bind_id(stmt, 1, target, id, strlen(id)) == 0 && sqlite3_step(stmt) == SQLITE_ROW)
+        n = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    ssot_buf_free(&sql);
+    return n;
 }
 
 static ssot_store_status begin_write(sqlite_store *s, const ssot_model *m, ssot_store_error *err) {
@@ -259,7 +249,8 @@ ssot_store_status sq_remove(ssot_store *store, const ssot_model *m, const char *
         sq_bind_id(stmt, 1, m, id, n);
         int rc = sq_exec(s, stmt);
         if (rc != SQLITE_DONE) {
-            status = sq_foreign_key_error(s) ? still_referenced(s, m, change->row.id, err)
+            status = sq_foreign_key_error(s)
+                         ? ssot_store_still_referenced(err, s->base.app, m, change->row.id, count_refs, s)
                          : sq_db_error(s, m, rc, err);
         }
     }
