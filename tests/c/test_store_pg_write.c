@@ -1395,13 +1395,18 @@ static pid_t end_session_in_commit(const char *application_name) {
     PGconn *c = connect_to("ssot");
     const char *params[1] = {application_name};
     int waiting = 0;
-    for (int tries = 0; tries < 400 && !waiting; tries++) {
+    for (int tries = 0; tries < 2400 && !waiting; tries++) { /* 60 s: a loaded CI machine is slow */
         waiting = strcmp(exec_sql(c, "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND "
                                      "wait_event = 'SyncRep'",
                                   1, params),
                          "1") == 0;
         if (!waiting) sleep_ms(25);
     }
+    if (!waiting) /* what the session was doing instead, for whoever reads the failure */
+        fprintf(stderr, "the writer's sessions: %s\n",
+                exec_sql(c, "SELECT string_agg(coalesce(state, '-') || '/' || coalesce(wait_event, '-') || ': ' || "
+                            "left(query, 60), '; ') FROM pg_stat_activity WHERE application_name = $1",
+                         1, params));
     exec_sql(c, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", 1, params);
     exec_sql(c, "ALTER SYSTEM RESET synchronous_standby_names", 0, NULL);
     exec_sql(c, "SELECT pg_reload_conf()", 0, NULL);
