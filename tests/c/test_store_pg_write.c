@@ -1399,7 +1399,7 @@ static pid_t end_session_in_commit(const char *application_name) {
         waiting = strcmp(exec_sql(c, "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND "
                                      "wait_event = 'SyncRep'",
                                   1, params),
-                         "1") == 0;
+                         "0") != 0;
         if (!waiting) sleep_ms(25);
     }
     if (!waiting) /* what the session was doing instead, for whoever reads the failure */
