@@ -79,3 +79,16 @@ export async function waitForText(page, id, test, what) {
     });
   }
 }
+
+/** Waits until the value of the input or textarea `locator` finds equals `expected` (a form is
+ * cleared by the server's answer, which may come after what the test saw last); fails saying
+ * what it is instead. */
+export async function waitForValue(locator, expected, what) {
+  try {
+    const element = await locator.elementHandle();
+    await locator.page().waitForFunction(([input, wanted]) => input.value === wanted, [element, expected], { timeout: WAIT_MS });
+  } catch (error) {
+    const now = await locator.inputValue({ timeout: 1000 }).catch(() => "(no such element)");
+    throw new Error(`${what}: the value is ${JSON.stringify(now)}, not ${JSON.stringify(expected)}`, { cause: error });
+  }
+}

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { artifactsDir, buildExample, launchChromium, skipWithoutChromium as skip, WAIT_MS, waitForText } from "./browser.mjs";
+import { artifactsDir, buildExample, launchChromium, skipWithoutChromium as skip, WAIT_MS, waitForText, waitForValue } from "./browser.mjs";
 import { api, freePort, mint, startServe } from "./helpers.mjs";
 
 describe("the chat front end in chromium", { skip }, () => {
@@ -93,7 +93,7 @@ describe("the chat front end in chromium", { skip }, () => {
     await bob.getByLabel("Message").fill("hi Ada, Bob here");
     await bob.getByLabel("Message").press("Enter");
     await ada.getByTestId("messages").getByText("hi Ada, Bob here").waitFor();
-    assert.equal(await ada.getByLabel("Message").inputValue(), "", "the composer was cleared");
+    await waitForValue(ada.getByLabel("Message"), "", "the composer after sending");
     for (const page of [ada, bob]) assert.equal(await page.evaluate(() => "sameDocument" in window), true, "no reload");
     await shoot("03-ada-conversation", ada);
     await shoot("04-bob-conversation", bob);
