@@ -1414,6 +1414,8 @@ static pid_t end_session_in_commit(const char *application_name) {
     _exit(waiting ? 0 : 1); /* 1: the commit never waited, and the case proved nothing */
 }
 
+static void ignore_notice(void *arg, const char *message) { (void)arg, (void)message; }
+
 /* A COMMIT left unanswered that did commit: the store asks the transaction's fate on a new
  * connection and answers the write as written, a single write and a batch alike. */
 static void test_commit_unanswered(void) {
@@ -1422,6 +1424,7 @@ static void test_commit_unanswered(void) {
     /* the throwaway server does not wait for its own disk (synchronous_commit off): this
      * database's sessions wait, for the standby too */
     exec_sql(admin, "ALTER DATABASE unanswered SET synchronous_commit = on", 0, NULL);
+    exec_sql(admin, "CREATE TABLE IF NOT EXISTS sync_probe (x int)", 0, NULL);
     ssot_store *s = open_pg_as("unanswered", "unanswered-writer", 0);
     ssot_change change;
     CHECK(create_note(s, "before", &change) == 0); /* statements prepared, the stream begun */
@@ -1429,15 +1432,31 @@ static void test_commit_unanswered(void) {
     for (int batch = 0; batch <= 1; batch++) {
         exec_sql(admin, "ALTER SYSTEM SET synchronous_standby_names = 'nobody'", 0, NULL);
         exec_sql(admin, "SELECT pg_reload_conf()", 0, NULL);
-        /* the reload is asynchronous: once a new session sees the setting, the postmaster has
-         * signalled every backend, and the store's takes it at its next statement (position) */
-        for (int tries = 0; tries < 200; tries++) {
+        /* the reload is asynchronous, and commits wait only once the checkpointer has taken it
+         * (it sets the shared flag backends look at): until a probe's commit waits (then
+         * cancelled; its row matters to nobody), a store's would not either. The store's
+         * backend takes the setting at its next statement (position). */
+        int probe_waited = 0;
+        for (int tries = 0; tries < 200 && !probe_waited; tries++) {
             PGconn *probe = connect_to("ssot");
-            int seen = strcmp(exec_sql(probe, "SHOW synchronous_standby_names", 0, NULL), "nobody") == 0;
+            PQsetNoticeProcessor(probe, ignore_notice, NULL); /* the cancelled wait's WARNING */
+            exec_sql(probe, "SET synchronous_commit = on", 0, NULL);
+            exec_sql(probe, "BEGIN", 0, NULL);
+            exec_sql(probe, "INSERT INTO sync_probe VALUES (1)", 0, NULL); /* a commit with WAL to wait for */
+            PQsendQuery(probe, "COMMIT");
+            struct pollfd answer = {.fd = PQsocket(probe), .events = POLLIN};
+            probe_waited = poll(&answer, 1, 200) == 0; /* no answer in 200 ms: it waits */
+            if (probe_waited) { /* let it go: cancelled, it stays committed */
+                PGcancel *cancel = PQgetCancel(probe);
+                char why[256];
+                PQcancel(cancel, why, sizeof why);
+                PQfreeCancel(cancel);
+            }
+            for (PGresult *r; (r = PQgetResult(probe));) PQclear(r);
             PQfinish(probe);
-            if (seen) break;
-            sleep_ms(20);
+            if (!probe_waited) sleep_ms(20);
         }
+        CHECK(probe_waited);
         ssot_stream_position at;
         CHECK_STATUS(ssot_store_position(s, note, &at, &err), SSOT_STORE_OK);
         pid_t child = end_session_in_commit("unanswered-writer");
