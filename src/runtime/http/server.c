@@ -116,41 +116,31 @@ int64_t ssot_server_now_ms(void) {
  * shared-memory files (two connections), standard streams, the event loop's own, a static
  * file being sent, the listeners. */
 #define RESERVED_FDS 32
+/* The most descriptors a process uses: a higher `ulimit -n` is lowered to it, since
+ * libwebsockets keeps two tables of that many entries (16 bytes each: 1 MiB here). More
+ * connections than this take --workers. */
+#define MAX_FDS (1u << 16)
 
-/* How many connections the descriptor limit allows: libwebsockets stops accepting at
- * *lws_limit; connections between *max_conns and it are answered 503 and closed. */
-static int connection_limits(int *lws_limit, size_t *max_conns, char *err, size_t err_size) {
+/* How many connections the descriptor limit allows: accepting pauses at *accept_limit;
+ * connections between *max_conns and it are answered 503 and closed. */
+static int connection_limits(size_t *accept_limit, size_t *max_conns, char *err, size_t err_size) {
     struct rlimit limit;
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) limit.rlim_cur = 1024;
-    rlim_t fds = limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > (1u << 20) ? (1u << 20) : limit.rlim_cur;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) limit.rlim_cur = limit.rlim_max = 1024;
+    if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > MAX_FDS) {
+        limit.rlim_cur = MAX_FDS;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    rlim_t fds = limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > MAX_FDS ? MAX_FDS : limit.rlim_cur;
     if (fds < RESERVED_FDS + 16) {
         snprintf(err, err_size, "only %lu file descriptors are allowed (ulimit -n): ssot serve needs at least %d",
                  (unsigned long)fds, RESERVED_FDS + 16);
         return -1;
     }
-    *lws_limit = (int)(fds - RESERVED_FDS);
-    size_t overflow = (size_t)*lws_limit / 8 < 4 ? 4 : (size_t)*lws_limit / 8;
+    *accept_limit = (size_t)(fds - RESERVED_FDS);
+    size_t overflow = *accept_limit / 8 < 4 ? 4 : *accept_limit / 8;
     if (overflow > 256) overflow = 256;
-    *max_conns = (size_t)*lws_limit - overflow;
+    *max_conns = *accept_limit - overflow;
     return 0;
-}
-
-/* Creates the vhost listening on iface (NULL: every IPv4 interface) at port (0: any free
- * port). Returns it, or NULL. */
-static struct lws_vhost *listen_on(struct lws_context *context, const char *iface, int port) {
-    struct lws_context_creation_info info;
-    memset(&info, 0, sizeof info);
-    info.port = port;
-    info.iface = iface;
-    info.protocols = protocols;
-    info.vhost_name = iface ? iface : "any";
-    /* every accepted socket is a raw one of our protocol: the HTTP framing is ours */
-    info.listen_accept_role = "raw-skt";
-    info.listen_accept_protocol = protocols[0].name;
-    info.options = LWS_SERVER_OPTION_ADOPT_APPLY_LISTEN_ACCEPT_CONFIG |
-                   LWS_SERVER_OPTION_DISABLE_IPV6 * (!iface || !strchr(iface, ':')) |
-                   LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY * (iface && strchr(iface, ':') != NULL);
-    return lws_create_vhost(context, &info);
 }
 
 static double now_seconds(void) {
@@ -189,14 +179,22 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
 
     lws_set_log_level(ssot_log_get_level() >= SSOT_LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR,
                       lws_log_to_ssot);
-    int lws_limit;
-    if (connection_limits(&lws_limit, &server.max_conns, err, err_size)) return -1;
+    if (connection_limits(&server.accept_limit, &server.max_conns, err, err_size)) return -1;
+    /* the listeners: the workers' shared ones, or this process's own */
+    const int *listen_fds = options->listen_fds;
+    size_t nlisten = options->nlisten;
+    int own_fds[2], port = options->port;
+    if (nlisten == 0) {
+        int n = ssot_server_listen(options->host, options->port, own_fds, &port, err, err_size);
+        if (n < 0) return -1;
+        listen_fds = own_fds;
+        nlisten = (size_t)n;
+    }
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = protocols;
     info.user = &server;
-    info.fd_limit_per_thread = (unsigned)lws_limit;
     info.pt_serv_buf_size = 32768; /* one read takes in a whole small request and its body */
     info.timeout_secs = 20;
     info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
@@ -208,42 +206,22 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
     server.context = ssot_event_loop_create_context(&info, &loop);
     const char *addresses[2], *bound[2];
     size_t naddresses = ssot_server_listen_addresses(options->host, addresses), nbound = 0;
-    int port = options->port, loopback = naddresses == 2, missing = 0;
-    if (options->nlisten > 0) { /* the workers' shared listeners: accepted from, not made here */
-        struct lws_context_creation_info vinfo;
-        memset(&vinfo, 0, sizeof vinfo);
-        vinfo.port = CONTEXT_PORT_NO_LISTEN_SERVER;
-        vinfo.protocols = protocols;
-        vinfo.vhost_name = "shared";
-        struct lws_vhost *vhost = server.context ? lws_create_vhost(server.context, &vinfo) : NULL;
-        if (vhost && ssot_server_adopt_listeners(&server, vhost) == 0) {
-            port = options->port;
-            for (size_t i = 0; i < naddresses && i < options->nlisten; i++)
-                bound[nbound++] = addresses[i] ? addresses[i] : "0.0.0.0";
-        }
-        naddresses = 0; /* nothing to listen on here */
-    }
-    for (size_t i = 0; server.context && i < naddresses; i++) {
-        struct lws_vhost *vhost = listen_on(server.context, addresses[i], port);
-        if (!vhost) {
-            missing++;
-            /* the loopback's IPv6 half may be missing (IPv6 off): IPv4 alone will do */
-            if (loopback && nbound) ssot_logf(SSOT_LOG_DEBUG, "not listening on %s (no IPv6 loopback)", addresses[i]);
-            continue;
-        }
-        port = lws_get_vhost_listen_port(vhost); /* the next address takes the port the first got */
-        bound[nbound++] = addresses[i] ? addresses[i] : "0.0.0.0";
-    }
-    if (nbound == 0 || (missing && !(loopback && nbound))) {
-        if (server.context) lws_context_destroy(server.context);
+    struct lws_context_creation_info vinfo;
+    memset(&vinfo, 0, sizeof vinfo);
+    vinfo.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+    vinfo.protocols = protocols;
+    vinfo.vhost_name = "ssot";
+    struct lws_vhost *vhost = server.context ? lws_create_vhost(server.context, &vinfo) : NULL;
+    if (!vhost || ssot_server_adopt_listeners(&server, vhost, listen_fds, nlisten) != 0) {
+        if (server.context) lws_context_destroy(server.context); /* closes the listeners it adopted */
+        for (size_t i = server.nlisteners; listen_fds == own_fds && i < nlisten; i++) close(own_fds[i]);
         ssot_event_loop_free(loop);
         restore_signals(&old_int, &old_term, &old_pipe);
-        snprintf(err, err_size,
-                 "cannot listen on %s:%d: the port is in use or the address is not on this machine "
-                 "(choose another with --port or --host)",
-                 options->host ? options->host : "localhost", options->port);
+        snprintf(err, err_size, "cannot start the event loop (libwebsockets): see the log above");
         return -1;
     }
+    /* the addresses listened on: the loopback's IPv6 half may be missing (IPv6 off) */
+    for (size_t i = 0; i < naddresses && i < nlisten; i++) bound[nbound++] = addresses[i] ? addresses[i] : "0.0.0.0";
     running_context = server.context;
     ssot_logf(SSOT_LOG_DEBUG, "event loop: %s", ssot_event_loop_backend(loop));
     if (options->on_listening) options->on_listening(options->listening_ctx, bound, nbound, port);
@@ -265,8 +243,10 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
         if (stop_signals && !server.stopping) {
             server.stopping = 1;
             deadline = now_seconds() + server.options.drain_seconds;
-            /* new connections are refused from now on (LWS_CALLBACK_FILTER_NETWORK_CONNECTION);
-             * lws_context_deprecate would close the listener but touches it after freeing it */
+            /* new connections are refused from now on: the listeners are closed (with workers,
+             * this process's copies); lws_context_deprecate would close them but touches them
+             * after freeing them */
+            for (size_t i = 0; i < server.nlisteners; i++) lws_set_timeout(server.listeners[i], 1, LWS_TO_KILL_ASYNC);
             ssot_logf(SSOT_LOG_INFO, "stopping: finishing %zu open connection(s)", server.nconns);
         }
         if (server.stopping) {
@@ -285,6 +265,7 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
     ssot_server_ws_flush_held(&server);
 
     lws_sul_cancel(&timer.sul);
+    ssot_server_accept_stop(&server);
     if (ws->path && ws->tick && ws->tick_ms > 0) lws_sul_cancel(&ws_tick.sul);
     if (server.options.watch.fd) {
         lws_sul_cancel(&watch.sul);

@@ -95,6 +95,7 @@ static void conn_unlink(ssot_server *server, http_conn *conn) {
     else server->conns = conn->next;
     if (conn->next) conn->next->prev = conn->prev;
     server->nconns--;
+    ssot_server_accept_resume(server);
     conn->wsi = NULL;
     if (conn->ex) give_back_exchange(server, conn->ex);
     conn->ex = NULL;
@@ -628,8 +629,6 @@ int ssot_server_http_callback(struct lws *wsi, enum lws_callback_reasons reason,
     case LWS_CALLBACK_RAW_CLOSE:
         if (conn) conn_unlink(server_of(wsi), conn);
         return 0;
-    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
-        return server_of(wsi)->stopping; /* draining: refuse new connections */
     default:
         return 0;
     }

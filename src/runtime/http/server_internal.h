@@ -92,6 +92,12 @@ typedef struct ssot_server {
     http_conn *conns; /* every open connection, for timeouts and draining */
     size_t nconns;
     size_t max_conns;  /* more are answered 503 and closed (file descriptors run out) */
+    size_t accept_limit; /* at this many, accepting pauses until one closes (server_listen.c) */
+    struct lws *listeners[2]; /* the listening sockets, adopted (server_listen.c) */
+    size_t nlisteners;
+    int accept_paused;
+    lws_sorted_usec_list_t accept_retry; /* resumes accepting after the descriptors ran out */
+    int64_t accept_warned_ms; /* when running out of descriptors was last logged */
     http_conn *ws_held; /* WebSocket connections holding frames until the pass ends */
     ssot_buf out;      /* the response being written, reused for every request */
     http_exchange *spare; /* exchanges of ended requests */
@@ -109,10 +115,13 @@ typedef struct ssot_server {
 
 /* The protocol callback of server_http.c. */
 /* server_listen.c: the addresses a host option means (NULL in out: every IPv4 interface);
- * adopting the shared listeners (listen_fds) into vhost, 0 or -1; and the callback of the
- * "ssot-accept" protocol, which accepts from them. */
+ * adopting the listening sockets fds (the workers' shared ones, or this process's own) into
+ * vhost, 0 or -1; the callback of the "ssot-accept" protocol, which accepts from them; and
+ * resuming accepting once a connection closed below accept_limit. */
 size_t ssot_server_listen_addresses(const char *host, const char *out[2]);
-int ssot_server_adopt_listeners(ssot_server *server, struct lws_vhost *vhost);
+int ssot_server_adopt_listeners(ssot_server *server, struct lws_vhost *vhost, const int *fds, size_t n);
+void ssot_server_accept_resume(ssot_server *server);
+void ssot_server_accept_stop(ssot_server *server);
 int ssot_server_accept_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
 
 int ssot_server_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
