@@ -54,7 +54,7 @@ debian_packages() {
   PACKAGES="build-essential cmake pkg-config
     lua5.4 liblua5.4-dev lua-cjson-dev lua-busted
     libwebsockets-dev libwebsockets-evlib-ev libev-dev libsqlite3-dev sqlite3 libjansson-dev libjwt-dev libssl-dev
-    valgrind wrk curl ca-certificates
+    valgrind wrk liburing-dev curl ca-certificates
     clang libclang-rt-14-dev
     python3 chromium
     postgresql libpq-dev"  # curl: the docs' examples talk to ssot serve with it, and it downloads Node
@@ -62,7 +62,8 @@ debian_packages() {
               # (scripts/fuzz.sh); python3: node-gyp compiles better-sqlite3 for the bench/peers
               # servers; chromium: the examples' browser tests (playwright-core); postgresql:
               # the throwaway server tests/support/pg.sh starts (never the system service) to
-              # load schema.postgres.sql, libpq-dev: the client library a PostgreSQL store builds on
+              # load schema.postgres.sql, libpq-dev: the client library a PostgreSQL store builds on;
+              # liburing-dev: the io_uring case of bench/ws/floor.mjs
 
   missing=""
   for pkg in $PACKAGES; do
