@@ -6,7 +6,7 @@
 // cannot run.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { describe, it } from "node:test";
 import { SECRET, SSOT_BIN, api, assertError, mint, source, startServe, tempDir } from "./helpers.mjs";
@@ -193,6 +193,52 @@ describe("running out of file descriptors", () => {
     for (const socket of sockets) socket.destroy();
     await new Promise((ok) => setTimeout(ok, 300));
     for (let i = 0; i < 5; i++) assert.equal((await api(server.url, "GET", "/healthz")).status, 200, "recovered");
+    await server.stop();
+  });
+
+  it("descriptors run out below the connection limit (large files held open by clients that do not read): accepting pauses without spinning, says so, and resumes", async (t) => {
+    const dir = tempDir("fds-files");
+    mkdirSync(`${dir}/dist`);
+    writeFileSync(`${dir}/dist/big.bin`, Buffer.alloc(8 << 20, 120));
+    writeFileSync(`${dir}/app.lua`, 'name = "files"\nmodels = { Item = { fields = { { "id", "id" } } } }\nserve = { static = "dist" }\n');
+    const server = await startServe(`${dir}/app.lua`, { db: `${dir}/d.db`, args: ["--quiet"], prefix: ["prlimit", "--nofile=64:64", "--"] });
+    t.after(() => server.proc.kill("SIGKILL"));
+    const { hostname, port } = new URL(server.url);
+    const connect = () => new Promise((ok, fail) => {
+      const socket = net.connect({ host: hostname, port: Number(port) }, () => ok(socket));
+      socket.on("error", fail);
+    });
+    // 26 connections (under the 28 served) each start a download and stop reading: each holds
+    // its socket and the file's descriptor, more than the 32 descriptors kept for files
+    const holders = [];
+    for (let i = 0; i < 26; i++) {
+      const socket = await connect();
+      socket.pause();
+      socket.write("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+      holders.push(socket);
+    }
+    t.after(() => holders.forEach((s) => s.destroy()));
+    await new Promise((ok) => setTimeout(ok, 500));
+    // one more: the kernel queues it, the server cannot take it on
+    const late = net.connect({ host: hostname, port: Number(port) });
+    let answer = "";
+    late.on("data", (chunk) => { answer += chunk.toString("latin1"); });
+    late.on("connect", () => late.write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    const ended = new Promise((ok) => late.on("close", ok));
+    await new Promise((ok) => setTimeout(ok, 300));
+    const cpu = () => readFileSync(`/proc/${server.proc.pid}/stat`, "utf8").split(") ")[1].split(" ").slice(11, 13).reduce((a, b) => a + Number(b), 0);
+    const before = cpu();
+    await new Promise((ok) => setTimeout(ok, 1000));
+    const ticks = cpu() - before;
+    assert.match(server.stderr(), /cannot accept connections: Too many open files \(\d+ open; raise ulimit -n\): retrying/);
+    assert.ok(ticks <= 20, `the server used ${ticks} clock ticks of CPU in 1 s while it could not accept (a spin uses ~100)`);
+    assert.equal(answer, "", "nothing answered the waiting connection yet");
+    // the downloads go away: the waiting connection is taken on and answered
+    for (const socket of holders) socket.destroy();
+    await ended;
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+    assert.equal((await api(server.url, "GET", "/healthz")).status, 200);
+    assert.equal(server.stderr().match(/cannot accept connections/g).length, 1, "said once, not once per retry");
     await server.stop();
   });
 });
