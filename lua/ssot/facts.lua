@@ -126,6 +126,9 @@ function M.operator_list(type_name, opts)
 end
 
 -- The SQL dialects whose column types the rows above declare: dialect name -> row key.
+-- The most processes `ssot serve` runs on one port (serve.workers, --workers).
+M.max_workers = 64
+
 M.sql_dialects = { sqlite = "sql", postgres = "postgres" }
 
 -- sql_type(type, uuid[, dialect]) -> the column type in dialect ("sqlite", the default, or

@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 
+#include "ssot_facts.h"
 #include "ssot_runtime.h"
 
 #include <stdio.h>
@@ -58,6 +59,10 @@ typedef struct serve_args {
     int nlib;
 } serve_args;
 
+/* A number macro's digits, for a message of string literals. */
+#define DIGITS(n) #n
+#define DIGITS_OF(n) DIGITS(n)
+
 static int usage_error(const char *fmt, const char *arg) {
     fprintf(stderr, "ssot serve: ");
     fprintf(stderr, fmt, arg);
@@ -81,15 +86,13 @@ static int parse_args(int argc, char **argv, serve_args *args) {
         } else if (strcmp(arg, "--production") == 0) {
             args->production = 1;
         } else if ((value = ssot_cli_option_value(argc, argv, &i, "--workers"))) {
-            char *end;
-            long workers = strtol(value, &end, 10);
-            if (!*value || *end || workers < 1 || workers > 64)
-                return usage_error("--workers needs a number from 1 to 64, got '%s'", value);
+            long workers;
+            if (ssot_cli_int_value(value, 1, SSOT_MAX_WORKERS, &workers))
+                return usage_error("--workers needs a number from 1 to " DIGITS_OF(SSOT_MAX_WORKERS) ", got '%s'", value);
             args->workers = (int)workers;
         } else if ((value = ssot_cli_option_value(argc, argv, &i, "--port"))) {
-            char *end;
-            long port = strtol(value, &end, 10);
-            if (!*value || *end || port < 0 || port > 65535)
+            long port;
+            if (ssot_cli_int_value(value, 0, 65535, &port))
                 return usage_error("--port needs a number from 0 to 65535, got '%s'", value);
             args->port = (int)port;
         } else if ((value = ssot_cli_option_value(argc, argv, &i, "--host"))) {

@@ -6,4 +6,7 @@
  * moves past the value): NULL when argv[*i] is another option, "" when the value is missing. */
 const char *ssot_cli_option_value(int argc, char **argv, int *i, const char *name);
 
+/* text as a whole decimal number from min to max: 0 and *out set, or -1. */
+int ssot_cli_int_value(const char *text, long min, long max, long *out);
+
 #endif

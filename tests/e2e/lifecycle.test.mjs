@@ -161,6 +161,13 @@ describe("command line", () => {
       assert.equal(result.status, 2, `${args.join(" ")}: ${result.stderr}`);
       assert.match(result.stderr, /ssot serve/);
     }
+    for (const [args, message] of [[["--port", "99999999999999999999"], /--port needs a number from 0 to 65535, got '9+'/],
+      [["--workers", "65"], /--workers needs a number from 1 to 64, got '65'/], [["--workers=0x2"], /got '0x2'/],
+      [["--workers", ""], /--workers needs a number/]]) {
+      const result = spawnSync(SSOT_BIN, ["serve", ...args], { encoding: "utf8" });
+      assert.equal(result.status, 2, `${args.join(" ")}: ${result.stderr}`);
+      assert.match(result.stderr, message);
+    }
   });
 
   it("ssot token: claims from the flags, the secret from the config's variable, clear errors", () => {

@@ -2,8 +2,10 @@
 -- type, default, allowed values or range, meaning and an example. The validators take their
 -- key lists, defaults, ranges and choices from here, and tools/config_reference.lua writes
 -- docs/config.md's reference tables from it, so what is accepted and what is documented
--- cannot drift apart. Uses ssot.ir (field types, permission actions, hook names).
+-- cannot drift apart. Uses ssot.ir (field types, permission actions, hook names), ssot.facts
+-- (the most workers).
 local ir = require "ssot.ir"
+local facts = require "ssot.facts"
 
 local M = {}
 
@@ -364,7 +366,7 @@ declare {
       meaning = "port to listen on (`--port` overrides; 0 picks a free one)", example = "3000" },
     { "static", "string", allowed = "a directory", meaning = "a directory (e.g. a built front end) served at `/`",
       example = '"web/dist"' },
-    { "workers", "integer", default = 1, min = 1, max = 64,
+    { "workers", "integer", default = 1, min = 1, max = facts.max_workers,
       meaning = "processes serving the port together, each with its own database connection: the node's pool "
         .. "(PostgreSQL only; `--workers` overrides)", example = "4" },
   },
