@@ -124,6 +124,13 @@ describe("stopping", () => {
         setTimeout(() => socket.write(body.slice(10)), 200);
       }, 100);
     });
+    // while it drains, a new connection is refused: the listener is closed
+    await new Promise((ok) => setTimeout(ok, 200));
+    const late = await new Promise((ok) => {
+      const socket = net.connect({ host: hostname, port: Number(port) }, () => ok("connected"));
+      socket.on("error", (error) => ok(error.code));
+    });
+    assert.equal(late, "ECONNREFUSED", "a connection made while draining");
     const response = await answer;
     assert.match(response, /^HTTP\/1\.1 201/);
     assert.match(response, /uploaded during shutdown/);

@@ -246,7 +246,7 @@ int ssot_server_run(const ssot_server_options *options, char *err, size_t err_si
             /* new connections are refused from now on: the listeners are closed (with workers,
              * this process's copies); lws_context_deprecate would close them but touches them
              * after freeing them */
-            for (size_t i = 0; i < server.nlisteners; i++) lws_set_timeout(server.listeners[i], 1, LWS_TO_KILL_ASYNC);
+            for (size_t i = 0; i < server.nlisteners; i++) lws_set_timeout(server.listeners[i], PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
             ssot_logf(SSOT_LOG_INFO, "stopping: finishing %zu open connection(s)", server.nconns);
         }
         if (server.stopping) {
