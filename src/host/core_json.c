@@ -326,6 +326,7 @@ static lua_Integer object_keys(encoder *e, int idx, size_t base) {
         if ((lua_Integer)lua_rawlen(L, idx) == count) return -1;
         fail(e, "table is a sparse array (has holes or non-integer keys); JSON arrays are 1..n");
     }
+    if (nkeys == 0) return 0; /* nothing reserved: the scratch stack may have no memory yet */
     sort_key *keys = (sort_key *)e->scratch->data + base;
     if (nkeys > 1) qsort(keys, (size_t)nkeys, sizeof *keys, compare_keys);
 
